@@ -1,0 +1,137 @@
+"""Layer 1: raw-document validation and the text analysis shared by the transformers.
+
+The analysis itself is scikit-learn's (``CountVectorizer.build_analyzer``):
+this module only validates documents and composes a user preprocessor with
+lowercasing and accent stripping, which scikit-learn would otherwise drop.
+"""
+
+from functools import partial
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils._param_validation import StrOptions
+
+DEFAULT_TOKEN_PATTERN = r"(?u)\b\w+\b"
+
+TEXT_PARAMETER_CONSTRAINTS = {
+    "analyzer": [StrOptions({"word", "char", "char_wb"}), callable],
+    "lowercase": ["boolean"],
+    "strip_accents": [StrOptions({"ascii", "unicode"}), callable, None],
+    "token_pattern": [str],
+    "stop_words": [StrOptions({"english"}), list, None],
+    "preprocessor": [callable, None],
+}
+
+
+def check_raw_documents(X):
+    """Validate a collection of raw text documents and return them as a list of str.
+
+    Accepts a list, a 1-D array, a pandas Series (its values, not its index) or
+    a one-column DataFrame. ``bytes`` are decoded as UTF-8.
+
+    Raises
+    ------
+    TypeError
+        For a single string, or a document that is not text.
+    ValueError
+        For a missing document (None, NaN), undecodable bytes, several columns
+        or an empty collection.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError("Iterable over raw text documents expected, string object received.")
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"Expected one text column; got a DataFrame with {X.shape[1]} columns "
+                f"({list(X.columns)[:5]}). Select the text column, e.g. df['text']."
+            )
+        X = X.iloc[:, 0]
+    if isinstance(X, pd.Series):
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.ndim != 1:
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        else:
+            raise ValueError(
+                f"Expected a 1-D collection of documents; got an array of shape {X.shape}."
+            )
+    try:
+        items = iter(X)
+    except TypeError:
+        raise TypeError(
+            f"Iterable over raw text documents expected, {type(X).__name__} object received."
+        ) from None
+    docs = []
+    for i, doc in enumerate(items):
+        if isinstance(doc, str):
+            docs.append(doc)
+        elif isinstance(doc, bytes):
+            try:
+                docs.append(doc.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"Document {i} is bytes that are not valid UTF-8 ({exc.reason} at "
+                    f"byte {exc.start}); decode it with the right encoding first."
+                ) from None
+        elif doc is None or (np.ndim(doc) == 0 and pd.isna(doc)):
+            raise ValueError(
+                f"Document {i} is missing ({doc!r}); fill or drop missing texts "
+                "first, e.g. with X.fillna('')."
+            )
+        elif isinstance(doc, (Integral, float)) or np.ndim(doc) == 0:
+            raise TypeError(
+                f"Document {i} is {type(doc).__name__} {doc!r}, not a string; "
+                "raw text documents must be str."
+            )
+        else:
+            raise TypeError(
+                f"Document {i} is a {type(doc).__name__}, not a string; raw text "
+                "documents must be str (token-id sequences are not raw text)."
+            )
+    if not docs:
+        raise ValueError("Expected at least one document; got an empty collection.")
+    return docs
+
+
+def _chain(doc, first, then):
+    return then(first(doc))
+
+
+class _TextAnalyzerMixin:
+    """Builds scikit-learn's analyzer from the text parameters of the estimator."""
+
+    def _build_text_analyzer(self, ngram_range=(1, 1)):
+        vectorizer = CountVectorizer(
+            analyzer=self.analyzer,
+            lowercase=self.lowercase,
+            strip_accents=self.strip_accents,
+            token_pattern=self.token_pattern,
+            stop_words=self.stop_words,
+            ngram_range=ngram_range,
+        )
+        if self.preprocessor is not None and not callable(self.analyzer):
+            # scikit-learn replaces lowercasing and accent stripping with a custom
+            # preprocessor; a user who asks for both gets both, preprocessor first.
+            vectorizer.preprocessor = partial(
+                _chain, first=self.preprocessor, then=vectorizer.build_preprocessor()
+            )
+        return vectorizer.build_analyzer()
+
+
+def check_tokens(tokens, index):
+    """Check that an analyzer returned a sequence of str tokens for document ``index``."""
+    if isinstance(tokens, str) or not hasattr(tokens, "__iter__"):
+        raise TypeError(
+            f"The analyzer returned {type(tokens).__name__} for document {index}; "
+            "it must return a list of str tokens."
+        )
+    tokens = list(tokens)
+    for token in tokens:
+        if not isinstance(token, str):
+            raise TypeError(
+                f"The analyzer returned a {type(token).__name__} token for document "
+                f"{index}; tokens must be str."
+            )
+    return tokens

@@ -1,0 +1,184 @@
+"""HashingOneHot: the hashing trick, stateless one-hot ids with no vocabulary in memory."""
+
+from collections import Counter
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import murmurhash3_32
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._sequences import N_RESERVED, as_ragged
+from ._text import (
+    DEFAULT_TOKEN_PATTERN,
+    TEXT_PARAMETER_CONSTRAINTS,
+    _TextAnalyzerMixin,
+    check_raw_documents,
+)
+
+
+class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
+    """Hash tokens to a fixed number of ids: one-hot encoding with no vocabulary.
+
+    Each token (or n-gram) goes to id ``4 + murmurhash3_32(token) % (n_features - 4)``,
+    so ids 0-3 stay free for padding, out-of-vocabulary and the sequence
+    markers. The hash is MurmurHash3 (scikit-learn's), seeded with ``seed``, so
+    ids are the same in every process and on every machine (Python's
+    ``hash()`` is not). Nothing is learned: ``fit`` only validates, and memory
+    does not grow with the data, which is what makes the trick useful for
+    streams and very large vocabularies. Its drawback is that distinct tokens
+    can share an id (a collision); measure it with :meth:`collision_report`.
+
+    Parameters
+    ----------
+    n_features : int, default=2**16
+        Number of ids (reserved ids included): the size of an embedding layer
+        fed the 'sequence' output, or the number of columns of the matrix.
+    output_mode : {'sequence', 'binary', 'count'}, default='sequence'
+        'sequence': each document's hashed ids in token order (ragged, for an
+        embedding layer). 'binary' or 'count': a sparse one-hot bag matrix of
+        shape (n_documents, n_features) whose column ``j`` is id ``j``.
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Hash n-grams too (word or character, following ``analyzer``).
+    seed : int, default=0
+        Seed of the hash function.
+    analyzer, lowercase, strip_accents, token_pattern, stop_words, preprocessor :
+        Text analysis, as in :class:`TextTokenizer`.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import HashingOneHot
+    >>> hasher = HashingOneHot(n_features=1000)
+    >>> ids = hasher.transform(["the cat sat on the mat"])[0]
+    >>> ids[0] == ids[4]
+    np.True_
+    >>> int(ids.min()) >= 4 and int(ids.max()) < 1000
+    True
+    """
+
+    _parameter_constraints = {
+        **TEXT_PARAMETER_CONSTRAINTS,
+        "n_features": [Interval(Integral, N_RESERVED + 1, 2**31, closed="both")],
+        "output_mode": [StrOptions({"sequence", "binary", "count"})],
+        "ngram_range": [tuple],
+        "seed": [Interval(Integral, 0, 2**32 - 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_features=2**16,
+        output_mode="sequence",
+        ngram_range=(1, 1),
+        seed=0,
+        analyzer="word",
+        lowercase=True,
+        strip_accents=None,
+        token_pattern=DEFAULT_TOKEN_PATTERN,
+        stop_words=None,
+        preprocessor=None,
+    ):
+        self.n_features = n_features
+        self.output_mode = output_mode
+        self.ngram_range = ngram_range
+        self.seed = seed
+        self.analyzer = analyzer
+        self.lowercase = lowercase
+        self.strip_accents = strip_accents
+        self.token_pattern = token_pattern
+        self.stop_words = stop_words
+        self.preprocessor = preprocessor
+
+    def fit(self, X=None, y=None):
+        """Validate the parameters (and X if given); nothing is learned."""
+        self._validate_params()
+        if X is not None:
+            check_raw_documents(X)
+        return self
+
+    def _hash_tokens(self, X):
+        """Analysed documents and a token -> id mapping of their distinct tokens."""
+        self._validate_params()
+        docs = check_raw_documents(X)
+        analyze = self._build_text_analyzer(self.ngram_range)
+        tokenized = [analyze(doc) for doc in docs]
+        buckets = self.n_features - N_RESERVED
+        # Hash each distinct token once per call: the work grows with the
+        # vocabulary of the batch, not with its number of tokens.
+        distinct = set().union(*tokenized) if tokenized else set()
+        ids = {
+            tok: N_RESERVED + murmurhash3_32(tok, seed=self.seed, positive=True) % buckets
+            for tok in distinct
+        }
+        return tokenized, ids
+
+    def transform(self, X):
+        """Hash raw documents to id sequences or a sparse one-hot bag matrix.
+
+        Returns
+        -------
+        Xt : 1-D object array of int64 id arrays ('sequence'), or
+            scipy.sparse.csr_matrix of shape (n_documents, n_features).
+        """
+        tokenized, ids = self._hash_tokens(X)
+        rows = [np.array([ids[t] for t in tokens], dtype=np.int64) for tokens in tokenized]
+        if self.output_mode == "sequence":
+            return as_ragged(rows)
+        lengths = [len(r) for r in rows]
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        matrix = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.int64), indices, indptr),
+            shape=(len(rows), self.n_features),
+        )
+        matrix.sum_duplicates()
+        if self.output_mode == "binary":
+            matrix.data[:] = 1
+        return matrix
+
+    def collision_report(self, X):
+        """Measure how often distinct tokens of ``X`` share an id.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Raw text documents.
+
+        Returns
+        -------
+        report : dict
+            ``n_tokens``: distinct tokens (or n-grams) in X; ``n_ids``: distinct
+            ids they hash to; ``n_colliding_tokens``: tokens that share their
+            id with another token; ``collision_rate``: that number over
+            ``n_tokens``; ``token_collision_rate``: the share of token
+            occurrences whose id is shared; ``expected_collision_rate``: the
+            rate an ideal random hash gives for this many tokens,
+            ``1 - (1 - 1/m) ** (n_tokens - 1)`` with ``m = n_features - 4``.
+        """
+        tokenized, ids = self._hash_tokens(X)
+        per_id = Counter(ids.values())
+        colliding = {tok for tok, i in ids.items() if per_id[i] > 1}
+        occurrences = Counter()
+        for tokens in tokenized:
+            occurrences.update(tokens)
+        n_occurrences = sum(occurrences.values())
+        m = self.n_features - N_RESERVED
+        n = len(ids)
+        return {
+            "n_tokens": n,
+            "n_ids": len(per_id),
+            "n_colliding_tokens": len(colliding),
+            "collision_rate": len(colliding) / n if n else 0.0,
+            "token_collision_rate": (
+                sum(occurrences[t] for t in colliding) / n_occurrences if n_occurrences else 0.0
+            ),
+            "expected_collision_rate": 1 - (1 - 1 / m) ** (n - 1) if n else 0.0,
+        }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags

@@ -1,0 +1,93 @@
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from sklearn_rnn import N_RESERVED, OOV_ID, NGramVectorizer, TextTokenizer
+
+CORPUS = ["good movie", "not a good movie", "a bad bad movie"]
+
+
+def test_ngrams_count_matches_sklearn_countvectorizer():
+    ours = NGramVectorizer(output_mode="count", ngram_range=(1, 2)).fit_transform(CORPUS)
+    ref = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b").fit_transform(CORPUS)
+    assert sp.issparse(ours)
+    assert (ours != ref).nnz == 0
+
+
+def test_ngrams_tfidf_matches_sklearn_tfidfvectorizer():
+    ours = NGramVectorizer().fit_transform(CORPUS)
+    ref = TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b").fit_transform(CORPUS)
+    np.testing.assert_allclose(ours.toarray(), ref.toarray())
+
+
+def test_ngrams_binary_and_frequency():
+    vec = NGramVectorizer(output_mode="binary", ngram_range=(1, 1)).fit(CORPUS)
+    row = vec.transform(["bad bad bad movie"]).toarray()[0]
+    assert row[vec.vocabulary_["bad"]] == 1
+    freq = NGramVectorizer(output_mode="frequency", ngram_range=(1, 1)).fit(CORPUS)
+    row = freq.transform(["bad bad bad movie"]).toarray()[0]
+    assert row[freq.vocabulary_["bad"]] == pytest.approx(0.75)
+    assert row.sum() == pytest.approx(1.0)
+
+
+def test_ngrams_on_token_ids_match_ngrams_on_text():
+    tok = TextTokenizer().fit(CORPUS)
+    ids = tok.transform(CORPUS)
+    on_ids = NGramVectorizer(output_mode="count").fit_transform(ids)
+    on_text = NGramVectorizer(output_mode="count").fit_transform(CORPUS)
+    # Same documents, same n-grams: the column sums agree up to column order.
+    assert sorted(on_ids.sum(axis=0).A1) == sorted(on_text.sum(axis=0).A1)
+    assert on_ids.shape == on_text.shape
+
+
+def test_ngrams_on_padded_ids_ignore_padding():
+    tok = TextTokenizer().fit(CORPUS)
+    ragged = tok.transform(CORPUS)
+    padded = np.zeros((3, 6), dtype=np.int64)
+    for i, s in enumerate(ragged):
+        padded[i, 6 - len(s) :] = s
+    vec = NGramVectorizer(output_mode="count").fit(ragged)
+    assert (vec.transform(padded) != vec.transform(ragged)).nnz == 0
+    assert not any(g.startswith("0 ") or g == "0" for g in vec.vocabulary_)
+
+
+def test_ngrams_sequence_mode_fasttext_ids():
+    vec = NGramVectorizer(output_mode="sequence", ngram_range=(1, 2)).fit(CORPUS)
+    seq = vec.transform(["good movie zebra"])[0]
+    v = vec.vocabulary_
+    expected = [v["good"], v["movie"], None, v["good movie"], None]
+    expected = [OOV_ID if e is None else e + N_RESERVED for e in expected]
+    assert seq.tolist() == expected
+    assert vec.vocabulary_size_ == len(v) + N_RESERVED
+
+
+def test_ngrams_transform_rejects_other_input_kind():
+    vec = NGramVectorizer().fit(CORPUS)
+    with pytest.raises(TypeError, match="fitted on text input; got ids"):
+        vec.transform(TextTokenizer().fit(CORPUS).transform(CORPUS))
+
+
+@pytest.mark.parametrize("bad", [(2, 1), (0, 1)])
+def test_ngrams_bad_ngram_range(bad):
+    with pytest.raises(ValueError, match="ngram_range"):
+        NGramVectorizer(ngram_range=bad).fit(CORPUS)
+
+
+def test_ngrams_negative_ids_are_rejected():
+    with pytest.raises(ValueError, match="sequence 1 holds -3"):
+        NGramVectorizer().fit(np.array([np.array([4, 5]), np.array([-3])], dtype=object))
+
+
+def test_ngrams_empty_after_pruning_is_a_clear_error():
+    with pytest.raises(ValueError, match="no n-gram is left"):
+        NGramVectorizer(stop_words="english").fit(["the a of", "and"])
+
+
+def test_ngrams_pickle_round_trip():
+    vec = NGramVectorizer().fit(CORPUS)
+    again = pickle.loads(pickle.dumps(vec))
+    assert (vec.transform(CORPUS) != again.transform(CORPUS)).nnz == 0
+    assert list(again.get_feature_names_out())[:2] == ["a", "a bad"]
