@@ -50,6 +50,18 @@ class TokenSequences:
         )
 
 
+def materialize(X):
+    """Turn a one-shot iterable (a generator) into a list, so that peeking at it loses nothing.
+
+    Array-likes that are not sequences (they only define ``__array__``) become arrays.
+    """
+    if hasattr(X, "__len__") or isinstance(X, TokenSequences):
+        return X
+    if hasattr(X, "__array__"):
+        return np.asarray(X)
+    return list(X)
+
+
 def _is_text(item):
     return isinstance(item, (str, bytes))
 

@@ -97,6 +97,10 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
             check_raw_documents(X)
         return self
 
+    def fit_transform(self, X, y=None):
+        """Validate and hash ``X`` (a generator is read once)."""
+        return self.transform(X)
+
     def _hash_tokens(self, X):
         """Analysed documents and a token -> id mapping of their distinct tokens."""
         self._validate_params()

@@ -4,13 +4,21 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._sequences import N_RESERVED, OOV_ID, TokenSequences, as_ragged, check_id_sequences
+from ._sequences import (
+    N_RESERVED,
+    OOV_ID,
+    TokenSequences,
+    as_ragged,
+    check_id_sequences,
+    materialize,
+)
 from ._text import (
     DEFAULT_TOKEN_PATTERN,
     TEXT_PARAMETER_CONSTRAINTS,
@@ -35,9 +43,9 @@ def _is_id_input(X):
         return True
     if isinstance(X, np.ndarray) and X.dtype != object:
         return np.issubdtype(X.dtype, np.integer)
-    if isinstance(X, (str, bytes)):
+    if isinstance(X, (str, bytes, pd.DataFrame)):
         return False
-    first = next(iter(X), None) if not hasattr(X, "iloc") else next(iter(X.to_numpy()), None)
+    first = next(iter(X.to_numpy() if isinstance(X, pd.Series) else X), None)
     return first is not None and not isinstance(first, (str, bytes)) and np.ndim(first) == 1
 
 
@@ -151,6 +159,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
                 "ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n; "
                 f"got {self.ngram_range!r}."
             )
+        X = materialize(X)
         kind = "ids" if _is_id_input(X) else "text"
         docs = self._check_input(X, kind)
         self.counter_ = CountVectorizer(
@@ -183,6 +192,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
             or, in 'sequence' mode, a 1-D object array of int64 id arrays.
         """
         check_is_fitted(self, "vocabulary_")
+        X = materialize(X)
         kind = "ids" if _is_id_input(X) else "text"
         if kind != self.input_kind_:
             raise TypeError(

@@ -13,6 +13,7 @@ from ._sequences import (
     PAD_ID,
     TokenSequences,
     check_id_sequences,
+    materialize,
     pad_sequences,
     sequence_lengths,
 )
@@ -118,13 +119,12 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         self.value = value
 
     def _sequences(self, X):
+        X = materialize(X)
         if sp.issparse(X):
             raise TypeError(
                 "Sparse input is not supported: pass sequences as a ragged object "
                 "array or a dense padded array."
             )
-        if not isinstance(X, (np.ndarray, list, tuple, TokenSequences)) and hasattr(X, "__array__"):
-            X = np.asarray(X)
         if isinstance(X, np.ndarray) and np.iscomplexobj(X):
             raise ValueError("Complex data not supported: sequences hold ids or real numbers.")
         if _is_numeric(X):
@@ -149,6 +149,11 @@ class SequencePadder(TransformerMixin, BaseEstimator):
             )
         self.n_features_ = widths.pop() if widths else None
         return self
+
+    def fit_transform(self, X, y=None):
+        """Learn ``maxlen_`` and pad ``X`` (a generator is read once)."""
+        X = materialize(X)
+        return self.fit(X).transform(X)
 
     def transform(self, X):
         """Pad (and truncate) each sequence to ``maxlen_``."""

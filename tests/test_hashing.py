@@ -92,3 +92,8 @@ def test_hashing_property_ids_in_range(docs, n_features):
     for seq in HashingOneHot(n_features=n_features).transform(docs):
         assert seq.dtype == np.int64
         assert len(seq) == 0 or (seq.min() >= N_RESERVED and seq.max() < n_features)
+
+
+def test_hashing_fit_transform_reads_a_generator_once():
+    out = HashingOneHot().fit_transform(d for d in DOCS)
+    assert len(out) == 2

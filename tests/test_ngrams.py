@@ -91,3 +91,19 @@ def test_ngrams_pickle_round_trip():
     again = pickle.loads(pickle.dumps(vec))
     assert (vec.transform(CORPUS) != again.transform(CORPUS)).nnz == 0
     assert list(again.get_feature_names_out())[:2] == ["a", "a bad"]
+
+
+def test_ngrams_and_padder_accept_generators_without_losing_the_first_item():
+    from sklearn_rnn import SequencePadder
+
+    counts = NGramVectorizer(output_mode="count").fit_transform(d for d in CORPUS)
+    assert counts.shape[0] == 3
+    padded = SequencePadder().fit_transform(np.array([4, 5][:n]) for n in (1, 2))
+    assert padded.tolist() == [[0, 4], [4, 5]]
+
+
+def test_ngrams_one_column_dataframe_is_text():
+    import pandas as pd
+
+    vec = NGramVectorizer(output_mode="count").fit(pd.DataFrame({"text": CORPUS}))
+    assert vec.input_kind_ == "text"
