@@ -100,7 +100,7 @@ def _chain(doc, first, then):
 
 
 class _TextAnalyzerMixin:
-    """Builds scikit-learn's analyzer from the text parameters of the estimator."""
+    """Builds scikit-learn's analyzer from the text parameters; tags the input as raw text."""
 
     def _build_text_analyzer(self, ngram_range=(1, 1)):
         vectorizer = CountVectorizer(
@@ -118,6 +118,12 @@ class _TextAnalyzerMixin:
                 _chain, first=self.preprocessor, then=vectorizer.build_preprocessor()
             )
         return vectorizer.build_analyzer()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
 
 
 def check_tokens(tokens, index):

@@ -229,9 +229,3 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         """The n-grams, in column order."""
         check_is_fitted(self, "vocabulary_")
         return self.counter_.get_feature_names_out()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags

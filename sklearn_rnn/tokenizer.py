@@ -251,9 +251,3 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         """Map id sequences back to text, tokens joined by a space (or nothing for characters)."""
         sep = "" if self.analyzer in ("char", "char_wb") else " "
         return [sep.join(tokens) for tokens in self.inverse_transform(X)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        return tags
