@@ -3,7 +3,8 @@
 Transformers turn text into sequences (:class:`TextTokenizer`,
 :class:`HashingOneHot`), bags of n-grams (:class:`NGramVectorizer`),
 fixed-length arrays (:class:`SequencePadder`) and pretrained embeddings
-(:class:`PretrainedEmbedding`); they compose in scikit-learn Pipelines.
+(:class:`PretrainedEmbedding`); :class:`RNNClassifier` trains a recurrent
+network (PyTorch, through skorch) on them. All compose in scikit-learn Pipelines.
 
 The data contract
 -----------------
@@ -36,6 +37,7 @@ from ._sequences import (
     pad_sequences,
 )
 from ._vectors import load_word_vectors
+from .classifier import RNNClassifier
 from .embedding import PretrainedEmbedding
 from .hashing import HashingOneHot
 from .ngrams import NGramVectorizer
@@ -56,6 +58,7 @@ __all__ = [
     "HashingOneHot",
     "NGramVectorizer",
     "PretrainedEmbedding",
+    "RNNClassifier",
     "SequencePadder",
     "TextTokenizer",
     "TokenSequences",

@@ -13,44 +13,12 @@ from ._sequences import (
     PAD_ID,
     TokenSequences,
     check_id_sequences,
+    check_numeric_sequences,
+    is_numeric,
     materialize,
     pad_sequences,
     sequence_lengths,
 )
-
-
-def _check_numeric_sequences(X):
-    """Validate numeric sequences: 1-D or 2-D float arrays, ragged, or a 2-D/3-D array."""
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        if X.ndim not in (2, 3):
-            raise ValueError(
-                f"Numeric sequences must be a 2-D (n_sequences, timesteps) or 3-D "
-                f"(n_sequences, timesteps, n_features) array; got {X.ndim}-D. "
-                "Reshape your data, e.g. X[np.newaxis] for a single sequence."
-            )
-        seqs = list(X.astype(np.float32, copy=False))
-    else:
-        seqs = [np.asarray(s, dtype=np.float32) for s in X]
-    for i, s in enumerate(seqs):
-        if s.ndim not in (1, 2):
-            raise ValueError(
-                f"Sequence {i} has shape {s.shape}; a numeric sequence is 1-D "
-                "(timesteps,) or 2-D (timesteps, n_features)."
-            )
-        if not np.isfinite(s).all():
-            raise ValueError(f"Sequence {i} holds NaN or infinite values.")
-    if not seqs:
-        raise ValueError("Expected at least one sequence; got an empty batch.")
-    return seqs
-
-
-def _is_numeric(X):
-    if isinstance(X, TokenSequences):
-        return False
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        return np.issubdtype(X.dtype, np.floating)
-    first = next(iter(X), None)
-    return first is not None and np.issubdtype(np.asarray(first).dtype, np.floating)
 
 
 class SequencePadder(TransformerMixin, BaseEstimator):
@@ -127,8 +95,8 @@ class SequencePadder(TransformerMixin, BaseEstimator):
             )
         if isinstance(X, np.ndarray) and np.iscomplexobj(X):
             raise ValueError("Complex data not supported: sequences hold ids or real numbers.")
-        if _is_numeric(X):
-            return _check_numeric_sequences(X), True
+        if is_numeric(X):
+            return check_numeric_sequences(X), True
         return list(check_id_sequences(X)), False
 
     def fit(self, X, y=None):

@@ -1,0 +1,321 @@
+"""Layer 4 plumbing shared by the recurrent estimators: input checks, datasets, the skorch net.
+
+The estimators own a skorch net (``net_``) built in ``fit``; skorch is the
+training engine (callbacks, device moves, early stopping, checkpointing).
+This module holds what every estimator needs around it: turning X into
+sequences, a Dataset and a collate function that pads each batch to its own
+longest sequence (with :func:`pad_sequences`, the one padding function), and
+the sample-weighted loss.
+"""
+
+import numbers
+from functools import partial
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.helper import predefined_split
+
+from ._sequences import (
+    OOV_ID,
+    TokenSequences,
+    check_id_sequences,
+    check_numeric_sequences,
+    is_numeric,
+    materialize,
+    pad_sequences,
+)
+from .modules import CELLS
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Ragged sequences with targets and sample weights, one item at a time."""
+
+    def __init__(self, sequences, targets=None, sample_weight=None):
+        self._sequences = sequences
+        self._targets = targets
+        self._weights = sample_weight
+
+    def __len__(self):
+        return len(self._sequences)
+
+    def __getitem__(self, i):
+        target = 0 if self._targets is None else self._targets[i]
+        weight = 1.0 if self._weights is None else self._weights[i]
+        return self._sequences[i], target, weight
+
+
+def collate_sequences(batch, *, numeric):
+    """Pad a batch at the end to its own longest sequence; lengths travel in X."""
+    sequences, targets, weights = zip(*batch)
+    x = pad_sequences(sequences, padding="post", dtype=np.float32 if numeric else np.int64)
+    X = {
+        "x": torch.from_numpy(x),
+        "lengths": torch.tensor([len(s) for s in sequences], dtype=torch.int64),
+        "sample_weight": torch.tensor(weights, dtype=torch.float32),
+    }
+    return X, torch.as_tensor(np.asarray(targets))
+
+
+class WeightedLossMixin:
+    """skorch's loss, weighted per sample (the criterion is built with reduction='none')."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        losses = super().get_loss(y_pred, y_true, X=X, training=training)
+        weights = X["sample_weight"].to(losses.device)
+        class_weight = getattr(self.criterion_, "weight", None)
+        if class_weight is not None:
+            # Same normaliser as torch's weighted mean, times the sample weights.
+            denom = (weights * class_weight[y_true.to(losses.device)]).sum()
+        else:
+            denom = weights.sum()
+        return (losses * weights).sum() / denom.clamp_min(1e-12)
+
+
+class WeightedNeuralNetClassifier(WeightedLossMixin, NeuralNetClassifier):
+    pass
+
+
+def resolve_device(device):
+    """'auto' is the GPU when torch sees one (respecting CUDA_VISIBLE_DEVICES), else the CPU."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class BaseRNN(BaseEstimator):
+    """Parameters, input handling and the skorch net shared by the recurrent estimators."""
+
+    _parameter_constraints = {
+        "cell": [StrOptions(set(CELLS))],
+        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "num_layers": [Interval(numbers.Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "embedding_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "pooling": [StrOptions({"last", "max", "mean"})],
+        "freeze_embedding": ["boolean"],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gradient_clip_value": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    # -- input ---------------------------------------------------------------
+
+    def _sequences(self, X, *, fitting):
+        """X as a list of arrays (ids 1-D int64, numeric 2-D float32) and the embedding matrix."""
+        weights = None
+        if isinstance(X, TokenSequences):
+            X, weights = X.ids, X.embedding_matrix
+        X = materialize(X)
+        if isinstance(X, str):
+            raise TypeError(
+                "Expected a batch of sequences, got a single string; turn raw text into "
+                "ids with TextTokenizer (e.g. make_pipeline(TextTokenizer(), RNNClassifier()))."
+            )
+        numeric = is_numeric(X)
+        if numeric:
+            seqs = [s.reshape(len(s), -1) for s in check_numeric_sequences(X)]
+        else:
+            first = next(iter(X), None)
+            if isinstance(first, (str, bytes)):
+                raise TypeError(
+                    "Got raw text; RNN estimators take token-id or numeric sequences. "
+                    "Put a TextTokenizer before the estimator in a Pipeline."
+                )
+            seqs = list(check_id_sequences(X))
+        empty = [i for i, s in enumerate(seqs) if len(s) == 0]
+        if empty:
+            raise ValueError(
+                f"{len(empty)} sequence(s) are empty (first at index {empty[0]}); a recurrent "
+                "model needs at least one step per sequence. Drop those samples, or keep "
+                "empty documents as out-of-vocabulary with e.g. a placeholder text."
+            )
+        if fitting:
+            self.input_kind_ = "numeric" if numeric else "ids"
+            if numeric:
+                widths = {s.shape[1] for s in seqs}
+                if len(widths) > 1:
+                    raise ValueError(
+                        f"Numeric sequences must all have the same number of features; "
+                        f"got {sorted(widths)}."
+                    )
+                self.n_features_in_ = widths.pop()
+                self.num_embeddings_ = None
+            else:
+                max_id = max(int(s.max()) for s in seqs)
+                self.num_embeddings_ = (
+                    weights.shape[0] if weights is not None else max(max_id + 1, OOV_ID + 1)
+                )
+                if max_id >= self.num_embeddings_:
+                    raise ValueError(
+                        f"Token id {max_id} is outside the embedding matrix of "
+                        f"{self.num_embeddings_} rows."
+                    )
+            return seqs, weights
+        kind = "numeric" if numeric else "ids"
+        if kind != self.input_kind_:
+            raise TypeError(f"The model was fitted on {self.input_kind_} input; got {kind}.")
+        if numeric:
+            for i, s in enumerate(seqs):
+                if s.shape[1] != self.n_features_in_:
+                    raise ValueError(
+                        f"Sequence {i} has {s.shape[1]} features per step; the model was "
+                        f"fitted on {self.n_features_in_}."
+                    )
+        else:
+            # Ids the model never saw in training have no trained embedding row:
+            # they are read as out-of-vocabulary (documented).
+            seqs = [np.where(s < self.num_embeddings_, s, OOV_ID) for s in seqs]
+        return seqs, weights
+
+    # -- the skorch net -----------------------------------------------------
+
+    def _encoder_params(self, embedding_weights):
+        return dict(
+            num_embeddings=self.num_embeddings_,
+            embedding_dim=self.embedding_dim,
+            input_size=getattr(self, "n_features_in_", None)
+            if self.num_embeddings_ is None
+            else None,
+            embedding_weights=(
+                None
+                if embedding_weights is None
+                # A copy: training must never write into the transformer's matrix.
+                else torch.tensor(np.asarray(embedding_weights))
+            ),
+            freeze_embedding=self.freeze_embedding,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            embedding_dropout=self.embedding_dropout,
+            pooling=self.pooling,
+        )
+
+    def _net_kwargs(self, valid_dataset):
+        numeric = self.input_kind_ == "numeric"
+        collate = partial(collate_sequences, numeric=numeric)
+        callbacks = []
+        if valid_dataset is not None:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
+        if self.gradient_clip_value is not None:
+            callbacks.append(
+                (
+                    "gradient_clipping",
+                    GradientNormClipping(gradient_clip_value=self.gradient_clip_value),
+                )
+            )
+        if self.verbose and self.verbose > 1:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.extend(self.callbacks or [])
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        return dict(
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            iterator_train__collate_fn=collate,
+            iterator_valid__collate_fn=collate,
+            train_split=None if valid_dataset is None else predefined_split(valid_dataset),
+            callbacks=callbacks,
+            device=resolve_device(self.device),
+            verbose=int(bool(self.verbose)),
+        )
+
+    def _seed(self):
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        torch.manual_seed(seed)
+        return seed
+
+    @property
+    def history_(self):
+        """skorch's training history: one entry per epoch (losses, scores, durations)."""
+        check_is_fitted(self, "net_")
+        return self.net_.history
+
+    def _encode(self, X):
+        """The learned fixed-length representation of each sequence (no gradients)."""
+        check_is_fitted(self, "net_")
+        seqs, _ = self._sequences(X, fitting=False)
+        loader = torch.utils.data.DataLoader(
+            SequenceDataset(seqs),
+            batch_size=self.batch_size,
+            collate_fn=partial(collate_sequences, numeric=self.input_kind_ == "numeric"),
+        )
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        out = []
+        with torch.no_grad():
+            for batch, _ in loader:
+                rep = module.encoder(batch["x"].to(device), batch["lengths"].to(device))
+                out.append(rep.cpu().numpy())
+        return np.concatenate(out)
+
+    def summary(self):
+        """Print the layers, their output shapes and parameter counts, like Keras' summary()."""
+        check_is_fitted(self, "net_")
+        module = self.net_.module_
+        rows = []
+        for name, layer in module.named_modules():
+            if name == "" or list(layer.children()):
+                continue
+            shape = _output_shape(layer)
+            n_params = sum(p.numel() for p in layer.parameters())
+            rows.append((f"{name} ({type(layer).__name__})", shape, n_params))
+        total = sum(p.numel() for p in module.parameters())
+        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        width = max(len(r[0]) for r in rows) + 2
+        line = "-" * (width + 34)
+        print(f"Model: {type(self).__name__} ({type(module).__name__})")
+        print(line)
+        print(f"{'Layer (type)':{width}s}{'Output shape':22s}{'Param #':>12s}")
+        print(line)
+        for name, shape, n in rows:
+            print(f"{name:{width}s}{shape:22s}{n:12,d}")
+        print(line)
+        print(
+            f"Total params: {total:,}\nTrainable params: {trainable:,}\n"
+            f"Non-trainable params: {total - trainable:,}"
+        )
+
+
+def _output_shape(layer):
+    if isinstance(layer, torch.nn.Embedding):
+        return f"(None, None, {layer.embedding_dim})"
+    if isinstance(layer, torch.nn.RNNBase):
+        return f"(None, None, {layer.hidden_size})"
+    if isinstance(layer, torch.nn.Linear):
+        return f"(None, {layer.out_features})"
+    return "(same as input)"

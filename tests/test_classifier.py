@@ -1,0 +1,287 @@
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
+
+from sklearn_rnn import (
+    NGramVectorizer,
+    PretrainedEmbedding,
+    RNNClassifier,
+    SequencePadder,
+    TextTokenizer,
+)
+from sklearn_rnn._sequences import as_ragged
+
+FAST = dict(max_epochs=2, hidden_size=8, embedding_dim=8, random_state=0, early_stopping=False)
+
+
+def _order_task(n, rng):
+    """Label: does token 5 come before token 6? Both occur once among fillers 7..12."""
+    X, y = [], []
+    for _ in range(n):
+        length = rng.integers(4, 10)
+        seq = rng.integers(7, 13, size=length)
+        i, j = rng.choice(length, size=2, replace=False)
+        seq[i], seq[j] = 5, 6
+        X.append(seq)
+        y.append(int(i < j))
+    return as_ragged(X), np.array(y)
+
+
+def _ids(lengths, seed=0):
+    rng = np.random.default_rng(seed)
+    return as_ragged([rng.integers(4, 20, size=n) for n in lengths])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+def test_padding_never_changes_a_prediction(cell, bidirectional, pooling):
+    X = _ids([3, 7, 1, 5])
+    y = np.array([0, 1, 0, 1])
+    clf = RNNClassifier(
+        cell=cell, bidirectional=bidirectional, pooling=pooling, num_layers=2, **FAST
+    ).fit(X, y)
+    alone = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(len(X))])
+    together = clf.predict_proba(X)
+    pre = clf.predict_proba(SequencePadder(maxlen=10, padding="pre").fit_transform(X))
+    post = clf.predict_proba(SequencePadder(maxlen=10, padding="post").fit_transform(X))
+    for other in (together, pre, post):
+        np.testing.assert_allclose(alone, other, atol=1e-6)
+    rep = clf.transform(X)
+    assert rep.shape == (4, 8 * (2 if bidirectional else 1))
+
+
+def test_recurrent_model_learns_order_that_bag_of_words_cannot():
+    rng = np.random.default_rng(0)
+    X_train, y_train = _order_task(800, rng)
+    X_test, y_test = _order_task(400, rng)
+    clf = RNNClassifier(
+        cell="gru",
+        hidden_size=32,
+        embedding_dim=16,
+        max_epochs=25,
+        batch_size=32,
+        lr=5e-3,
+        random_state=0,
+        early_stopping=False,
+    )
+    rnn_acc = clf.fit(X_train, y_train).score(X_test, y_test)
+    bow = make_pipeline(
+        NGramVectorizer(ngram_range=(1, 1), output_mode="count"), LogisticRegression()
+    )
+    bow_acc = bow.fit(X_train, y_train).score(X_test, y_test)
+    assert rnn_acc > 0.9, rnn_acc
+    assert bow_acc < 0.65, bow_acc
+
+
+def test_same_random_state_same_model_and_different_seed_differs():
+    X, y = _order_task(60, np.random.default_rng(1))
+    a = RNNClassifier(**FAST).fit(X, y).predict_proba(X)
+    b = RNNClassifier(**FAST).fit(X, y).predict_proba(X)
+    c = RNNClassifier(**{**FAST, "random_state": 1}).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+TEXTS = ["good film", "great fun", "loved it", "bad film", "awful mess", "hated it"] * 6
+LABELS = ["pos", "pos", "pos", "neg", "neg", "neg"] * 6
+
+
+def test_string_labels_through_grid_search_over_model_and_tokenizer():
+    pipe = make_pipeline(TextTokenizer(), RNNClassifier(**FAST))
+    grid = GridSearchCV(
+        pipe,
+        {"texttokenizer__lowercase": [True, False], "rnnclassifier__hidden_size": [4, 8]},
+        cv=2,
+    )
+    grid.fit(TEXTS, LABELS)
+    assert set(grid.predict(TEXTS)) <= {"pos", "neg"}
+    assert list(grid.best_estimator_.classes_) == ["neg", "pos"]
+    assert len(grid.cv_results_["mean_test_score"]) == 4
+
+
+def test_multiclass_and_pipeline_with_padder():
+    y = ["a", "b", "c"] * 12
+    pipe = make_pipeline(
+        TextTokenizer(),
+        SequencePadder(maxlen=5),
+        RNNClassifier(**{**FAST, "max_epochs": 40, "lr": 1e-2}),
+    )
+    pipe.fit(TEXTS, y)
+    proba = pipe.predict_proba(TEXTS)
+    assert proba.shape == (36, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    assert pipe.score(TEXTS, y) > 0.9
+
+
+def test_pickle_and_joblib_round_trip_identical_probabilities(tmp_path):
+    pipe = make_pipeline(TextTokenizer(), RNNClassifier(**FAST)).fit(TEXTS, LABELS)
+    expected = pipe.predict_proba(TEXTS)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(pipe)).predict_proba(TEXTS), expected)
+    joblib.dump(pipe, tmp_path / "m.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib").predict_proba(TEXTS), expected)
+    assert clone(pipe).get_params().keys() == pipe.get_params().keys()
+
+
+class _RecordSizes(Callback):
+    sizes = []  # on the class: clone() copies the callback of each fold
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        self.sizes.append((len(dataset_train), len(dataset_valid)))
+
+
+def test_early_stopping_in_cross_validation_uses_only_the_folds_training_data():
+    X, y = _order_task(100, np.random.default_rng(2))
+    _RecordSizes.sizes.clear()
+    clf = RNNClassifier(
+        max_epochs=1,
+        hidden_size=4,
+        embedding_dim=4,
+        random_state=0,
+        validation_fraction=0.2,
+        callbacks=[("sizes", _RecordSizes())],
+    )
+    cross_val_score(clf, X, y, cv=StratifiedKFold(4))
+    # Each fold trains on 75 samples: 60 for training and 15 held out for early stopping;
+    # the 25 test samples of the fold are never seen.
+    assert _RecordSizes.sizes == [(60, 15)] * 4
+
+
+def test_early_stopping_stops_and_keeps_the_best_epoch():
+    X, _ = _order_task(120, np.random.default_rng(3))
+    y = np.random.default_rng(3).integers(0, 2, len(X))  # noise: validation loss soon rises
+    clf = RNNClassifier(max_epochs=60, patience=2, lr=0.05, hidden_size=16, random_state=0)
+    clf.fit(X, y)
+    history = clf.history_
+    assert len(history) < 60
+    assert "valid_acc" in history[-1] and "valid_loss" in history[-1]
+    best = int(np.argmin(history[:, "valid_loss"]))
+    assert best == len(history) - 1 - 2  # stopped `patience` epochs after the best
+
+
+def test_sample_weight_zero_means_the_sample_is_ignored():
+    X, y = _order_task(80, np.random.default_rng(4))
+    w = np.ones(len(y))
+    w[:20] = 0
+    flipped = y.copy()
+    flipped[:20] = 1 - flipped[:20]
+    a = RNNClassifier(**FAST).fit(X, y, sample_weight=w).predict_proba(X)
+    b = RNNClassifier(**FAST).fit(X, flipped, sample_weight=w).predict_proba(X)
+    c = RNNClassifier(**FAST).fit(X, flipped).predict_proba(X)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert not np.allclose(a, c, atol=1e-4)
+
+
+def test_class_weight_balanced_moves_predictions_to_the_rare_class():
+    X, y = _order_task(120, np.random.default_rng(5))
+    y = np.where(np.arange(len(y)) < 100, 0, 1)  # 100 vs 20, labels unrelated to X
+    params = {**FAST, "max_epochs": 10, "lr": 1e-2}
+    plain = RNNClassifier(**params).fit(X, y).predict_proba(X)[:, 1].mean()
+    balanced = RNNClassifier(**params, class_weight="balanced").fit(X, y)
+    assert plain < 0.3
+    assert balanced.predict_proba(X)[:, 1].mean() > plain + 0.15
+
+
+def test_pretrained_embedding_initialises_and_freezes_the_embedding():
+    vectors = {"good": [1.0, 0.0], "bad": [-1.0, 0.0], "film": [0.0, 1.0], "fun": [0.5, 0.5]}
+    emb = PretrainedEmbedding(vectors=vectors, missing="zeros")
+    pipe = make_pipeline(emb, RNNClassifier(**FAST, freeze_embedding=True)).fit(TEXTS, LABELS)
+    weight = pipe[-1].net_.module_.encoder.embedding.weight.detach().numpy()
+    np.testing.assert_array_equal(weight, pipe[0].embedding_matrix_)
+    assert pipe[-1].num_embeddings_ == pipe[0].tokenizer_.vocabulary_size_
+    tuned = make_pipeline(clone(emb), RNNClassifier(**FAST)).fit(TEXTS, LABELS)
+    assert not np.array_equal(
+        tuned[-1].net_.module_.encoder.embedding.weight.detach().numpy(),
+        tuned[0].embedding_matrix_,
+    )
+
+
+def test_numeric_sequences_time_series_classification():
+    rng = np.random.default_rng(0)
+    n, steps = 200, 12
+    y = rng.integers(0, 2, n)
+    slope = np.where(y == 1, 0.3, -0.3)
+    X = (slope[:, None] * np.arange(steps) + rng.normal(0, 0.5, (n, steps)))[..., None]
+    X = np.concatenate([X, rng.normal(size=(n, steps, 1))], axis=2).astype(np.float32)
+    clf = RNNClassifier(max_epochs=15, hidden_size=16, random_state=0, lr=1e-2).fit(X, y)
+    assert clf.n_features_in_ == 2 and clf.num_embeddings_ is None
+    assert clf.score(X, y) > 0.9
+    ragged = as_ragged([X[i, : 5 + i % 7] for i in range(n)])
+    assert clf.predict(ragged).shape == (n,)
+    with pytest.raises(ValueError, match="3 features per step; the model was fitted on 2"):
+        clf.predict(np.ones((2, 4, 3), dtype=np.float32))
+    bad = X[:3].copy()
+    bad[1, 2, 0] = np.nan
+    with pytest.raises(ValueError, match="Sequence 1 holds NaN"):
+        clf.predict(bad)
+
+
+def test_unseen_ids_at_predict_time_read_as_out_of_vocabulary():
+    X, y = _order_task(40, np.random.default_rng(6))
+    clf = RNNClassifier(**FAST).fit(X, y)
+    big = as_ragged([np.array([5, 999, 6])])
+    oov = as_ragged([np.array([5, 1, 6])])
+    np.testing.assert_array_equal(clf.predict_proba(big), clf.predict_proba(oov))
+
+
+def test_warm_start_and_partial_fit_continue_training():
+    X, y = _order_task(60, np.random.default_rng(7))
+    clf = RNNClassifier(**FAST, warm_start=True).fit(X, y)
+    first = clf.net_
+    clf.fit(X, y)
+    assert clf.net_ is first and len(clf.history_) == 4
+    clf.partial_fit(X, y)
+    assert len(clf.history_) == 6
+    with pytest.raises(ValueError, match="labels not seen"):
+        clf.partial_fit(X, y + 5)
+
+
+def test_summary_lists_layers_and_parameter_counts(capsys):
+    clf = RNNClassifier(**FAST, bidirectional=True).fit(*_order_task(30, np.random.default_rng(8)))
+    clf.summary()
+    out = capsys.readouterr().out
+    total = sum(p.numel() for p in clf.net_.module_.parameters())
+    assert "embedding (Embedding)" in out and "LSTM" in out and f"Total params: {total:,}" in out
+
+
+@pytest.mark.parametrize(
+    "X, y, error, match",
+    [
+        (_ids([2, 3]), [0, 1, 1], ValueError, "2 sequences but y holds 3"),
+        (_ids([2, 3]), [1, 1], ValueError, "at least two classes"),
+        (
+            as_ragged([np.array([4, 5]), np.array([], dtype=np.int64)]),
+            [0, 1],
+            ValueError,
+            "1 sequence\\(s\\) are empty \\(first at index 1\\)",
+        ),
+        (["raw text", "more"], [0, 1], TypeError, "Put a TextTokenizer before"),
+        ("raw text", [0], TypeError, "single string"),
+        (as_ragged([np.array([4, -5]), np.array([4])]), [0, 1], ValueError, "holds -5"),
+        (np.full((2, 3, 1), np.inf, dtype=np.float32), [0, 1], ValueError, "NaN or infinite"),
+        (_ids([2, 3]), [0.5, 1.5], ValueError, "Unknown label type"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(X, y, error, match):
+    with pytest.raises(error, match=match):
+        RNNClassifier(**FAST).fit(X, y)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        RNNClassifier().predict(_ids([2]))
+
+
+def test_device_auto_resolves_to_an_available_device():
+    clf = RNNClassifier(**FAST).fit(*_order_task(20, np.random.default_rng(9)))
+    import torch
+
+    assert clf.net_.device == ("cuda" if torch.cuda.is_available() else "cpu")
