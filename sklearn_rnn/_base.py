@@ -29,6 +29,7 @@ from ._sequences import (
     is_numeric,
     materialize,
     pad_sequences,
+    reject_unsupported,
 )
 from .modules import CELLS
 
@@ -131,6 +132,7 @@ class BaseRNN(BaseEstimator):
         if isinstance(X, TokenSequences):
             X, weights = X.ids, X.embedding_matrix
         X = materialize(X)
+        reject_unsupported(X)
         if isinstance(X, str):
             raise TypeError(
                 "Expected a batch of sequences, got a single string; turn raw text into "

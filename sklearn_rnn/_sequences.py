@@ -62,6 +62,17 @@ def materialize(X):
     return list(X)
 
 
+def reject_unsupported(X):
+    """Clear errors for sparse and complex input, which no sequence model reads."""
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            "Sparse input is not supported: pass sequences as a ragged object array "
+            "or a dense padded array."
+        )
+    if isinstance(X, np.ndarray) and np.iscomplexobj(X):
+        raise ValueError("Complex data not supported: sequences hold ids or real numbers.")
+
+
 def _is_text(item):
     return isinstance(item, (str, bytes))
 

@@ -168,7 +168,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
 
     def _check_y(self, X_len, y):
         if y is None:
-            raise ValueError("RNNClassifier needs the labels y.")
+            raise ValueError("requires y to be passed, but the target y is None")
         y = column_or_1d(y, warn=True)
         if len(y) != X_len:
             raise ValueError(f"X holds {X_len} sequences but y holds {len(y)} labels.")
@@ -201,7 +201,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
             raise ValueError(
-                f"RNNClassifier needs at least two classes in y; got only {encoder.classes_[0]!r}."
+                "RNNClassifier needs at least two classes in y; got 1 class "
+                f"({encoder.classes_.tolist()[0]!r})."
             )
         self.classes_ = encoder.classes_
         targets = encoder.transform(y).astype(np.int64)
@@ -211,14 +212,17 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
         valid_dataset = None
         train_idx = np.arange(len(seqs))
         if self.early_stopping:
-            counts = np.bincount(targets)
-            stratify = targets if counts.min() >= 2 else None
-            train_idx, valid_idx = train_test_split(
-                train_idx,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-                random_state=seed,
-            )
+            try:
+                train_idx, valid_idx = train_test_split(
+                    train_idx,
+                    test_size=self.validation_fraction,
+                    stratify=targets,
+                    random_state=seed,
+                )
+            except ValueError:  # too few samples of a class to stratify
+                train_idx, valid_idx = train_test_split(
+                    train_idx, test_size=self.validation_fraction, random_state=seed
+                )
             valid_dataset = SequenceDataset(
                 [seqs[i] for i in valid_idx], targets[valid_idx], sample_weight[valid_idx]
             )

@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -17,6 +16,7 @@ from ._sequences import (
     is_numeric,
     materialize,
     pad_sequences,
+    reject_unsupported,
     sequence_lengths,
 )
 
@@ -88,13 +88,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
 
     def _sequences(self, X):
         X = materialize(X)
-        if sp.issparse(X):
-            raise TypeError(
-                "Sparse input is not supported: pass sequences as a ragged object "
-                "array or a dense padded array."
-            )
-        if isinstance(X, np.ndarray) and np.iscomplexobj(X):
-            raise ValueError("Complex data not supported: sequences hold ids or real numbers.")
+        reject_unsupported(X)
         if is_numeric(X):
             return check_numeric_sequences(X), True
         return list(check_id_sequences(X)), False

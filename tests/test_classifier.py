@@ -256,7 +256,7 @@ def test_summary_lists_layers_and_parameter_counts(capsys):
     "X, y, error, match",
     [
         (_ids([2, 3]), [0, 1, 1], ValueError, "2 sequences but y holds 3"),
-        (_ids([2, 3]), [1, 1], ValueError, "at least two classes"),
+        (_ids([2, 3]), [1, 1], ValueError, "at least two classes in y; got 1 class \\(1\\)"),
         (
             as_ragged([np.array([4, 5]), np.array([], dtype=np.int64)]),
             [0, 1],
@@ -285,3 +285,11 @@ def test_device_auto_resolves_to_an_available_device():
     import torch
 
     assert clf.net_.device == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_early_stopping_with_tiny_or_unbalanced_data():
+    X = _ids([2, 3, 4, 2, 3])
+    clf = RNNClassifier(max_epochs=1, random_state=0).fit(X, [0, 0, 0, 0, 1])
+    assert list(clf.classes_) == [0, 1]
+    # Two samples of two classes: one trains, one validates.
+    assert len(RNNClassifier(max_epochs=1).fit(_ids([2, 3]), [0, 1]).predict(X)) == 5

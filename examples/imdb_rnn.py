@@ -1,0 +1,91 @@
+"""Train a recurrent classifier on raw IMDB reviews, in one scikit-learn Pipeline.
+
+The official 25k/25k split from ``$SKLEARN_RNN_IMDB`` or
+``../shared/data/imdb/imdb_50k.csv.gz``. Hyperparameters are fixed in advance
+and early stopping uses a validation split drawn from the training reviews
+only, so the test set is touched once, at the end.
+
+    python examples/imdb_rnn.py [--cell lstm] [--maxlen 400] [--max-epochs 6] [--n-train N]
+"""
+
+import argparse
+import json
+import os
+import time
+
+import pandas as pd
+from sklearn.feature_extraction.text import strip_tags
+from sklearn.pipeline import make_pipeline
+
+from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+IMDB = os.environ.get(
+    "SKLEARN_RNN_IMDB", os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
+)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=IMDB)
+    parser.add_argument("--cell", default="lstm", choices=["rnn", "lstm", "gru"])
+    parser.add_argument("--bidirectional", action="store_true")
+    parser.add_argument("--maxlen", type=int, default=400)
+    parser.add_argument("--max-epochs", type=int, default=6)
+    parser.add_argument("--n-train", type=int, default=None, help="subsample the training set")
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "results"))
+    args = parser.parse_args()
+
+    frame = pd.read_csv(args.data)
+    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
+    if args.n_train:
+        train = train.groupby("label", group_keys=False).sample(n=args.n_train // 2, random_state=0)
+    print(f"IMDB: {len(train)} training and {len(test)} test reviews")
+
+    model = make_pipeline(
+        TextTokenizer(preprocessor=strip_tags, max_tokens=20000),
+        # Keep the last 400 tokens of a review (the median review has 173).
+        SequencePadder(maxlen=args.maxlen),
+        RNNClassifier(
+            cell=args.cell,
+            bidirectional=args.bidirectional,
+            embedding_dim=64,
+            hidden_size=64,
+            pooling="max",
+            dropout=0.2,
+            batch_size=64,
+            max_epochs=args.max_epochs,
+            patience=1,
+            random_state=0,
+            verbose=1,
+        ),
+    )
+    start = time.perf_counter()
+    model.fit(train["text"], train["label"])
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    accuracy = model.score(test["text"], test["label"])
+    predict_s = time.perf_counter() - start
+    model[-1].summary()
+    print(f"\ntest accuracy {accuracy:.4f}  fit {fit_s:.0f} s  predict {predict_s:.0f} s")
+    os.makedirs(args.out, exist_ok=True)
+    name = f"imdb_{args.cell}{'_bi' if args.bidirectional else ''}.json"
+    with open(os.path.join(args.out, name), "w") as f:
+        json.dump(
+            {
+                "cell": args.cell,
+                "bidirectional": args.bidirectional,
+                "n_train": len(train),
+                "n_test": len(test),
+                "test_accuracy": accuracy,
+                "fit_s": fit_s,
+                "predict_s": predict_s,
+                "epochs": len(model[-1].history_),
+            },
+            f,
+            indent=2,
+        )
+
+
+if __name__ == "__main__":
+    main()
