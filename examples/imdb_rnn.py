@@ -31,7 +31,10 @@ def main():
     parser.add_argument("--cell", default="lstm", choices=["rnn", "lstm", "gru"])
     parser.add_argument("--bidirectional", action="store_true")
     parser.add_argument("--maxlen", type=int, default=400)
-    parser.add_argument("--max-epochs", type=int, default=6)
+    parser.add_argument("--max-epochs", type=int, default=8)
+    parser.add_argument("--patience", type=int, default=2)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--embedding-dropout", type=float, default=0.3)
     parser.add_argument("--n-train", type=int, default=None, help="subsample the training set")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "results"))
     args = parser.parse_args()
@@ -52,10 +55,11 @@ def main():
             embedding_dim=64,
             hidden_size=64,
             pooling="max",
-            dropout=0.2,
+            dropout=args.dropout,
+            embedding_dropout=args.embedding_dropout,
             batch_size=64,
             max_epochs=args.max_epochs,
-            patience=1,
+            patience=args.patience,
             random_state=0,
             verbose=1,
         ),
@@ -81,6 +85,8 @@ def main():
                 "fit_s": fit_s,
                 "predict_s": predict_s,
                 "epochs": len(model[-1].history_),
+                "best_valid_acc": max(model[-1].history_[:, "valid_acc"]),
+                "params": {k: v for k, v in vars(args).items() if k not in ("data", "out")},
             },
             f,
             indent=2,

@@ -14,10 +14,11 @@ from functools import partial
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNetClassifier
+from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
@@ -75,6 +76,8 @@ class WeightedLossMixin:
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         losses = super().get_loss(y_pred, y_true, X=X, training=training)
+        if losses.ndim > 1:  # several outputs: average them per sample
+            losses = losses.mean(dim=tuple(range(1, losses.ndim)))
         weights = X["sample_weight"].to(losses.device)
         class_weight = getattr(self.criterion_, "weight", None)
         if class_weight is not None:
@@ -86,6 +89,10 @@ class WeightedLossMixin:
 
 
 class WeightedNeuralNetClassifier(WeightedLossMixin, NeuralNetClassifier):
+    pass
+
+
+class WeightedNeuralNetRegressor(WeightedLossMixin, NeuralNetRegressor):
     pass
 
 
@@ -255,6 +262,59 @@ class BaseRNN(BaseEstimator):
             verbose=int(bool(self.verbose)),
         )
 
+    def _fit_net(
+        self,
+        seqs,
+        weights,
+        targets,
+        sample_weight,
+        *,
+        net_class,
+        module,
+        module_params,
+        criterion,
+        criterion_params,
+        net_params,
+        stratify=None,
+    ):
+        """Split the early-stopping data from this fit's own data, build ``net_`` and train it."""
+        seed = self._seed()
+        train_idx = np.arange(len(seqs))
+        valid_dataset = None
+        if self.early_stopping:
+            try:
+                train_idx, valid_idx = train_test_split(
+                    train_idx,
+                    test_size=self.validation_fraction,
+                    stratify=stratify,
+                    random_state=seed,
+                )
+            except ValueError:  # too few samples of a class to stratify
+                train_idx, valid_idx = train_test_split(
+                    train_idx, test_size=self.validation_fraction, random_state=seed
+                )
+            valid_dataset = SequenceDataset(
+                [seqs[i] for i in valid_idx], targets[valid_idx], sample_weight[valid_idx]
+            )
+        train_dataset = SequenceDataset(
+            [seqs[i] for i in train_idx], targets[train_idx], sample_weight[train_idx]
+        )
+        params = {f"module__{k}": v for k, v in self._encoder_params(weights).items()}
+        params.update({f"module__{k}": v for k, v in module_params.items()})
+        params.update({f"criterion__{k}": v for k, v in criterion_params.items()})
+        self.net_ = net_class(
+            module=module,
+            criterion=criterion,
+            criterion__reduction="none",
+            **params,
+            **net_params,
+            **self._net_kwargs(valid_dataset),
+        )
+        self.net_.fit(train_dataset, y=None)
+        # The validation data is not part of the model: do not pickle it.
+        self.net_.train_split = None
+        return self
+
     def _seed(self):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         torch.manual_seed(seed)
@@ -291,7 +351,7 @@ class BaseRNN(BaseEstimator):
         module = self.net_.module_
         rows = []
         for name, layer in module.named_modules():
-            if name == "" or list(layer.children()):
+            if name == "" or list(layer.children()) or isinstance(layer, torch.nn.ModuleList):
                 continue
             shape = _output_shape(layer)
             n_params = sum(p.numel() for p in layer.parameters())

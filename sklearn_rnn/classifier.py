@@ -3,7 +3,6 @@
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, TransformerMixin
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -207,28 +206,6 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
         self.classes_ = encoder.classes_
         targets = encoder.transform(y).astype(np.int64)
         sample_weight = _check_sample_weight(sample_weight, seqs, dtype=np.float32)
-        seed = self._seed()
-
-        valid_dataset = None
-        train_idx = np.arange(len(seqs))
-        if self.early_stopping:
-            try:
-                train_idx, valid_idx = train_test_split(
-                    train_idx,
-                    test_size=self.validation_fraction,
-                    stratify=targets,
-                    random_state=seed,
-                )
-            except ValueError:  # too few samples of a class to stratify
-                train_idx, valid_idx = train_test_split(
-                    train_idx, test_size=self.validation_fraction, random_state=seed
-                )
-            valid_dataset = SequenceDataset(
-                [seqs[i] for i in valid_idx], targets[valid_idx], sample_weight[valid_idx]
-            )
-        train_dataset = SequenceDataset(
-            [seqs[i] for i in train_idx], targets[train_idx], sample_weight[train_idx]
-        )
         criterion_weight = None
         if self.class_weight is not None:
             cw = (
@@ -239,20 +216,19 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
                 else np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
             )
             criterion_weight = torch.as_tensor(cw, dtype=torch.float32)
-        self.net_ = WeightedNeuralNetClassifier(
+        return self._fit_net(
+            seqs,
+            weights,
+            targets,
+            sample_weight,
+            net_class=WeightedNeuralNetClassifier,
             module=RNNClassifierModule,
-            module__n_classes=len(self.classes_),
-            **{f"module__{k}": v for k, v in self._encoder_params(weights).items()},
+            module_params={"n_classes": len(self.classes_)},
             criterion=torch.nn.CrossEntropyLoss,
-            criterion__reduction="none",
-            criterion__weight=criterion_weight,
-            classes=list(range(len(self.classes_))),
-            **self._net_kwargs(valid_dataset),
+            criterion_params={"weight": criterion_weight},
+            net_params={"classes": list(range(len(self.classes_)))},
+            stratify=targets,
         )
-        self.net_.fit(train_dataset, y=None)
-        # The validation data is not part of the model: do not pickle it.
-        self.net_.train_split = None
-        return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one more round of ``max_epochs`` epochs on X, y (no validation split).
