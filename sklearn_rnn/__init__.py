@@ -4,7 +4,9 @@ Transformers turn text into sequences (:class:`TextTokenizer`,
 :class:`HashingOneHot`), bags of n-grams (:class:`NGramVectorizer`),
 fixed-length arrays (:class:`SequencePadder`) and pretrained embeddings
 (:class:`PretrainedEmbedding`); :class:`RNNClassifier` trains a recurrent
-network (PyTorch, through skorch) on them. All compose in scikit-learn Pipelines.
+network (PyTorch, through skorch) on them and :class:`LSTMRegressor` predicts
+numbers from sequences (time-series windows from :func:`make_windows`, scaled
+by :class:`SequenceScaler`). All compose in scikit-learn Pipelines.
 
 The data contract
 -----------------
@@ -42,6 +44,8 @@ from .embedding import PretrainedEmbedding
 from .hashing import HashingOneHot
 from .ngrams import NGramVectorizer
 from .padding import SequencePadder
+from .regressor import LSTMRegressor
+from .timeseries import SequenceScaler, make_windows
 from .tokenizer import TextTokenizer
 
 try:
@@ -56,12 +60,15 @@ __all__ = [
     "OOV_ID",
     "PAD_ID",
     "HashingOneHot",
+    "LSTMRegressor",
     "NGramVectorizer",
     "PretrainedEmbedding",
     "RNNClassifier",
     "SequencePadder",
+    "SequenceScaler",
     "TextTokenizer",
     "TokenSequences",
     "load_word_vectors",
+    "make_windows",
     "pad_sequences",
 ]

@@ -300,6 +300,7 @@ class BaseRNN(BaseEstimator):
             [seqs[i] for i in train_idx], targets[train_idx], sample_weight[train_idx]
         )
         params = {f"module__{k}": v for k, v in self._encoder_params(weights).items()}
+        params["module__output_dropout"] = self.dropout
         params.update({f"module__{k}": v for k, v in module_params.items()})
         params.update({f"criterion__{k}": v for k, v in criterion_params.items()})
         self.net_ = net_class(

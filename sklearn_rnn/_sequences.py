@@ -55,10 +55,12 @@ def materialize(X):
 
     Array-likes that are not sequences (they only define ``__array__``) become arrays.
     """
-    if hasattr(X, "__len__") or isinstance(X, TokenSequences):
+    if isinstance(X, (np.ndarray, list, tuple, TokenSequences)):
         return X
     if hasattr(X, "__array__"):
         return np.asarray(X)
+    if hasattr(X, "__len__"):
+        return X
     return list(X)
 
 

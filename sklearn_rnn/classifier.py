@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from ._base import BaseRNN, SequenceDataset, WeightedNeuralNetClassifier
-from .modules import RNNClassifierModule
+from .modules import ManyToOneModule
 
 
 class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
@@ -222,8 +222,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
             targets,
             sample_weight,
             net_class=WeightedNeuralNetClassifier,
-            module=RNNClassifierModule,
-            module_params={"n_classes": len(self.classes_)},
+            module=ManyToOneModule,
+            module_params={"n_outputs": len(self.classes_)},
             criterion=torch.nn.CrossEntropyLoss,
             criterion_params={"weight": criterion_weight},
             net_params={"classes": list(range(len(self.classes_)))},

@@ -124,14 +124,18 @@ class RNNEncoderModule(nn.Module):
         return (h * mask.unsqueeze(-1)).sum(dim=1) / lengths.to(h.dtype)
 
 
-class RNNClassifierModule(nn.Module):
-    """The encoder, dropout, and a linear layer giving one logit per class."""
+class ManyToOneModule(nn.Module):
+    """Many-to-one: the encoder, dropout, and a linear layer giving ``n_outputs`` values.
 
-    def __init__(self, *, n_classes, output_dropout=0.0, **encoder_params):
+    The outputs are class logits for a classifier (no softmax: the loss is
+    ``CrossEntropyLoss``) or real values for a regressor.
+    """
+
+    def __init__(self, *, n_outputs, output_dropout=0.0, **encoder_params):
         super().__init__()
         self.encoder = RNNEncoderModule(**encoder_params)
         self.output_dropout = nn.Dropout(output_dropout)
-        self.output = nn.Linear(self.encoder.output_size, n_classes)
+        self.output = nn.Linear(self.encoder.output_size, n_outputs)
 
     def forward(self, x, lengths, sample_weight=None):
         # sample_weight rides in the batch for the loss; the network ignores it.

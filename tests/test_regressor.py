@@ -1,0 +1,188 @@
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_rnn import LSTMRegressor, SequencePadder, SequenceScaler, make_windows
+from sklearn_rnn._sequences import as_ragged
+
+FAST = dict(max_epochs=3, hidden_size=8, random_state=0, early_stopping=False)
+
+
+def _first_value_task(n, rng):
+    """y is the first value of a sequence of 4 to 12 steps: memory over a varying delay."""
+    seqs = [rng.normal(size=(rng.integers(4, 13), 1)).astype(np.float32) for _ in range(n)]
+    return as_ragged(seqs), np.array([s[0, 0] for s in seqs])
+
+
+def test_lstm_remembers_what_a_linear_model_on_the_same_windows_cannot():
+    rng = np.random.default_rng(0)
+    X_train, y_train = _first_value_task(500, rng)
+    X_test, y_test = _first_value_task(200, rng)
+    reg = LSTMRegressor(
+        hidden_size=16, lr=1e-2, max_epochs=25, batch_size=16, random_state=0, early_stopping=False
+    )
+    lstm_r2 = reg.fit(X_train, y_train).score(X_test, y_test)
+    pad = SequencePadder(maxlen=12).fit(X_train)
+    flat = lambda X: pad.transform(X).reshape(len(X), -1)  # noqa: E731
+    ridge_r2 = Ridge().fit(flat(X_train), y_train).score(flat(X_test), y_test)
+    assert lstm_r2 > 0.9, lstm_r2
+    assert ridge_r2 < 0.5, ridge_r2
+
+
+def test_predictions_are_in_the_original_units():
+    rng = np.random.default_rng(1)
+    X, y = _first_value_task(100, rng)
+    a = LSTMRegressor(**FAST).fit(X, y).predict(X)
+    b = LSTMRegressor(**FAST).fit(X, 1000 * y + 5000).predict(X)
+    np.testing.assert_allclose(b, 1000 * a + 5000, rtol=1e-5)
+
+
+def test_multi_output_shapes():
+    X, y = make_windows(np.sin(np.arange(200) / 5), lookback=10, horizon=3)
+    reg = LSTMRegressor(**FAST).fit(X, y)
+    assert reg.predict(X).shape == (len(X), 3) and reg.n_outputs_ == 3
+    assert LSTMRegressor(**FAST).fit(X, y[:, 0]).predict(X).shape == (len(X),)
+    assert reg.transform(X).shape == (len(X), 8)
+
+
+def test_forecasts_a_sine_several_steps_ahead():
+    X, y = make_windows(np.sin(np.arange(400) / 6), lookback=24, horizon=4)
+    reg = LSTMRegressor(hidden_size=16, lr=1e-2, max_epochs=15, random_state=0)
+    cut = 300
+    reg.fit(X[:cut], y[:cut])
+    assert reg.score(X[cut:], y[cut:]) > 0.95
+
+
+def test_determinism_and_pickle_round_trip():
+    X, y = _first_value_task(60, np.random.default_rng(2))
+    a = LSTMRegressor(**FAST).fit(X, y)
+    b = LSTMRegressor(**FAST).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(a)).predict(X), a.predict(X))
+
+
+def test_sample_weight_zero_ignores_samples():
+    X, y = _first_value_task(80, np.random.default_rng(3))
+    w = np.ones(len(y))
+    w[:20] = 0
+    y2, y3 = y.copy(), y.copy()
+    y2[:20], y3[:20] = 100.0, -100.0
+    # Zero-weight targets reach neither the loss nor the target scaler.
+    a = LSTMRegressor(**FAST).fit(X, y2, sample_weight=w).predict(X)
+    b = LSTMRegressor(**FAST).fit(X, y3, sample_weight=w).predict(X)
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+    assert not np.allclose(a, LSTMRegressor(**FAST).fit(X, y2).predict(X))
+
+
+def test_pipeline_with_scaler_in_time_series_cross_validation():
+    series = np.sin(np.arange(300) / 6) * 50 + 200
+    X, y = make_windows(series, lookback=12, horizon=2)
+    pipe = make_pipeline(SequenceScaler(), LSTMRegressor(**FAST))
+    scores = cross_val_score(pipe, X, y, cv=TimeSeriesSplit(n_splits=3, gap=1))
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+
+
+def test_make_windows_values_and_stride():
+    series = np.arange(20.0).reshape(10, 2)
+    X, y = make_windows(series, lookback=3, horizon=2, stride=2, target=1)
+    assert X.shape == (3, 3, 2) and y.shape == (3, 2)
+    np.testing.assert_array_equal(X[1, :, 0], [4, 6, 8])
+    np.testing.assert_array_equal(y[1], [11, 13])
+    _, y_all = make_windows(series, lookback=3, horizon=2)
+    np.testing.assert_array_equal(y_all[0], [6, 7, 8, 9])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(lookback=0), "lookback must be an integer >= 1"),
+        (dict(lookback=5, horizon=8), "no window fits"),
+        (dict(lookback=2, stride=0), "stride must be"),
+    ],
+)
+def test_make_windows_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_windows(np.arange(10.0), **kwargs)
+
+
+def test_make_windows_rejects_nan():
+    with pytest.raises(ValueError, match="first at step 3"):
+        make_windows([1.0, 2.0, 3.0, np.nan, 5.0], lookback=2)
+
+
+def test_sequence_scaler_uses_training_statistics_and_keeps_the_form():
+    train = np.array([[[0.0], [2.0]], [[4.0], [6.0]]], dtype=np.float32)
+    scaler = SequenceScaler().fit(train)
+    assert scaler.scaler_.mean_[0] == 3.0
+    test = as_ragged([np.array([[3.0]]), np.array([[3.0], [5.0]])])
+    out = scaler.transform(test)
+    assert out.dtype == object and out[1].shape == (2, 1)
+    assert out[0][0, 0] == 0.0
+    np.testing.assert_allclose(scaler.inverse_transform(out)[1], test[1])
+    with pytest.raises(ValueError, match="2 features per step; SequenceScaler was fitted on 1"):
+        scaler.transform(np.ones((1, 2, 2)))
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.ones((3, 4, 1)), [1.0, 2.0], "3 sequences but y holds 2"),
+        (
+            np.ones((2, 4, 1)),
+            [1.0, np.nan],
+            "y holds NaN or infinite values \\(first at sample 1\\)",
+        ),
+        (np.array([[[1.0]], [[np.inf]]]), [1.0, 2.0], "Sequence 1 holds NaN"),
+        (np.ones((2, 4, 1)), ["a", "b"], "targets must be numbers"),
+    ],
+)
+def test_regressor_bad_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        LSTMRegressor(**FAST).fit(X, y)
+
+
+def test_regressor_wrong_feature_count_at_predict():
+    reg = LSTMRegressor(**FAST).fit(np.ones((4, 3, 2), dtype=np.float32), [1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match="1 features per step; the model was fitted on 2"):
+        reg.predict(np.ones((1, 3, 1), dtype=np.float32))
+
+
+def test_regressor_on_token_ids_predicts_a_rating():
+    rng = np.random.default_rng(4)
+    X = as_ragged([rng.integers(4, 10, size=rng.integers(3, 8)) for _ in range(200)])
+    y = np.array([float((s == 4).sum()) for s in X])  # count of token 4
+    reg = LSTMRegressor(hidden_size=16, lr=1e-2, max_epochs=15, random_state=0).fit(X, y)
+    assert reg.score(X, y) > 0.9
+
+
+EXPECTED_FAILURES = {
+    "check_n_features_in": "for sequences n_features_in_ is the features per step",
+    "check_n_features_in_after_fitting": "another number of steps is valid input",
+    "check_estimators_partial_fit_n_features": "another number of steps is valid input",
+    "check_transformer_general": "another number of steps is valid input",
+    "check_regressors_train": "tiny nets trained 3 epochs do not reach its accuracy bar",
+    "check_dtype_object": "object arrays are ragged batches by the data contract",
+    "check_estimators_dtypes": (
+        "integer arrays are token ids padded with 0 by the data contract, and an all-zero "
+        "row is an empty sequence"
+    ),
+    "check_transformer_preserve_dtypes": "representations are float32, torch's default",
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batch training: repeating a sample changes the batches, so weights and "
+        "repeats agree only in expectation"
+    ),
+    "check_estimators_empty_data_messages": "zero-step sequences have their own message",
+}
+
+
+@parametrize_with_checks(
+    [LSTMRegressor(max_epochs=3, hidden_size=8, random_state=0, early_stopping=False)],
+    expected_failed_checks=lambda est: EXPECTED_FAILURES,
+)
+def test_lstm_regressor_passes_sklearn_checks(estimator, check):
+    check(estimator)
