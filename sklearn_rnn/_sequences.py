@@ -53,10 +53,14 @@ class TokenSequences:
 def materialize(X):
     """Turn a one-shot iterable (a generator) into a list, so that peeking at it loses nothing.
 
-    Array-likes that are not sequences (they only define ``__array__``) become arrays.
+    Array-likes that are not sequences (they only define ``__array__``) and numeric
+    pandas objects become arrays.
     """
     if isinstance(X, (np.ndarray, list, tuple, TokenSequences)):
         return X
+    if hasattr(X, "iloc"):  # pandas: numbers become an array, text stays for the text checks
+        values = X.to_numpy()
+        return values if np.issubdtype(values.dtype, np.number) else X
     if hasattr(X, "__array__"):
         return np.asarray(X)
     if hasattr(X, "__len__"):
