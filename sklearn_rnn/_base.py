@@ -13,7 +13,7 @@ from functools import partial
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -94,6 +94,23 @@ class WeightedNeuralNetClassifier(WeightedLossMixin, NeuralNetClassifier):
 
 class WeightedNeuralNetRegressor(WeightedLossMixin, NeuralNetRegressor):
     pass
+
+
+class RepresentationMixin(TransformerMixin):
+    """``transform`` gives the learned fixed-length representation of each sequence."""
+
+    def transform(self, X):
+        """The learned fixed-length representation of each sequence (what the output layer reads).
+
+        Returns
+        -------
+        Xt : ndarray of shape (n_samples, hidden_size * (2 if bidirectional else 1))
+        """
+        return self._encode(X)
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit, then return the learned representation of X."""
+        return self.fit(X, y, **fit_params).transform(X)
 
 
 def resolve_device(device):
@@ -320,6 +337,11 @@ class BaseRNN(BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         torch.manual_seed(seed)
         return seed
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
 
     @property
     def history_(self):

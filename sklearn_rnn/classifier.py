@@ -2,18 +2,18 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, TransformerMixin
+from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
-from ._base import BaseRNN, SequenceDataset, WeightedNeuralNetClassifier
+from ._base import BaseRNN, RepresentationMixin, SequenceDataset, WeightedNeuralNetClassifier
 from .modules import ManyToOneModule
 
 
-class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
+class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
     """A recurrent network (simple RNN, LSTM or GRU) classifying whole sequences.
 
     Input is token-id sequences (ragged, or 2-D padded with 0, e.g. from
@@ -263,21 +263,3 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, BaseRNN):
         """The most probable class of each sequence."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
-
-    def transform(self, X):
-        """The learned fixed-length representation of each sequence (what the output layer reads).
-
-        Returns
-        -------
-        Xt : ndarray of shape (n_samples, hidden_size * (2 if bidirectional else 1))
-        """
-        return self._encode(X)
-
-    def fit_transform(self, X, y=None, **fit_params):
-        """Fit, then return the learned representation of X."""
-        return self.fit(X, y, **fit_params).transform(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
-        return tags

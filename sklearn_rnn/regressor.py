@@ -2,15 +2,15 @@
 
 import numpy as np
 import torch
-from sklearn.base import RegressorMixin, TransformerMixin
+from sklearn.base import RegressorMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._base import BaseRNN, SequenceDataset, WeightedNeuralNetRegressor
+from ._base import BaseRNN, RepresentationMixin, SequenceDataset, WeightedNeuralNetRegressor
 from .modules import ManyToOneModule
 
 
-class LSTMRegressor(RegressorMixin, TransformerMixin, BaseRNN):
+class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
     """A recurrent network (LSTM by default) predicting one or several numbers per sequence.
 
     Input is numeric sequences (a 3-D float array ``(n_samples, timesteps,
@@ -177,16 +177,7 @@ class LSTMRegressor(RegressorMixin, TransformerMixin, BaseRNN):
         pred = self.target_scaler_.inverse_transform(scaled.astype(np.float64))
         return pred.ravel() if self._y_ndim == 1 else pred
 
-    def transform(self, X):
-        """The learned fixed-length representation of each sequence."""
-        return self._encode(X)
-
-    def fit_transform(self, X, y=None, **fit_params):
-        """Fit, then return the learned representation of X."""
-        return self.fit(X, y, **fit_params).transform(X)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None
         tags.target_tags.multi_output = True
         return tags
