@@ -1,0 +1,363 @@
+"""Real text data sets, local copy first: IMDB reviews, SMS spam, English-French pairs.
+
+Each loader looks, in order, at an explicit ``path``, an environment variable,
+and the cache directory (``data_home``: ``$SKLEARN_RNN_DATA`` or
+``~/sklearn_rnn_data``). It reads the canonical published format (for IMDB
+the ``aclImdb_v1.tar.gz`` tarball or its extracted folder) and the compact
+forms (``imdb_50k.csv.gz``). When nothing is there it downloads the canonical
+archive into the cache, verifies its checksum and keeps it; offline, the
+error says where to put the file. Archives are read member by member, never
+extracted, so nothing is written outside the cache.
+"""
+
+import gzip
+import hashlib
+import io
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from dataclasses import dataclass
+
+import pandas as pd
+from sklearn.utils import Bunch
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A canonical archive, with the checksum that pins it (of the archive or of a member)."""
+
+    url: str
+    filename: str
+    algorithm: str = "md5"
+    checksum: str | None = None
+    member: str | None = None  # when set, the checksum is of this member's bytes
+
+
+REMOTE = {
+    "imdb": RemoteFile(
+        url="https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+        filename="aclImdb_v1.tar.gz",
+        algorithm="md5",
+        checksum="7c2ac02c03563afcf9b574c7e56c153a",
+    ),
+    "sms_spam": RemoteFile(
+        url="https://archive.ics.uci.edu/ml/machine-learning-databases/00228/smsspamcollection.zip",
+        filename="smsspamcollection.zip",
+        algorithm="sha256",
+        checksum="7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d",
+        member="SMSSpamCollection",
+    ),
+}
+
+
+def get_data_home(data_home=None):
+    """The cache: ``data_home``, else ``$SKLEARN_RNN_DATA``, else ``~/sklearn_rnn_data``."""
+    home = data_home or os.environ.get("SKLEARN_RNN_DATA") or os.path.join("~", "sklearn_rnn_data")
+    home = os.path.expanduser(home)
+    os.makedirs(home, exist_ok=True)
+    return home
+
+
+def _digest(data, algorithm):
+    return hashlib.new(algorithm, data, usedforsecurity=False).hexdigest()
+
+
+def _verify(path, remote):
+    if remote.member is None:
+        h = hashlib.new(remote.algorithm, usedforsecurity=False)
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        actual = h.hexdigest()
+    else:
+        with zipfile.ZipFile(path) as archive:
+            actual = _digest(archive.read(remote.member), remote.algorithm)
+    if actual != remote.checksum:
+        raise ValueError(
+            f"Checksum mismatch for {remote.url}: expected {remote.algorithm} "
+            f"{remote.checksum}, got {actual}. The download is corrupted or the file has "
+            "changed; nothing was kept."
+        )
+
+
+def fetch(remote, data_home=None):
+    """Download ``remote`` into the cache (once), verify its checksum and return its path."""
+    target = os.path.join(get_data_home(data_home), remote.filename)
+    if os.path.exists(target):
+        return target
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(remote.url, timeout=30) as resp:
+            shutil.copyfileobj(resp, out)
+        _verify(tmp, remote)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return target
+
+
+def _locate(name, path, env, data_home, candidates):
+    """The first local copy: explicit path, environment variable, then the cache directory."""
+    if path is not None:
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"No {name} data at path={path!r}.")
+        return path
+    if os.environ.get(env):
+        if os.path.exists(os.environ[env]):
+            return os.environ[env]
+        warnings.warn(f"${env}={os.environ[env]!r} does not exist; looking further.", stacklevel=3)
+    home = get_data_home(data_home)
+    for candidate in candidates:
+        full = os.path.join(home, candidate)
+        if os.path.exists(full):
+            return full
+    return None
+
+
+def _missing(name, env, data_home, candidates, reason):
+    home = get_data_home(data_home)
+    return FileNotFoundError(
+        f"The {name} data set is not on this machine and {reason}. Put one of "
+        f"{', '.join(candidates)} in {home} (or pass path=..., or set ${env})."
+    )
+
+
+def _find_or_fetch(name, key, path, env, data_home, candidates, download_if_missing):
+    found = _locate(name, path, env, data_home, candidates)
+    if found is not None:
+        return found
+    remote = REMOTE.get(key)
+    if remote is None:
+        raise _missing(
+            name, env, data_home, candidates, "no download with a pinned checksum exists"
+        )
+    if not download_if_missing:
+        raise _missing(name, env, data_home, candidates, "download_if_missing=False")
+    try:
+        return fetch(remote, data_home)
+    except (urllib.error.URLError, OSError) as exc:
+        raise _missing(
+            name, env, data_home, candidates, f"downloading {remote.url} failed ({exc})"
+        ) from None
+
+
+_IMDB_MEMBER = re.compile(r"(?:^|/)(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+
+
+def _imdb_rows(names_and_readers):
+    rows = []
+    for name, read in names_and_readers:
+        match = _IMDB_MEMBER.search(name)
+        if match:
+            split, polarity, review_id, rating = match.groups()
+            text = read().decode("utf-8")
+            rows.append((split, int(review_id), int(rating), int(polarity == "pos"), text))
+    if not rows:
+        raise ValueError(
+            "No reviews found: expected aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt."
+        )
+    frame = pd.DataFrame(rows, columns=["split", "id", "rating", "label", "text"])
+    return frame.sort_values(
+        ["split", "label", "id"], ascending=[False, True, True], ignore_index=True
+    )
+
+
+def _read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _read_imdb(path):
+    if os.path.isdir(path):
+        members = []
+        for root, _, files in os.walk(path):
+            for f in files:
+                full = os.path.join(root, f)
+                members.append((full.replace(os.sep, "/"), lambda full=full: _read_bytes(full)))
+        return _imdb_rows(members)
+    if tarfile.is_tarfile(path):
+        with tarfile.open(path, "r:*") as archive:
+            return _imdb_rows(
+                (m.name, lambda m=m: archive.extractfile(m).read()) for m in archive if m.isfile()
+            )
+    frame = pd.read_csv(path)
+    missing = {"split", "label", "text"} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"{path}: an IMDB CSV needs the columns split, label, text; missing {missing}."
+        )
+    return frame
+
+
+def _bunch(frame, text_column, target_column, subset, return_X_y, as_frame, descr):
+    if subset != "all":
+        if "split" not in frame or subset not in set(frame["split"]):
+            raise ValueError(f"subset must be 'all' or one of the splits; got {subset!r}.")
+        frame = frame[frame["split"] == subset].reset_index(drop=True)
+    X = frame[text_column] if as_frame else frame[text_column].to_numpy(dtype=object)
+    y = frame[target_column] if as_frame else frame[target_column].to_numpy()
+    if return_X_y:
+        return X, y
+    return Bunch(
+        data=X,
+        target=y,
+        frame=frame if as_frame else None,
+        DESCR=descr,
+        split=frame["split"].to_numpy() if "split" in frame else None,
+    )
+
+
+def load_imdb(
+    *,
+    subset="all",
+    path=None,
+    data_home=None,
+    download_if_missing=True,
+    return_X_y=False,
+    as_frame=False,
+):
+    """Load the Large Movie Review Dataset (Maas et al., 2011): 25k train / 25k test reviews.
+
+    Parameters
+    ----------
+    subset : {'all', 'train', 'test'}, default='all'
+        The official split to return.
+    path : str, default=None
+        A local copy: ``aclImdb_v1.tar.gz``, its extracted ``aclImdb`` folder,
+        or a CSV with columns ``split``, ``label``, ``text`` (like
+        ``imdb_50k.csv.gz``). Else ``$SKLEARN_RNN_IMDB``, else the cache.
+    data_home : str, default=None
+        Cache directory (see :func:`get_data_home`).
+    download_if_missing : bool, default=True
+        Download the canonical tarball (84 MB, checksum verified) if no copy is found.
+    return_X_y : bool, default=False
+        Return ``(texts, labels)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Texts and labels as pandas objects, and the whole table in ``frame``
+        (columns ``split``, ``id``, ``rating``, ``label``, ``text``).
+
+    Returns
+    -------
+    data : Bunch with ``data`` (raw review texts, ``<br />`` tags kept), ``target``
+        (1 positive, 0 negative), ``split``, ``frame`` and ``DESCR``; or ``(X, y)``.
+    """
+    candidates = ["imdb_50k.csv.gz", "aclImdb_v1.tar.gz", "aclImdb"]
+    found = _find_or_fetch(
+        "IMDB", "imdb", path, "SKLEARN_RNN_IMDB", data_home, candidates, download_if_missing
+    )
+    return _bunch(
+        _read_imdb(found),
+        "text",
+        "label",
+        subset,
+        return_X_y,
+        as_frame,
+        "IMDB Large Movie Review Dataset v1.0 (Maas et al., ACL 2011).",
+    )
+
+
+def _read_sms(path):
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            raw = archive.read("SMSSpamCollection")
+    else:
+        with open(path, "rb") as f:
+            raw = f.read()
+    rows = []
+    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, sep, text = line.partition("\t")
+        if not sep or label not in ("ham", "spam"):
+            raise ValueError(f"{path}: line {lineno} is not 'ham|spam<TAB>text'.")
+        rows.append((label, text))
+    return pd.DataFrame(rows, columns=["label", "text"])
+
+
+def load_sms_spam(
+    *, path=None, data_home=None, download_if_missing=True, return_X_y=False, as_frame=False
+):
+    """Load the UCI SMS Spam Collection: 5,574 messages labelled 'ham' or 'spam'.
+
+    Looks at ``path``, ``$SKLEARN_RNN_SMS_SPAM``, then the cache
+    (``SMSSpamCollection`` or ``smsspamcollection.zip``); downloads the UCI zip
+    (the message file's sha256 is verified) if none is there. Other parameters
+    as in :func:`load_imdb` (there is no official split).
+    """
+    candidates = ["SMSSpamCollection", "smsspamcollection.zip"]
+    found = _find_or_fetch(
+        "SMS spam",
+        "sms_spam",
+        path,
+        "SKLEARN_RNN_SMS_SPAM",
+        data_home,
+        candidates,
+        download_if_missing,
+    )
+    return _bunch(
+        _read_sms(found),
+        "text",
+        "label",
+        "all",
+        return_X_y,
+        as_frame,
+        "UCI SMS Spam Collection (Almeida and Hidalgo, 2011).",
+    )
+
+
+def _read_pairs(path):
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            name = next(
+                n for n in archive.namelist() if n.endswith(".txt") and "about" not in n.lower()
+            )
+            raw = archive.read(name)
+    else:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    rows = []
+    for lineno, line in enumerate(io.StringIO(raw.decode("utf-8")), start=1):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) < 2:
+            if line.strip():
+                raise ValueError(f"{path}: line {lineno} is not 'english<TAB>french'.")
+            continue
+        rows.append((parts[0], parts[1]))
+    return pd.DataFrame(rows, columns=["english", "french"])
+
+
+def load_fra_eng(*, path=None, data_home=None, return_X_y=False, as_frame=False):
+    """Load English-French sentence pairs from Tatoeba (manythings.org ``fra-eng``).
+
+    Looks at ``path``, ``$SKLEARN_RNN_FRA_ENG``, then the cache
+    (``fra-eng.txt.gz``, ``fra-eng.txt``, ``fra-eng.zip``). The published zip
+    changes with every Tatoeba release, so no checksum can pin it and nothing
+    is downloaded: get ``fra-eng.zip`` from https://www.manythings.org/anki/
+    and put it in the cache. ``data`` holds the English sentences, ``target``
+    the French ones.
+    """
+    candidates = ["fra-eng.txt.gz", "fra-eng.txt", "fra-eng.zip"]
+    found = _find_or_fetch(
+        "English-French", "fra_eng", path, "SKLEARN_RNN_FRA_ENG", data_home, candidates, False
+    )
+    return _bunch(
+        _read_pairs(found),
+        "english",
+        "french",
+        "all",
+        return_X_y,
+        as_frame,
+        "Tatoeba English-French pairs via manythings.org (CC-BY 2.0).",
+    )
+
+
+__all__ = ["get_data_home", "load_fra_eng", "load_imdb", "load_sms_spam"]
