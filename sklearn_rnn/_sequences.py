@@ -83,15 +83,13 @@ def _is_text(item):
     return isinstance(item, (str, bytes))
 
 
-def check_id_sequences(X, *, allow_empty=False):
+def check_id_sequences(X):
     """Validate a batch of token-id sequences and return it ragged.
 
     Parameters
     ----------
     X : 1-D object array of 1-D int arrays, 2-D int array padded with 0, or an
         iterable of integer sequences.
-    allow_empty : bool, default=False
-        Whether a batch of zero sequences is accepted.
 
     Returns
     -------
@@ -150,7 +148,7 @@ def check_id_sequences(X, *, allow_empty=False):
             if arr.min() < 0:
                 raise ValueError(f"Token ids must be >= 0; sequence {i} holds {arr.min()}.")
             rows.append(arr.astype(np.int64, copy=False))
-    if not rows and not allow_empty:
+    if not rows:
         raise ValueError("Expected at least one sequence; got an empty batch.")
     return as_ragged(rows)
 
