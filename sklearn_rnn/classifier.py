@@ -68,6 +68,13 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
     patience : int, default=2
     warm_start : bool, default=False
         ``fit`` continues training the fitted net instead of starting anew.
+    bucket_by_length : bool, default=True
+        Train on batches of sequences of similar length (shuffled pools sorted
+        by length, batches in random order) and predict in length order,
+        results returned in the input order. Each batch is padded only to its
+        own longest sequence, so this saves the steps spent on padding; the
+        results are those of any batching (padding never changes an output).
+        False gives plain random batches.
     device : str, default='auto'
         'auto' uses the GPU when there is one, else the CPU; or any torch device.
     random_state : int, RandomState instance or None, default=None
@@ -136,6 +143,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         validation_fraction=0.1,
         patience=2,
         warm_start=False,
+        bucket_by_length=True,
         device="auto",
         random_state=None,
         verbose=0,
@@ -160,6 +168,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.warm_start = warm_start
+        self.bucket_by_length = bucket_by_length
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -257,7 +266,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         """Class probabilities, columns in the order of ``classes_``."""
         check_is_fitted(self, "net_")
         seqs, _ = self._sequences(X, fitting=False)
-        return self.net_.predict_proba(SequenceDataset(seqs)).astype(np.float64)
+        return self._predict_net(seqs, "predict_proba").astype(np.float64)
 
     def predict(self, X):
         """The most probable class of each sequence."""

@@ -80,6 +80,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         validation_fraction=0.1,
         patience=10,
         warm_start=False,
+        bucket_by_length=True,
         device="auto",
         random_state=None,
         verbose=0,
@@ -103,6 +104,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.warm_start = warm_start
+        self.bucket_by_length = bucket_by_length
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -173,7 +175,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         """Predictions in the units of the training targets."""
         check_is_fitted(self, "net_")
         seqs, _ = self._sequences(X, fitting=False)
-        scaled = self.net_.predict(SequenceDataset(seqs)).reshape(len(seqs), -1)
+        scaled = self._predict_net(seqs, "predict").reshape(len(seqs), -1)
         pred = self.target_scaler_.inverse_transform(scaled.astype(np.float64))
         return pred.ravel() if self._y_ndim == 1 else pred
 

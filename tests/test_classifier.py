@@ -180,6 +180,50 @@ def test_sample_weight_zero_means_the_sample_is_ignored():
     assert not np.allclose(a, c, atol=1e-4)
 
 
+def test_integer_sample_weight_equals_repetition():
+    X, y = _order_task(30, np.random.default_rng(6))
+    w = np.tile([1, 2, 3], 10)
+    repeated = np.repeat(np.arange(len(y)), w)
+    params = dict(FAST, batch_size=100)  # one batch: the same gradient up to rounding
+    a = RNNClassifier(**params).fit(X, y, sample_weight=w).predict_proba(X)
+    b = RNNClassifier(**params).fit(X[repeated], y[repeated]).predict_proba(X)
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_length_buckets_cover_every_sample_once_with_similar_lengths():
+    import torch
+
+    from sklearn_rnn._base import LengthBucketBatchSampler
+
+    lengths = np.random.default_rng(0).integers(1, 500, size=1000)
+    sampler = LengthBucketBatchSampler(lengths, 32, pool_batches=10)
+    torch.manual_seed(0)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 32  # ceil(1000 / 32)
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    spread = np.median([np.ptp(lengths[b]) for b in batches])
+    random_spread = np.median([np.ptp(lengths[i : i + 32]) for i in range(0, 1000, 32)])
+    assert spread < random_spread / 5
+    torch.manual_seed(0)
+    assert [list(b) for b in sampler] == [list(b) for b in batches]  # seeded by torch
+    assert [list(b) for b in sampler] != [list(b) for b in batches]  # a new order each epoch
+    ordered = LengthBucketBatchSampler(lengths, 32, shuffle=False)
+    flat = [i for b in ordered for i in b]
+    assert np.all(np.diff(lengths[flat]) >= 0)
+
+
+def test_length_sorted_prediction_returns_the_input_order():
+    X = _ids([9, 1, 5, 2, 8, 3, 7, 4, 6, 1])
+    y = np.array([0, 1] * 5)
+    clf = RNNClassifier(**FAST, batch_size=3).fit(X, y)
+    sorted_proba, sorted_rep = clf.predict_proba(X), clf.transform(X)
+    clf.set_params(bucket_by_length=False)
+    np.testing.assert_allclose(sorted_proba, clf.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(sorted_rep, clf.transform(X), atol=1e-6)
+    one_by_one = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(len(X))])
+    np.testing.assert_allclose(sorted_proba, one_by_one, atol=1e-6)
+
+
 def test_class_weight_balanced_moves_predictions_to_the_rare_class():
     X, y = _order_task(120, np.random.default_rng(5))
     y = np.where(np.arange(len(y)) < 100, 0, 1)  # 100 vs 20, labels unrelated to X
