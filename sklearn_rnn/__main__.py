@@ -101,8 +101,8 @@ def _import_estimator(spec):
     if not sep or not colon or not name:
         raise ValueError(f"--estimator takes NAME=module:attribute; got {spec!r}.")
     obj = getattr(importlib.import_module(module_name), attribute)
-    if not hasattr(obj, "fit") and callable(obj):
-        obj = obj()
+    if isinstance(obj, type) or not hasattr(obj, "fit"):
+        obj = obj()  # an estimator class, or a function that builds one
     return name, obj
 
 

@@ -299,6 +299,16 @@ class Comparison:
             lines.append(line)
         return "\n".join(lines)
 
+    @classmethod
+    def from_json(cls, path):
+        """Read a comparison back from the ``results.json`` that :meth:`save` wrote."""
+        with open(path) as f:
+            record = json.load(f)
+        results = pd.DataFrame.from_dict(record["results"], orient="index")
+        numeric = results.columns.drop("cv_scores")
+        results[numeric] = results[numeric].astype(float)  # JSON null back to NaN
+        return cls(results=results, histories=record["histories"], info=record["info"])
+
     def save(self, output_dir):
         """Write ``results.csv``, ``results.json`` and (with matplotlib) the PNG plots.
 
@@ -357,8 +367,8 @@ class Comparison:
         ax.set_xlim(low, min(1.0, float(np.nanmax(score + err.fillna(0))) + 0.02))
         ax.set_xlabel(f"{self.info.get('scoring', 'score')} ({what})")
         ax.set_title(self.info.get("title", "Comparison"))
-        for yi, s in zip(y, score):
-            ax.text(s, yi, f" {s:.3f}", va="center", fontsize=8)
+        for yi, s, e in zip(y, score, err.fillna(0)):
+            ax.text(s + e, yi, f"  {s:.3f}", va="center", fontsize=8)
         fig.tight_layout()
         path = os.path.join(output_dir, "scores.png")
         fig.savefig(path, dpi=110)

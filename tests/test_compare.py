@@ -1,0 +1,292 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from sklearn_rnn import NGramVectorizer
+from sklearn_rnn.__main__ import load_data, main
+from sklearn_rnn.compare import (
+    MODELS,
+    Comparison,
+    NaiveBayesWeighting,
+    compare,
+    count_parameters,
+    make_model,
+)
+
+GOOD = ["great", "superb", "lovely", "fine", "fun"]
+BAD = ["awful", "dull", "boring", "poor", "bad"]
+FILLER = ["the", "film", "plot", "actor", "scene", "story", "was", "and", "a"]
+
+
+def _corpus(n, seed=0, classes=("neg", "pos")):
+    """Documents of fillers with one or two sentiment words; label from the words."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        k = i % len(classes)
+        pool = [BAD, GOOD, FILLER][k] if len(classes) == 3 else [BAD, GOOD][k]
+        words = list(rng.choice(FILLER, size=rng.integers(3, 9)))
+        for _ in range(rng.integers(1, 3)):
+            words.insert(rng.integers(0, len(words) + 1), rng.choice(pool))
+        texts.append(" ".join(words))
+        labels.append(classes[k])
+    return np.array(texts, dtype=object), np.array(labels)
+
+
+def _bow():
+    return make_pipeline(NGramVectorizer(ngram_range=(1, 1)), LogisticRegression())
+
+
+class _Recorder(ClassifierMixin, BaseEstimator):
+    """Remembers every document it was fitted on and asked to predict (class-level log)."""
+
+    log = {"fit": [], "predict": []}
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        self.log["fit"].extend(X)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        self.log["predict"].extend(X)
+        return np.full(len(X), self.classes_[0])
+
+
+def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path):
+    X, y = _corpus(160)
+    X_test, y_test = _corpus(80, seed=1)
+    result = compare(
+        X,
+        y,
+        X_test,
+        y_test,
+        models=["bow-unigram", "nb-bigram", "gru"],
+        output_dir=tmp_path,
+        verbose=0,
+    )
+    assert isinstance(result, Comparison)
+    frame = result.results
+    assert list(frame.index) == ["bow-unigram", "nb-bigram", "gru"]
+    assert (frame["test_score"] > 0.9).all()  # the sentiment words separate the classes
+    assert frame.loc["bow-unigram", "test_se"] == pytest.approx(
+        np.sqrt(
+            frame.loc["bow-unigram", "test_score"]
+            * (1 - frame.loc["bow-unigram", "test_score"])
+            / 80
+        )
+    )
+    assert frame.loc["gru", "n_epochs"] >= 1 and np.isnan(frame.loc["bow-unigram", "n_epochs"])
+    assert frame["n_params"].gt(0).all()
+    # The report files.
+    csv = pd.read_csv(tmp_path / "results.csv", index_col="model")
+    np.testing.assert_allclose(csv["test_score"], frame["test_score"])
+    record = json.loads((tmp_path / "results.json").read_text())
+    assert record["info"]["random_state"] == 0 and record["info"]["n_test"] == 80
+    assert set(record["results"]) == set(frame.index)
+    gru = record["histories"]["gru"]
+    assert len(gru) == frame.loc["gru", "n_epochs"] and {"train_loss", "valid_loss"} <= set(gru[0])
+    for png in ("scores.png", "curves.png"):
+        data = (tmp_path / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    again = Comparison.from_json(tmp_path / "results.json")
+    pd.testing.assert_frame_equal(again.results, frame, check_dtype=False)
+    assert again.histories == result.histories and str(again) == str(result)
+    table = str(result)
+    assert "test accuracy" in table and "nb-bigram" in table
+
+
+def test_test_documents_are_predicted_once_and_never_fitted():
+    _Recorder.log = {"fit": [], "predict": []}
+    X, y = _corpus(60)
+    X_test = np.array([f"held out document {i}" for i in range(20)], dtype=object)
+    y_test = np.array(["neg", "pos"] * 10)
+    compare(X, y, X_test, y_test, models=[("recorder", _Recorder())], cv=3, verbose=0)
+    assert sorted(_Recorder.log["predict"][-20:]) == sorted(X_test)
+    assert sum(doc in set(X_test) for doc in _Recorder.log["predict"]) == 20
+    assert not set(_Recorder.log["fit"]) & set(X_test)
+
+
+def test_every_model_gets_the_same_folds_and_unset_seeds_are_filled():
+    X, y = _corpus(90)
+    noise = np.random.default_rng(0).random(len(y)) < 0.3  # so that folds score differently
+    y = np.where(noise, np.where(y == "pos", "neg", "pos"), y)
+    result = compare(
+        X,
+        y,
+        models=[("a", _bow()), ("b", _bow()), ("dummy", DummyClassifier(strategy="stratified"))],
+        cv=3,
+        random_state=7,
+        verbose=0,
+    )
+    frame = result.results
+    assert frame.loc["a", "cv_scores"] == frame.loc["b", "cv_scores"]
+    assert len(frame.loc["a", "cv_scores"]) == 3 and frame.loc["a", "cv_std"] > 0
+    assert frame.loc["a", "cv_std"] == pytest.approx(np.std(frame.loc["a", "cv_scores"]))
+    assert frame["test_score"].isna().all() and result.info["cv"] == 3
+    assert "random_state=7" in result.info["models"]["dummy"]
+    # A different seed draws other folds.
+    other = compare(X, y, models=[("a", _bow())], cv=3, random_state=8, verbose=0)
+    assert other.results.loc["a", "cv_scores"] != frame.loc["a", "cv_scores"]
+
+
+def test_multiclass_labels_leave_out_the_binary_only_model(capsys):
+    X, y = _corpus(90, classes=("neg", "pos", "neutral"))
+    result = compare(X, y, X, y, models=["bow-unigram", "nb-bigram"], verbose=1)
+    assert list(result.results.index) == ["bow-unigram"]
+    assert "nb-bigram needs binary labels" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(X_train="one string"), TypeError, "not a single string"),
+        (dict(y_train=["pos"]), ValueError, "X_train holds 60 documents but y_train holds 1"),
+        (dict(X_test=None), ValueError, "Give both X_test and y_test"),
+        (dict(X_test=None, y_test=None), ValueError, "Nothing to score on"),
+        (dict(models=["lstm", "nope"]), ValueError, "Unknown model 'nope'"),
+        (dict(models=[("a", _bow()), ("a", _bow())]), ValueError, "must be unique"),
+        (dict(models=[("a", "not an estimator")]), TypeError, "is not an estimator"),
+        (dict(models=[42]), TypeError, "model names"),
+        (dict(mode="huge", models=["lstm"]), ValueError, "mode must be one of"),
+    ],
+)
+def test_bad_arguments_get_clear_errors(kwargs, error, match):
+    X, y = _corpus(60)
+    args = dict(X_train=X, y_train=y, X_test=X, y_test=y, models=["bow-unigram"], verbose=0)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        compare(**args)
+
+
+def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
+    for name in MODELS:
+        for mode in ("quick", "full"):
+            model = make_model(name, mode=mode, random_state=3)
+            assert model.get_params().get("steps")
+    full = make_model("lstm", mode="full")[-1]
+    quick = make_model("lstm", mode="quick")[-1]
+    assert full.hidden_size > quick.hidden_size
+    assert make_model("bilstm-glove")[-1].bidirectional
+
+
+def test_naive_bayes_weighting_is_the_log_count_ratio():
+    X = sp.csr_matrix(np.array([[2, 0, 1], [1, 0, 0], [0, 3, 1], [0, 1, 0]]))
+    y = np.array([1, 1, 0, 0])
+    nb = NaiveBayesWeighting(alpha=1.0).fit(X, y)
+    p = 1 + np.array([2, 0, 1])  # feature presence in the positive rows
+    q = 1 + np.array([0, 2, 1])
+    expected = np.log((p / p.sum()) / (q / q.sum()))
+    np.testing.assert_allclose(nb.log_count_ratio_, expected)
+    np.testing.assert_allclose(nb.transform(X).toarray(), (X.toarray() > 0) * expected)
+    with pytest.raises(ValueError, match="binary labels"):
+        NaiveBayesWeighting().fit(X, [0, 1, 2, 2])
+    with pytest.raises(ValueError, match="X has 2 features"):
+        nb.transform(X[:, :2])
+
+
+def test_count_parameters_of_linear_and_recurrent_models():
+    X, y = _corpus(60)
+    bow = _bow().fit(X, y)
+    assert count_parameters(bow) == bow[-1].coef_.size + 1
+    assert np.isnan(count_parameters(DummyClassifier().fit(X, y)))
+
+
+def _write_csv(path, n, split):
+    X, y = _corpus(n)
+    frame = pd.DataFrame({"review": X, "sentiment": y})
+    if split:
+        frame["part"] = np.where(np.arange(n) < n * 3 // 4, "train", "test")
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_command_line_runs_on_a_users_csv_and_writes_the_report(tmp_path, capsys):
+    data = _write_csv(tmp_path / "reviews.csv", 120, split=True)
+    out = tmp_path / "report"
+    code = main(
+        [
+            "compare",
+            "--data",
+            str(data),
+            "--text-column",
+            "review",
+            "--label-column",
+            "sentiment",
+            "--split-column",
+            "part",
+            "--models",
+            "bow-unigram,nb-bigram",
+            "--estimator",
+            "majority=sklearn.dummy:DummyClassifier",
+            "--output-dir",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "90 training and 30 test documents" in printed and "majority" in printed
+    frame = pd.read_csv(out / "results.csv", index_col="model")
+    assert list(frame.index) == ["bow-unigram", "nb-bigram", "majority"]
+    assert frame.loc["majority", "test_score"] == pytest.approx(0.5, abs=0.1)
+    assert (out / "scores.png").exists()
+
+
+def test_load_data_holds_out_a_stratified_split_without_a_split_column(tmp_path):
+    data = _write_csv(tmp_path / "reviews.csv", 100, split=False)
+    X_train, y_train, X_test, y_test, title = load_data(
+        str(data), text_column="review", label_column="sentiment", test_size=0.2
+    )
+    assert (len(X_train), len(X_test)) == (80, 20)
+    assert (y_test == "pos").sum() == 10 and title == "reviews.csv"
+
+
+def test_load_data_reads_imdb_from_the_environment(tmp_path, monkeypatch):
+    frame = pd.DataFrame(
+        {"split": ["train", "train", "test"], "label": [0, 1, 1], "text": ["a", "b", "c"]}
+    )
+    frame.to_csv(tmp_path / "imdb.csv", index=False)
+    monkeypatch.setenv("SKLEARN_RNN_IMDB", str(tmp_path / "imdb.csv"))
+    X_train, y_train, X_test, y_test, _ = load_data("imdb")
+    assert list(X_train) == ["a", "b"] and list(X_test) == ["c"]
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--data", "nowhere.csv"], "'imdb', 'sms_spam' or an existing CSV"),
+        (["--text-column", "body"], "no text column 'body'"),
+        (["--estimator", "oops"], "NAME=module:attribute"),
+    ],
+)
+def test_command_line_errors_name_the_problem(tmp_path, argv, match):
+    data = _write_csv(tmp_path / "reviews.csv", 40, split=False)
+    base = ["compare", "--data", str(data), "--label-column", "sentiment"]
+    base += ["--text-column", "review", "--models", "bow-unigram"]
+    with pytest.raises(ValueError, match=match):
+        main(base + argv)
+
+
+def test_csv_with_missing_texts_is_an_error_not_a_silent_drop(tmp_path):
+    path = tmp_path / "holes.csv"
+    pd.DataFrame({"text": ["good", None, "bad"], "label": [1, 0, 0]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="1 rows have no text or no label"):
+        load_data(str(path))
+
+
+def test_python_dash_m_lists_the_models():
+    out = subprocess.run(
+        [sys.executable, "-m", "sklearn_rnn", "models"], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(name in out for name in MODELS)
