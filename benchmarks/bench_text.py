@@ -34,6 +34,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=os.environ.get("SKLEARN_RNN_IMDB", DEFAULT_DATA))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--out", default=os.path.join(os.path.dirname(__file__), "results", "bench_text.json")
+    )
     args = parser.parse_args()
 
     frame = pd.read_csv(args.data)
@@ -89,9 +92,8 @@ def main():
         results[f"glove_type_coverage_max_tokens_{max_tokens}"] = tc
         results[f"glove_token_coverage_max_tokens_{max_tokens}"] = kc
 
-    out = os.path.join(os.path.dirname(__file__), "results")
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "bench_text.json"), "w") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
 
 

@@ -224,6 +224,26 @@ def test_length_sorted_prediction_returns_the_input_order():
     np.testing.assert_allclose(sorted_proba, one_by_one, atol=1e-6)
 
 
+class _TorchThreads(Callback):
+    """Records the torch threads each epoch ran with."""
+
+    def on_epoch_end(self, net, **kwargs):
+        import torch
+
+        net.history.record("torch_threads", torch.get_num_threads())
+
+
+def test_parallel_fits_share_the_cores_instead_of_oversubscribing():
+    import joblib
+    from sklearn.model_selection import cross_validate
+
+    X, y = _order_task(60, np.random.default_rng(7))
+    clf = RNNClassifier(**FAST, callbacks=[_TorchThreads()])
+    fitted = cross_validate(clf, X, y, cv=2, n_jobs=2, return_estimator=True)["estimator"]
+    budget = max(1, joblib.cpu_count() // 2)
+    assert [est.history_[-1, "torch_threads"] <= budget for est in fitted] == [True, True]
+
+
 def test_class_weight_balanced_moves_predictions_to_the_rare_class():
     X, y = _order_task(120, np.random.default_rng(5))
     y = np.where(np.arange(len(y)) < 100, 0, 1)  # 100 vs 20, labels unrelated to X

@@ -1,0 +1,69 @@
+"""Run every benchmark, one after the other (never two at once: they would share the cores).
+
+    python benchmarks/run_all.py [--quick]
+
+Each ``bench_*.py`` prints its tables and writes ``benchmarks/results/<name>.json``;
+this script also writes ``benchmarks/results/machine.json`` (CPU, memory, versions).
+``--quick`` passes small sizes, to check that the suite runs (its figures are noisy,
+so it writes them to a temporary folder, not over the committed results).
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+QUICK_ARGS = {
+    "bench_text.py": ["--repeats", "1"],
+    "bench_train.py": ["--n-train", "256", "--repeats", "1"],
+}
+
+
+def machine():
+    info = {"platform": platform.platform(), "python": sys.version.split()[0]}
+    info["cpus"] = os.cpu_count()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        info["cpu"] = names[0] if names else None
+        with open("/proc/meminfo") as f:
+            info["memory_gb"] = round(int(f.readline().split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    import sklearn
+    import torch
+
+    info.update(torch=torch.__version__, scikit_learn=sklearn.__version__)
+    info["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return info
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "machine.json"), "w") as f:
+        json.dump(machine(), f, indent=2)
+    quick_out = tempfile.mkdtemp(prefix="bench-quick-") if args.quick else None
+    failed = []
+    for script in sorted(glob.glob(os.path.join(HERE, "bench_*.py"))):
+        name = os.path.basename(script)
+        print(f"\n=== {name} ===", flush=True)
+        extra = []
+        if args.quick:
+            out = os.path.join(quick_out, name.replace(".py", ".json"))
+            extra = [*QUICK_ARGS.get(name, []), "--out", out]
+        if subprocess.run([sys.executable, script, *extra]).returncode != 0:
+            failed.append(name)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
