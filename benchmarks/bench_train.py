@@ -18,6 +18,7 @@ Prints tables and writes benchmarks/results/bench_train.json.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -153,12 +154,7 @@ def keras_tf(X, y, cell, hidden, bidirectional):
 
 
 def _has_tensorflow():
-    try:
-        import importlib.util
-
-        return importlib.util.find_spec("tensorflow") is not None
-    except ImportError:
-        return False
+    return importlib.util.find_spec("tensorflow") is not None
 
 
 class PeakRSS:

@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from ._text import check_raw_documents
 from .classifier import RNNClassifier
 from .embedding import PretrainedEmbedding
 from .ngrams import NGramVectorizer
@@ -450,9 +451,8 @@ def _has_glove():
 def _as_texts(X, name):
     if isinstance(X, str):
         raise TypeError(f"{name} must be a list of documents, not a single string.")
-    if isinstance(X, pd.DataFrame):
-        raise TypeError(f"{name} must be one column of documents, not a DataFrame.")
-    return np.asarray(list(X), dtype=object)
+    # The transformers' own check: missing documents and non-text are errors here too.
+    return np.asarray(check_raw_documents(X), dtype=object)
 
 
 def compare(
