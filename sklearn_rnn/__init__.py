@@ -6,7 +6,10 @@ fixed-length arrays (:class:`SequencePadder`) and pretrained embeddings
 (:class:`PretrainedEmbedding`); :class:`RNNClassifier` trains a recurrent
 network (PyTorch, through skorch) on them and :class:`LSTMRegressor` predicts
 numbers from sequences (time-series windows from :func:`make_windows`, scaled
-by :class:`SequenceScaler`). All compose in scikit-learn Pipelines.
+by :class:`SequenceScaler`). :class:`Seq2SeqEstimator` maps sequences to
+sequences (encoder-decoder with attention, teacher forcing, beam search);
+:mod:`sklearn_rnn.metrics` scores its outputs. All compose in scikit-learn
+Pipelines.
 
 The data contract
 -----------------
@@ -45,6 +48,7 @@ from .hashing import HashingOneHot
 from .ngrams import NGramVectorizer
 from .padding import SequencePadder
 from .regressor import LSTMRegressor
+from .seq2seq import Seq2SeqEstimator
 from .timeseries import SequenceScaler, make_windows
 from .tokenizer import TextTokenizer
 
@@ -64,6 +68,7 @@ __all__ = [
     "NGramVectorizer",
     "PretrainedEmbedding",
     "RNNClassifier",
+    "Seq2SeqEstimator",
     "SequencePadder",
     "SequenceScaler",
     "TextTokenizer",

@@ -23,6 +23,8 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
 from ._sequences import (
+    BOS_ID,
+    EOS_ID,
     OOV_ID,
     TokenSequences,
     check_id_sequences,
@@ -127,6 +129,24 @@ def by_length(seqs, *, enabled=True):
         return identity, identity
     order = np.argsort([len(s) for s in seqs], kind="stable")
     return order, np.argsort(order, kind="stable")
+
+
+def collate_pairs(batch):
+    """Pad a batch of (source, target) id pairs for teacher-forced training.
+
+    The decoder reads ``target_in`` (begin marker, then the target) and learns
+    to predict ``target_out`` (the target, then the end marker); padding (0)
+    is ignored by the loss.
+    """
+    sources, targets, _ = zip(*batch)
+    target_in = [np.concatenate([[BOS_ID], t]) for t in targets]
+    target_out = [np.concatenate([t, [EOS_ID]]) for t in targets]
+    X = {
+        "source": torch.from_numpy(pad_sequences(sources, padding="post", dtype=np.int64)),
+        "source_lengths": torch.tensor([len(s) for s in sources], dtype=torch.int64),
+        "target_in": torch.from_numpy(pad_sequences(target_in, padding="post", dtype=np.int64)),
+    }
+    return X, torch.from_numpy(pad_sequences(target_out, padding="post", dtype=np.int64))
 
 
 def collate_sequences(batch, *, numeric):
@@ -311,12 +331,19 @@ class BaseRNN(BaseEstimator):
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             embedding_dropout=self.embedding_dropout,
-            pooling=self.pooling,
+            pooling=getattr(self, "pooling", "last"),
         )
 
+    def _collate(self):
+        """The function that pads a list of dataset items into one batch."""
+        return partial(collate_sequences, numeric=self.input_kind_ == "numeric")
+
+    def _module_params(self, embedding_weights):
+        """Keyword arguments of the network (the many-to-one head's by default)."""
+        return {**self._encoder_params(embedding_weights), "output_dropout": self.dropout}
+
     def _net_kwargs(self, valid_dataset):
-        numeric = self.input_kind_ == "numeric"
-        collate = partial(collate_sequences, numeric=numeric)
+        collate = self._collate()
         callbacks = []
         if valid_dataset is not None:
             callbacks.append(
@@ -391,8 +418,7 @@ class BaseRNN(BaseEstimator):
         train_dataset = SequenceDataset(
             [seqs[i] for i in train_idx], targets[train_idx], sample_weight[train_idx]
         )
-        params = {f"module__{k}": v for k, v in self._encoder_params(weights).items()}
-        params["module__output_dropout"] = self.dropout
+        params = {f"module__{k}": v for k, v in self._module_params(weights).items()}
         params.update({f"module__{k}": v for k, v in module_params.items()})
         params.update({f"criterion__{k}": v for k, v in criterion_params.items()})
         self.net_ = net_class(

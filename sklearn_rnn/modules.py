@@ -1,6 +1,8 @@
 """Layer 3: the PyTorch networks. Plain ``torch.nn.Module``s: no sklearn, no skorch, no numpy.
 
-One encoder (embedding, recurrent layers, pooling) serves every head. Batches are
+One encoder (embedding, recurrent layers, pooling) serves every head: the
+many-to-one head (:class:`ManyToOneModule`) and the sequence-to-sequence
+decoder (:class:`Seq2SeqModule`). Batches are
 padded at the end to their own longest sequence and come with their true
 ``lengths``; the encoder never lets padding reach a prediction:
 
@@ -94,6 +96,11 @@ class RNNEncoderModule(nn.Module):
         self.output_size = hidden_size * n_dir
 
     def forward(self, x, lengths):
+        h, mask = self.steps(x, lengths)
+        return self.pool(h, mask, lengths)
+
+    def steps(self, x, lengths):
+        """The top layer's states, shape (batch, steps, output_size), and the mask of true steps."""
         h = self.embedding(x) if self.embedding is not None else x
         h = self.embedding_dropout(h)
         batch, steps = h.shape[:2]
@@ -113,13 +120,19 @@ class RNNEncoderModule(nn.Module):
                 out_rev = out_rev.gather(1, flip.expand(-1, -1, out_rev.shape[-1]))
                 out = torch.cat([out, out_rev], dim=-1)
             h = out
-        if self.pooling == "last":
+        return h, mask
+
+    def pool(self, h, mask, lengths, pooling=None):
+        """One vector per sequence from the states of its true steps (see ``pooling``)."""
+        pooling = pooling or self.pooling
+        lengths = lengths.to(h.device).unsqueeze(1)
+        if pooling == "last":
             last = (lengths - 1).unsqueeze(-1).expand(-1, 1, self.hidden_size)
             rep = h[..., : self.hidden_size].gather(1, last).squeeze(1)
             if self.bidirectional:
                 rep = torch.cat([rep, h[:, 0, self.hidden_size :]], dim=-1)
             return rep
-        if self.pooling == "max":
+        if pooling == "max":
             return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
         return (h * mask.unsqueeze(-1)).sum(dim=1) / lengths.to(h.dtype)
 
@@ -140,3 +153,283 @@ class ManyToOneModule(nn.Module):
     def forward(self, x, lengths, sample_weight=None):
         # sample_weight rides in the batch for the loss; the network ignores it.
         return self.output(self.output_dropout(self.encoder(x, lengths)))
+
+
+class AttentionModule(nn.Module):
+    """Attention of decoder states over the encoder's steps: Luong's or Bahdanau's.
+
+    'luong' scores with a bilinear form (Luong et al. 2015, "general"),
+    'bahdanau' with a one-hidden-layer network (Bahdanau et al. 2015,
+    "additive"). Padding steps of the source get no weight.
+    """
+
+    def __init__(self, kind, query_size, memory_size):
+        super().__init__()
+        self.kind = kind
+        if kind == "luong":
+            self.key = nn.Linear(memory_size, query_size, bias=False)
+        else:
+            self.key = nn.Linear(memory_size, query_size)
+            self.query = nn.Linear(query_size, query_size, bias=False)
+            self.energy = nn.Linear(query_size, 1, bias=False)
+
+    def forward(self, query, keys, memory, mask):
+        """Context vectors (batch, queries, memory_size) and weights (batch, queries, steps).
+
+        ``keys`` is ``self.key(memory)``, computed once per source.
+        """
+        if self.kind == "luong":
+            scores = query @ keys.transpose(1, 2)
+        else:
+            hidden = torch.tanh(self.query(query).unsqueeze(2) + keys.unsqueeze(1))
+            scores = self.energy(hidden).squeeze(-1)
+        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
+        weights = scores.softmax(dim=-1)
+        return weights @ memory, weights
+
+
+class Seq2SeqModule(nn.Module):
+    """Encoder-decoder: many-to-many sequence-to-sequence learning, with optional attention.
+
+    The encoder is :class:`RNNEncoderModule` (possibly bidirectional and
+    stacked); its final states, through a tanh layer (the "bridge"), start
+    the decoder, a stacked recurrent network of the same cell over the target
+    embedding. With attention, each decoder step also reads a weighted sum of
+    the encoder's states.
+
+    ``forward`` is the training pass: ``target_in`` is the target sequence
+    shifted right behind the begin marker. With ``teacher_forcing_ratio`` 1
+    (or in eval mode) the decoder reads the true previous tokens, in one
+    call of the recurrent layer unless Bahdanau attention needs the state
+    step by step; below 1, each step feeds the true previous token with that
+    probability and the model's own prediction otherwise (scheduled
+    sampling). :meth:`greedy` and :meth:`beam_search` decode.
+
+    Parameters
+    ----------
+    num_source_embeddings, num_target_embeddings : int
+        Source and target vocabulary sizes (reserved ids included).
+    embedding_dim : int
+        Width of both embeddings (the source one may be pretrained).
+    source_embedding_weights : Tensor, optional
+        Initial source embedding (e.g. GloVe).
+    freeze_embedding : bool
+        Keep the source embedding fixed.
+    cell, hidden_size, num_layers, bidirectional, dropout, embedding_dropout :
+        As in :class:`RNNEncoderModule`; the decoder is unidirectional, with the
+        same cell, hidden size and depth.
+    attention : {'luong', 'bahdanau', None}
+    teacher_forcing_ratio : float
+        Probability of feeding the true previous token in training.
+    """
+
+    def __init__(
+        self,
+        *,
+        num_source_embeddings,
+        num_target_embeddings,
+        embedding_dim=64,
+        source_embedding_weights=None,
+        freeze_embedding=False,
+        cell="lstm",
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        embedding_dropout=0.0,
+        attention="luong",
+        teacher_forcing_ratio=1.0,
+    ):
+        super().__init__()
+        self.encoder = RNNEncoderModule(
+            num_embeddings=num_source_embeddings,
+            embedding_dim=embedding_dim,
+            embedding_weights=source_embedding_weights,
+            freeze_embedding=freeze_embedding,
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            embedding_dropout=embedding_dropout,
+            pooling="last",
+        )
+        memory_size = self.encoder.output_size
+        self.target_embedding = nn.Embedding(num_target_embeddings, embedding_dim, padding_idx=0)
+        self.embedding_dropout = nn.Dropout(embedding_dropout)
+        self.bridge = nn.Linear(memory_size, hidden_size * num_layers)
+        bahdanau = attention == "bahdanau"
+        self.decoder = CELLS[cell](
+            embedding_dim + (memory_size if bahdanau else 0),
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        if attention is None:
+            self.attention = self.combine = None
+        else:
+            self.attention = AttentionModule(attention, hidden_size, memory_size)
+            self.combine = nn.Linear(hidden_size + memory_size, hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, num_target_embeddings)
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.teacher_forcing_ratio = teacher_forcing_ratio
+
+    # -- the two halves -------------------------------------------------------
+
+    def encode(self, source, source_lengths):
+        """The decoder's initial state and what attention reads (memory, keys, mask)."""
+        memory, mask = self.encoder.steps(source, source_lengths)
+        final = self.encoder.pool(memory, mask, source_lengths, pooling="last")
+        h0 = torch.tanh(self.bridge(final))
+        h0 = h0.view(-1, self.num_layers, self.hidden_size).transpose(0, 1).contiguous()
+        state = (h0, torch.zeros_like(h0)) if self.cell == "lstm" else h0
+        keys = self.attention.key(memory) if self.attention is not None else None
+        return state, (memory, keys, mask)
+
+    def decode(self, tokens, state, context):
+        """Logits (batch, steps, vocabulary) for the input ``tokens``, and the new state."""
+        memory, keys, mask = context
+        emb = self.embedding_dropout(self.target_embedding(tokens))
+        if self.attention is not None and self.attention.kind == "bahdanau":
+            # The query is the state before the step: one step at a time.
+            outputs = []
+            for t in range(tokens.shape[1]):
+                top = (state[0] if self.cell == "lstm" else state)[-1].unsqueeze(1)
+                ctx, _ = self.attention(top, keys, memory, mask)
+                out, state = self.decoder(torch.cat([emb[:, t : t + 1], ctx], dim=-1), state)
+                outputs.append(torch.tanh(self.combine(torch.cat([out, ctx], dim=-1))))
+            h = torch.cat(outputs, dim=1)
+        else:
+            h, state = self.decoder(emb, state)
+            if self.attention is not None:
+                ctx, _ = self.attention(h, keys, memory, mask)
+                h = torch.tanh(self.combine(torch.cat([h, ctx], dim=-1)))
+        return self.output(self.dropout(h)), state
+
+    # -- training --------------------------------------------------------------
+
+    def forward(self, source, source_lengths, target_in):
+        state, context = self.encode(source, source_lengths)
+        ratio = self.teacher_forcing_ratio
+        if not self.training or ratio >= 1:
+            logits, _ = self.decode(target_in, state, context)
+            return logits
+        tokens = target_in[:, :1]
+        outputs = []
+        for t in range(target_in.shape[1]):
+            logits, state = self.decode(tokens, state, context)
+            outputs.append(logits)
+            if t + 1 < target_in.shape[1]:
+                own = logits.argmax(dim=-1)
+                true = target_in[:, t + 1 : t + 2]
+                feed_true = torch.rand(true.shape, device=true.device) < ratio
+                tokens = torch.where(feed_true, true, own)
+        return torch.cat(outputs, dim=1)
+
+    # -- decoding --------------------------------------------------------------
+
+    def greedy(self, source, source_lengths, *, max_length, bos, eos, pad=0):
+        """Greedy decoding of a batch: tokens (batch, <= max_length) and their log-probabilities.
+
+        Each row stops at its end marker (included) and is padded after it.
+        """
+        state, context = self.encode(source, source_lengths)
+        batch = source.shape[0]
+        tokens = torch.full((batch, 1), bos, dtype=torch.long, device=source.device)
+        done = torch.zeros(batch, dtype=torch.bool, device=source.device)
+        total = torch.zeros(batch, device=source.device)
+        out = []
+        for _ in range(max_length):
+            logits, state = self.decode(tokens, state, context)
+            logp = logits[:, -1].float().log_softmax(dim=-1)
+            best = logp.argmax(dim=-1)
+            total = total + torch.where(done, 0.0, logp.gather(1, best[:, None]).squeeze(1))
+            best = best.masked_fill(done, pad)
+            out.append(best)
+            done = done | (best == eos)
+            tokens = best[:, None]
+            if bool(done.all()):
+                break
+        return torch.stack(out, dim=1), total
+
+    def beam_search(
+        self, source, source_lengths, *, max_length, beam_size, length_penalty, bos, eos, pad=0
+    ):
+        """Beam search for a batch: the best tokens (batch, <= max_length) and log-probabilities.
+
+        Hypotheses are ranked by log-probability divided by the length penalty
+        ``((5 + length) / 6) ** length_penalty`` (Wu et al. 2016; 0 ranks by
+        log-probability alone). A hypothesis that has produced the end marker
+        stays in the beam unchanged. The greedy hypothesis competes too, so
+        the result never ranks below greedy decoding's.
+        """
+        greedy_tokens, greedy_logp = self.greedy(
+            source, source_lengths, max_length=max_length, bos=bos, eos=eos, pad=pad
+        )
+        state, (memory, keys, mask) = self.encode(source, source_lengths)
+        batch, k, device = source.shape[0], beam_size, source.device
+
+        def expand(t, dim=0):
+            return None if t is None else t.repeat_interleave(k, dim=dim)
+
+        if self.cell == "lstm":
+            state = (expand(state[0], 1), expand(state[1], 1))
+        else:
+            state = expand(state, 1)
+        context = (expand(memory), expand(keys), expand(mask))
+        scores = torch.full((batch, k), float("-inf"), device=device)
+        scores[:, 0] = 0.0  # all beams start equal: keep one
+        tokens = torch.full((batch * k, 1), bos, dtype=torch.long, device=device)
+        history = torch.zeros((batch, k, 0), dtype=torch.long, device=device)
+        done = torch.zeros((batch, k), dtype=torch.bool, device=device)
+        offsets = (torch.arange(batch, device=device) * k).unsqueeze(1)
+        for _ in range(max_length):
+            logits, state = self.decode(tokens, state, context)
+            logp = logits[:, -1].float().log_softmax(dim=-1).view(batch, k, -1)
+            vocab = logp.shape[-1]
+            finished = torch.full((vocab,), float("-inf"), device=device)
+            finished[pad] = 0.0  # a finished hypothesis only extends with padding, for free
+            logp = torch.where(done.unsqueeze(-1), finished, logp)
+            scores, flat = (scores.unsqueeze(-1) + logp).view(batch, -1).topk(k, dim=1)
+            origin, token = flat // vocab, flat % vocab
+            history = torch.cat(
+                [history.gather(1, origin.unsqueeze(-1).expand_as(history)), token.unsqueeze(-1)],
+                dim=2,
+            )
+            done = done.gather(1, origin) | (token == eos)
+            rows = (origin + offsets).view(-1)
+            state = (
+                (state[0][:, rows], state[1][:, rows]) if self.cell == "lstm" else state[:, rows]
+            )
+            tokens = token.view(-1, 1)
+            if bool(done.all()):
+                break
+        ranked = scores / _length_penalty((history != pad).sum(-1), length_penalty)
+        best = ranked.argmax(dim=1)
+        picked = history[torch.arange(batch, device=device), best]
+        picked_score = scores.gather(1, best[:, None]).squeeze(1)
+        picked_rank = ranked.gather(1, best[:, None]).squeeze(1)
+        greedy_rank = greedy_logp / _length_penalty((greedy_tokens != pad).sum(-1), length_penalty)
+        use_greedy = greedy_rank > picked_rank
+        width = max(picked.shape[1], greedy_tokens.shape[1])
+        picked = nn.functional.pad(picked, (0, width - picked.shape[1]), value=pad)
+        greedy_tokens = nn.functional.pad(
+            greedy_tokens, (0, width - greedy_tokens.shape[1]), value=pad
+        )
+        picked = torch.where(use_greedy.unsqueeze(1), greedy_tokens, picked)
+        return picked, torch.where(use_greedy, greedy_logp, picked_score)
+
+    def log_likelihood(self, source, source_lengths, target_in, target_out, pad=0):
+        """Log-probability of each target (its tokens and end marker) under the model."""
+        logits, _ = self.decode(target_in, *self.encode(source, source_lengths))
+        logp = logits.float().log_softmax(dim=-1)
+        token_logp = logp.gather(2, target_out.unsqueeze(-1)).squeeze(-1)
+        return token_logp.masked_fill(target_out == pad, 0.0).sum(dim=1)
+
+
+def _length_penalty(length, alpha):
+    return ((5.0 + length.float()) / 6.0) ** alpha

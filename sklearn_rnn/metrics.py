@@ -1,0 +1,169 @@
+"""Metrics and scorers for sequence outputs: exact match, token accuracy, token error rate, BLEU.
+
+The metric functions compare reference and predicted token sequences: each
+item a list of tokens (str or int), an int array, or a string (split on
+whitespace). The scorers, for ``scoring=`` in ``GridSearchCV`` and
+``cross_val_score``, ask a fitted :class:`~sklearn_rnn.Seq2SeqEstimator` (or
+a Pipeline ending in one) for its predicted tokens and tokenize the
+references as its target tokenizer does, so the comparison happens on the
+tokens the model works with. BLEU is sacrebleu's corpus BLEU (0-100).
+"""
+
+import numpy as np
+
+
+def _token_lists(sequences, name):
+    if isinstance(sequences, (str, bytes)):
+        raise TypeError(f"{name} must be a collection of sequences, not a single string.")
+    out = []
+    for i, seq in enumerate(sequences):
+        if isinstance(seq, str):
+            out.append(seq.split())
+        elif isinstance(seq, np.ndarray):
+            out.append(seq.ravel().tolist())
+        elif hasattr(seq, "__iter__") and not isinstance(seq, bytes):
+            out.append(list(seq))
+        else:
+            raise TypeError(
+                f"{name}[{i}] is a {type(seq).__name__}; expected a token sequence or a string."
+            )
+    return out
+
+
+def _check_pair(y_true, y_pred):
+    true, pred = _token_lists(y_true, "y_true"), _token_lists(y_pred, "y_pred")
+    if len(true) != len(pred):
+        raise ValueError(f"y_true holds {len(true)} sequences but y_pred holds {len(pred)}.")
+    if not true:
+        raise ValueError("Expected at least one sequence; got none.")
+    return true, pred
+
+
+def exact_match_score(y_true, y_pred):
+    """Share of predictions equal to their reference, token for token.
+
+    Examples
+    --------
+    >>> exact_match_score(["a b c", "d e"], ["a b c", "d f"])
+    0.5
+    """
+    true, pred = _check_pair(y_true, y_pred)
+    return float(np.mean([t == p for t, p in zip(true, pred)]))
+
+
+def token_accuracy_score(y_true, y_pred):
+    """Share of token positions that match, over the longer of reference and prediction.
+
+    A missing or extra token counts as an error at its position.
+
+    Examples
+    --------
+    >>> token_accuracy_score(["a b c d"], ["a b x"])
+    0.5
+    """
+    true, pred = _check_pair(y_true, y_pred)
+    matches = sum(sum(a == b for a, b in zip(t, p)) for t, p in zip(true, pred))
+    positions = sum(max(len(t), len(p)) for t, p in zip(true, pred))
+    return 1.0 if positions == 0 else matches / positions
+
+
+def edit_distance(a, b):
+    """Levenshtein distance between two token sequences (substitutions, insertions, deletions)."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def token_error_rate(y_true, y_pred):
+    """Edit distance over reference length, summed over the corpus (word / phoneme error rate).
+
+    Examples
+    --------
+    >>> token_error_rate(["K AE1 T"], ["K AH0 T S"])
+    0.6666666666666666
+    """
+    true, pred = _check_pair(y_true, y_pred)
+    errors = sum(edit_distance(t, p) for t, p in zip(true, pred))
+    total = sum(len(t) for t in true)
+    if total == 0:
+        raise ValueError("The references hold no tokens: the error rate is undefined.")
+    return errors / total
+
+
+def bleu_score(y_true, y_pred):
+    """Corpus BLEU (0-100) of the predictions against one reference each, by sacrebleu.
+
+    Tokens are compared as given (sacrebleu's ``tokenize='none'``): the
+    sequences are already tokenized.
+
+    Examples
+    --------
+    >>> round(bleu_score(["the cat sat on the mat"], ["the cat sat on the mat"]), 1)
+    100.0
+    """
+    try:
+        import sacrebleu
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "bleu_score needs sacrebleu: pip install sacrebleu (or 'sklearn-rnn[seq2seq]')."
+        ) from exc
+    true, pred = _check_pair(y_true, y_pred)
+    hyps = [" ".join(map(str, p)) for p in pred]
+    refs = [" ".join(map(str, t)) for t in true]
+    return float(sacrebleu.corpus_bleu(hyps, [refs], tokenize="none").score)
+
+
+class Seq2SeqScorer:
+    """A scorer ``scorer(estimator, X, Y)`` comparing a sequence model's tokens with Y's.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true_tokens, y_pred_tokens) -> float``.
+    greater_is_better : bool, default=True
+        False negates the metric (for error rates), as scikit-learn's scorers do.
+    """
+
+    def __init__(self, metric, *, greater_is_better=True):
+        self.metric = metric
+        self.greater_is_better = greater_is_better
+
+    def __call__(self, estimator, X, y):
+        final = estimator
+        if hasattr(estimator, "steps"):  # a Pipeline: transform X, then ask the last step
+            X = estimator[:-1].transform(X)
+            final = estimator[-1]
+        if not hasattr(final, "predict_tokens"):
+            raise TypeError(
+                f"{type(final).__name__} does not predict token sequences; sequence scorers "
+                "need a Seq2SeqEstimator (or a Pipeline ending in one)."
+            )
+        value = self.metric(final._target_tokens(y), final.predict_tokens(X))
+        return value if self.greater_is_better else -value
+
+    def __repr__(self):
+        sign = "" if self.greater_is_better else ", greater_is_better=False"
+        return f"Seq2SeqScorer({self.metric.__name__}{sign})"
+
+
+exact_match_scorer = Seq2SeqScorer(exact_match_score)
+token_accuracy_scorer = Seq2SeqScorer(token_accuracy_score)
+bleu_scorer = Seq2SeqScorer(bleu_score)
+neg_token_error_rate_scorer = Seq2SeqScorer(token_error_rate, greater_is_better=False)
+
+__all__ = [
+    "Seq2SeqScorer",
+    "bleu_score",
+    "bleu_scorer",
+    "edit_distance",
+    "exact_match_score",
+    "exact_match_scorer",
+    "neg_token_error_rate_scorer",
+    "token_accuracy_score",
+    "token_accuracy_scorer",
+    "token_error_rate",
+]
