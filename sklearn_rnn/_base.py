@@ -29,6 +29,7 @@ from ._sequences import (
     TokenSequences,
     check_id_sequences,
     check_numeric_sequences,
+    feature_width,
     is_numeric,
     materialize,
     pad_sequences,
@@ -274,13 +275,7 @@ class BaseRNN(BaseEstimator):
         if fitting:
             self.input_kind_ = "numeric" if numeric else "ids"
             if numeric:
-                widths = {s.shape[1] for s in seqs}
-                if len(widths) > 1:
-                    raise ValueError(
-                        f"Numeric sequences must all have the same number of features; "
-                        f"got {sorted(widths)}."
-                    )
-                self.n_features_in_ = widths.pop()
+                self.n_features_in_ = feature_width(seqs)
                 self.num_embeddings_ = None
             else:
                 max_id = max(int(s.max()) for s in seqs)

@@ -178,6 +178,28 @@ def check_numeric_sequences(X):
     return seqs
 
 
+def feature_width(seqs):
+    """The number of features per step shared by all 2-D numeric sequences (None if none).
+
+    Raises
+    ------
+    ValueError
+        Naming the first sequence whose width differs from the first one's.
+    """
+    width, first = None, None
+    for i, s in enumerate(seqs):
+        if s.ndim != 2 or not len(s):
+            continue
+        if width is None:
+            width, first = s.shape[1], i
+        elif s.shape[1] != width:
+            raise ValueError(
+                f"Numeric sequences must all have the same number of features; sequence {i} "
+                f"has {s.shape[1]}, sequence {first} has {width}."
+            )
+    return width
+
+
 def is_numeric(X):
     """Whether X holds numeric (float) sequences rather than integer token ids."""
     if isinstance(X, TokenSequences):

@@ -8,6 +8,7 @@ files are parsed as data.
 
 import gzip
 import os
+import zlib
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -146,9 +147,13 @@ def load_word_vectors(source, keep=None):
             raise FileNotFoundError(
                 f"No vector file at {path!r} (and it is not the name {GLOVE_PACKAGE!r})."
             )
-        if path.endswith((".bin", ".bin.gz")):
-            return read_word2vec_binary(path, keep)
-        return read_text_vectors(path, keep)
+        reader = read_word2vec_binary if path.endswith((".bin", ".bin.gz")) else read_text_vectors
+        try:
+            return reader(path, keep)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise ValueError(
+                f"{path}: the file is corrupted or truncated ({exc}); download it again."
+            ) from None
     if hasattr(source, "index_to_key") and hasattr(source, "vectors"):  # gensim KeyedVectors
         return pd.Index(list(source.index_to_key), dtype=object), np.asarray(source.vectors)
     if isinstance(source, Mapping):

@@ -256,7 +256,8 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         y = self._check_y(len(seqs), y)
         unseen = set(np.unique(y)) - set(self.classes_)
         if unseen:
-            raise ValueError(f"y holds labels not seen in the first fit: {sorted(unseen)}.")
+            unseen = np.array(sorted(unseen)).tolist()
+            raise ValueError(f"y holds labels not seen in the first fit: {unseen}.")
         targets = np.searchsorted(self.classes_, y).astype(np.int64)
         sample_weight = _check_sample_weight(sample_weight, seqs, dtype=np.float32)
         self.net_.partial_fit(SequenceDataset(seqs, targets, sample_weight), y=None)

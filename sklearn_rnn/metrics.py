@@ -142,7 +142,7 @@ class Seq2SeqScorer:
                 f"{type(final).__name__} does not predict token sequences; sequence scorers "
                 "need a Seq2SeqEstimator (or a Pipeline ending in one)."
             )
-        value = self.metric(final._target_tokens(y), final.predict_tokens(X))
+        value = self.metric(final.tokenize_targets(y), final.predict_tokens(X))
         return value if self.greater_is_better else -value
 
     def __repr__(self):

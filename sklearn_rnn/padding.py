@@ -13,6 +13,7 @@ from ._sequences import (
     TokenSequences,
     check_id_sequences,
     check_numeric_sequences,
+    feature_width,
     is_numeric,
     materialize,
     pad_sequences,
@@ -103,13 +104,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         else:
             q = 1.0 if self.maxlen is None else self.maxlen
             self.maxlen_ = max(1, int(np.ceil(np.quantile(lengths, q))))
-        widths = {s.shape[1] for s in seqs if s.ndim == 2 and len(s)}
-        if len(widths) > 1:
-            raise ValueError(
-                "Numeric sequences must all have the same number of features; "
-                f"got {sorted(widths)}."
-            )
-        self.n_features_ = widths.pop() if widths else None
+        self.n_features_ = feature_width(seqs)
         return self
 
     def fit_transform(self, X, y=None):

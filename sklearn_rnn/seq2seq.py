@@ -58,8 +58,10 @@ class TeacherForcingSchedule(Callback):
 def _is_text_batch(X):
     if isinstance(X, (str, bytes)):
         return True
-    if isinstance(X, (np.ndarray, TokenSequences)) and getattr(X, "dtype", object) != object:
+    if isinstance(X, TokenSequences):
         return False
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        return X.dtype.kind in "US"
     if hasattr(X, "iloc"):
         X = X.to_numpy().ravel() if X.ndim == 2 and X.shape[1] == 1 else X.to_numpy()
     first = next(iter(X), None)
@@ -306,8 +308,13 @@ verbose, callbacks :
                 )
         return targets
 
-    def _target_tokens(self, Y):
-        """Each target as a list of tokens, as the metrics compare them (no markers, no ids)."""
+    def tokenize_targets(self, Y):
+        """Each target as its list of tokens, as the model sees them: what the metrics compare.
+
+        String targets go through the fitted target tokenizer's analysis
+        (lowercasing, token pattern) but keep their words even when they are
+        out of the vocabulary; id targets become lists of ints.
+        """
         check_is_fitted(self, "net_")
         if self.target_kind_ == "text":
             analyze = self.target_tokenizer_._build_text_analyzer()
@@ -405,7 +412,7 @@ verbose, callbacks :
         return self
 
     def partial_fit(self, X, Y):
-        """Train for ``max_epochs`` more epochs on X, Y (no validation split); the first call fits."""
+        """Train ``max_epochs`` more epochs on X, Y (no validation split); the first call fits."""
         if not hasattr(self, "net_"):
             return self.fit(X, Y)
         X, Y = _check_pairs(X, Y)
@@ -418,7 +425,7 @@ verbose, callbacks :
     # -- decoding ----------------------------------------------------------------
 
     def _decode_ids(self, X):
-        """Decoded id sequences (markers removed), in the input order, and their log-probabilities."""
+        """Decoded id sequences (no markers) in the input order, and their log-probabilities."""
         check_is_fitted(self, "net_")
         seqs, _ = self._source_ids(X, fitting=False)
         order, restore = by_length(seqs, enabled=self.bucket_by_length)
@@ -483,7 +490,7 @@ verbose, callbacks :
         return [row.tolist() for row in ids]
 
     def log_likelihood(self, X, Y):
-        """Log-probability of each target ``Y[i]`` given ``X[i]`` under the model (end marker included).
+        """Log-probability of each target ``Y[i]`` given ``X[i]`` (its end marker included).
 
         Target tokens outside the training vocabulary count as out-of-vocabulary.
         """
@@ -517,7 +524,7 @@ verbose, callbacks :
 
     def score(self, X, Y):
         """Exact-match accuracy: the share of sources whose decoded tokens equal the target's."""
-        return exact_match_score(self._target_tokens(Y), self.predict_tokens(X))
+        return exact_match_score(self.tokenize_targets(Y), self.predict_tokens(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -541,8 +548,7 @@ def _check_pairs(X, Y):
             sizes.append(len(data))
         except TypeError:
             raise TypeError(
-                f"{name} must be a collection of sequences or strings; got "
-                f"{type(data).__name__}."
+                f"{name} must be a collection of sequences or strings; got {type(data).__name__}."
             ) from None
         out.append(data)
     if sizes[0] != sizes[1]:

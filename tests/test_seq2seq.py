@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks
 
-from sklearn_rnn import SequencePadder, Seq2SeqEstimator, TextTokenizer
+from sklearn_rnn import Seq2SeqEstimator, SequencePadder, TextTokenizer
 from sklearn_rnn._sequences import as_ragged
 from sklearn_rnn.metrics import bleu_scorer, exact_match_scorer, token_accuracy_scorer
 
@@ -75,7 +75,7 @@ def test_other_attention_choices_learn(attention):
 def test_cells_and_depths_train_and_decode(params):
     model = char_model(max_epochs=2, **params).fit(DIGITS[:200], REVERSED[:200])
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "outputs reached max_output_length")  # 2 epochs
+        warnings.filterwarnings("ignore", ".*outputs reached max_output_length")  # 2 epochs
         pred = model.predict_tokens(DIGITS[:20])
     assert len(pred) == 20
     assert all(len(p) <= model.max_output_length_ for p in pred)
@@ -162,8 +162,9 @@ def test_target_padding_does_not_change_training():
     module = model.net_.module_.eval()
     from sklearn_rnn._base import collate_pairs
 
-    src, tgt = model.source_tokenizer_.transform(DIGITS[:8]), model.target_tokenizer_.transform(
-        REVERSED[:8]
+    src, tgt = (
+        model.source_tokenizer_.transform(DIGITS[:8]),
+        model.target_tokenizer_.transform(REVERSED[:8]),
     )
     long_target = np.arange(4, 14, dtype=np.int64) % model.num_target_embeddings_
     long_target[long_target < 4] = 4
