@@ -288,10 +288,8 @@ verbose, callbacks :
             return self.target_tokenizer_.transform(docs)
         if _is_text_batch(Y):
             raise TypeError("The model was fitted on token-id targets; got strings.")
-        if isinstance(Y, np.ndarray) and Y.ndim == 2 and Y.dtype != object:
-            targets = check_id_sequences(Y)  # 0 is padding, dropped
-        else:
-            targets = check_id_sequences(Y)
+        targets = check_id_sequences(Y)  # a padded 2-D array loses its padding (0) here
+        if not (isinstance(Y, np.ndarray) and Y.ndim == 2 and Y.dtype != object):
             for i, t in enumerate(targets):
                 if (t == PAD_ID).any():
                     raise ValueError(
