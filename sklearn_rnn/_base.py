@@ -337,6 +337,10 @@ class BaseRNN(BaseEstimator):
         """Keyword arguments of the network (the many-to-one head's by default)."""
         return {**self._encoder_params(embedding_weights), "output_dropout": self.dropout}
 
+    def _training_callbacks(self):
+        """skorch callbacks a model needs besides the shared ones (none by default)."""
+        return []
+
     def _net_kwargs(self, valid_dataset):
         collate = self._collate()
         callbacks = []
@@ -356,6 +360,7 @@ class BaseRNN(BaseEstimator):
             )
         if self.verbose and self.verbose > 1:
             callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.extend(self._training_callbacks())
         callbacks.extend(self.callbacks or [])
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         return dict(

@@ -338,10 +338,14 @@ class Seq2SeqModule(nn.Module):
         Each row stops at its end marker (included) and is padded after it.
         """
         state, context = self.encode(source, source_lengths)
-        batch = source.shape[0]
-        tokens = torch.full((batch, 1), bos, dtype=torch.long, device=source.device)
-        done = torch.zeros(batch, dtype=torch.bool, device=source.device)
-        total = torch.zeros(batch, device=source.device)
+        return self._greedy(state, context, max_length=max_length, bos=bos, eos=eos, pad=pad)
+
+    def _greedy(self, state, context, *, max_length, bos, eos, pad):
+        memory = context[0]
+        batch, device = memory.shape[0], memory.device
+        tokens = torch.full((batch, 1), bos, dtype=torch.long, device=device)
+        done = torch.zeros(batch, dtype=torch.bool, device=device)
+        total = torch.zeros(batch, device=device)
         out = []
         for _ in range(max_length):
             logits, state = self.decode(tokens, state, context)
@@ -367,10 +371,10 @@ class Seq2SeqModule(nn.Module):
         stays in the beam unchanged. The greedy hypothesis competes too, so
         the result never ranks below greedy decoding's.
         """
-        greedy_tokens, greedy_logp = self.greedy(
-            source, source_lengths, max_length=max_length, bos=bos, eos=eos, pad=pad
-        )
         state, (memory, keys, mask) = self.encode(source, source_lengths)
+        greedy_tokens, greedy_logp = self._greedy(
+            state, (memory, keys, mask), max_length=max_length, bos=bos, eos=eos, pad=pad
+        )
         batch, k, device = source.shape[0], beam_size, source.device
 
         def expand(t, dim=0):

@@ -16,6 +16,7 @@ from ._sequences import (
     BOS_ID,
     EOS_ID,
     N_RESERVED,
+    OOV_ID,
     PAD_ID,
     TokenSequences,
     as_ragged,
@@ -306,6 +307,11 @@ verbose, callbacks :
                 )
         return targets
 
+    def _known_target_ids(self, Y):
+        """Targets for the loss or the likelihood: ids never seen in training read as OOV."""
+        targets = self._target_ids(Y, fitting=False)
+        return as_ragged([np.where(t < self.num_target_embeddings_, t, OOV_ID) for t in targets])
+
     def tokenize_targets(self, Y):
         """Each target as its list of tokens, as the model sees them: what the metrics compare.
 
@@ -324,23 +330,21 @@ verbose, callbacks :
     def _collate(self):
         return collate_pairs
 
+    def _training_callbacks(self):
+        schedule = TeacherForcingSchedule(self.teacher_forcing_ratio, self.teacher_forcing_decay)
+        return [("teacher_forcing", schedule)]
+
     def _module_params(self, embedding_weights):
-        encoder = self._encoder_params(embedding_weights)
-        return dict(
-            num_source_embeddings=encoder["num_embeddings"],
-            num_target_embeddings=self.num_target_embeddings_,
-            embedding_dim=self.embedding_dim,
-            source_embedding_weights=encoder["embedding_weights"],
-            freeze_embedding=self.freeze_embedding,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            embedding_dropout=self.embedding_dropout,
-            attention=self.attention,
-            teacher_forcing_ratio=self.teacher_forcing_ratio,
-        )
+        params = self._encoder_params(embedding_weights)
+        del params["input_size"], params["pooling"]  # ids in, last states out
+        params["num_source_embeddings"] = params.pop("num_embeddings")
+        params["source_embedding_weights"] = params.pop("embedding_weights")
+        return {
+            **params,
+            "num_target_embeddings": self.num_target_embeddings_,
+            "attention": self.attention,
+            "teacher_forcing_ratio": self.teacher_forcing_ratio,
+        }
 
     def fit(self, X, Y):
         """Learn to map each source sequence ``X[i]`` to its target ``Y[i]``.
@@ -383,31 +387,18 @@ verbose, callbacks :
             self.num_target_embeddings_ = self.target_tokenizer_.vocabulary_size_
         else:
             self.num_target_embeddings_ = max(max_id, EOS_ID) + 1
-        callbacks = list(self.callbacks or [])
-        callbacks.append(
-            (
-                "teacher_forcing",
-                TeacherForcingSchedule(self.teacher_forcing_ratio, self.teacher_forcing_decay),
-            )
+        return self._fit_net(
+            seqs,
+            weights,
+            targets,
+            np.ones(len(seqs), dtype=np.float32),
+            net_class=Seq2SeqNet,
+            module=Seq2SeqModule,
+            module_params={},
+            criterion=torch.nn.CrossEntropyLoss,
+            criterion_params={"ignore_index": PAD_ID},
+            net_params={},
         )
-        estimator_callbacks = self.callbacks
-        self.callbacks = callbacks
-        try:
-            self._fit_net(
-                seqs,
-                weights,
-                targets,
-                np.ones(len(seqs), dtype=np.float32),
-                net_class=Seq2SeqNet,
-                module=Seq2SeqModule,
-                module_params={},
-                criterion=torch.nn.CrossEntropyLoss,
-                criterion_params={"ignore_index": PAD_ID},
-                net_params={},
-            )
-        finally:
-            self.callbacks = estimator_callbacks
-        return self
 
     def partial_fit(self, X, Y):
         """Train ``max_epochs`` more epochs on X, Y (no validation split); the first call fits."""
@@ -415,9 +406,8 @@ verbose, callbacks :
             return self.fit(X, Y)
         X, Y = _check_pairs(X, Y)
         seqs, _ = self._source_ids(X, fitting=False)
-        targets = self._target_ids(Y, fitting=False)
-        targets = [np.where(t < self.num_target_embeddings_, t, 1) for t in targets]
-        self.net_.partial_fit(SequenceDataset(seqs, as_ragged(targets)), y=None)
+        targets = self._known_target_ids(Y)
+        self.net_.partial_fit(SequenceDataset(seqs, targets), y=None)
         return self
 
     # -- decoding ----------------------------------------------------------------
@@ -495,8 +485,7 @@ verbose, callbacks :
         check_is_fitted(self, "net_")
         X, Y = _check_pairs(X, Y)
         seqs, _ = self._source_ids(X, fitting=False)
-        targets = self._target_ids(Y, fitting=False)
-        targets = [np.where(t < self.num_target_embeddings_, t, 1) for t in targets]
+        targets = self._known_target_ids(Y)
         module = self.net_.module_
         module.eval()
         device = self.net_.device

@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks
 
 from sklearn_rnn import Seq2SeqEstimator, SequencePadder, TextTokenizer
+from sklearn_rnn._base import collate_pairs
 from sklearn_rnn._sequences import as_ragged
 from sklearn_rnn.metrics import bleu_scorer, exact_match_scorer, token_accuracy_scorer
 
@@ -113,7 +114,7 @@ def test_scheduled_sampling_still_learns():
 # -- decoding ------------------------------------------------------------------
 
 
-def test_decoding_scores_are_the_models_own_likelihood(reverser):
+def test_decoding_scores_are_the_models_own_likelihood():
     # Under-trained, so that greedy and beam search disagree on some inputs.
     model = char_model(max_epochs=2).fit(DIGITS[:400], REVERSED[:400])
     ids, logp = model._decode_ids(DIGITS[TEST])
@@ -160,8 +161,6 @@ def test_target_padding_does_not_change_training():
     # same first-epoch loss only if padding is ignored: compare losses per batch.
     model = char_model(max_epochs=1).fit(DIGITS[:64], REVERSED[:64])
     module = model.net_.module_.eval()
-    from sklearn_rnn._base import collate_pairs
-
     src, tgt = (
         model.source_tokenizer_.transform(DIGITS[:8]),
         model.target_tokenizer_.transform(REVERSED[:8]),
