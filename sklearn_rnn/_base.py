@@ -217,6 +217,7 @@ class BaseRNN(BaseEstimator):
     _parameter_constraints = {
         "cell": [StrOptions(set(CELLS))],
         "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "num_embeddings": [Interval(numbers.Integral, OOV_ID + 1, None, closed="left"), None],
         "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "num_layers": [Interval(numbers.Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
@@ -242,8 +243,13 @@ class BaseRNN(BaseEstimator):
 
     # -- input ---------------------------------------------------------------
 
-    def _sequences(self, X, *, fitting):
-        """X as a list of arrays (ids 1-D int64, numeric 2-D float32) and the embedding matrix."""
+    def _sequences(self, X, *, fitting, training=False):
+        """X as a list of arrays (ids 1-D int64, numeric 2-D float32) and the embedding matrix.
+
+        ``fitting``: the first fit, which sizes the embedding. Otherwise ids
+        beyond the embedding are read as out-of-vocabulary at prediction time,
+        and are an error when ``training`` (partial_fit cannot add rows).
+        """
         weights = None
         if isinstance(X, TokenSequences):
             X, weights = X.ids, X.embedding_matrix
@@ -279,13 +285,23 @@ class BaseRNN(BaseEstimator):
                 self.num_embeddings_ = None
             else:
                 max_id = max(int(s.max()) for s in seqs)
-                self.num_embeddings_ = (
-                    weights.shape[0] if weights is not None else max(max_id + 1, OOV_ID + 1)
-                )
+                requested = getattr(self, "num_embeddings", None)
+                if weights is not None:
+                    if requested is not None and requested != weights.shape[0]:
+                        raise ValueError(
+                            f"num_embeddings={requested} but the pretrained embedding "
+                            f"matrix has {weights.shape[0]} rows; leave num_embeddings=None."
+                        )
+                    self.num_embeddings_ = weights.shape[0]
+                elif requested is not None:
+                    self.num_embeddings_ = requested
+                else:
+                    self.num_embeddings_ = max(max_id + 1, OOV_ID + 1)
                 if max_id >= self.num_embeddings_:
                     raise ValueError(
                         f"Token id {max_id} is outside the embedding matrix of "
-                        f"{self.num_embeddings_} rows."
+                        f"{self.num_embeddings_} rows"
+                        + (" (num_embeddings)." if requested is not None else ".")
                     )
             return seqs, weights
         kind = "numeric" if numeric else "ids"
@@ -299,6 +315,17 @@ class BaseRNN(BaseEstimator):
                         f"fitted on {self.n_features_in_}."
                     )
         else:
+            if training:
+                beyond = [i for i, s in enumerate(seqs) if s.max() >= self.num_embeddings_]
+                if beyond:
+                    i = beyond[0]
+                    raise ValueError(
+                        f"Sequence {i} holds id {int(seqs[i].max())}, beyond the model's "
+                        f"{self.num_embeddings_} embedding rows; further training cannot add "
+                        "rows. Set num_embeddings to the size of the id space before the "
+                        "first fit (e.g. HashingOneHot's n_features, or the tokenizer's "
+                        "vocabulary size + 4) when later batches hold new ids."
+                    )
             # Ids the model never saw in training have no trained embedding row:
             # they are read as out-of-vocabulary (documented).
             seqs = [np.where(s < self.num_embeddings_, s, OOV_ID) for s in seqs]

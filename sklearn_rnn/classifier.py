@@ -35,6 +35,11 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
     embedding_dim : int, default=64
         Width of the learned embedding (ignored with pretrained vectors and
         for numeric input).
+    num_embeddings : int or None, default=None
+        Rows of the embedding layer (the size of the id space, reserved ids
+        included). None: the largest id seen by ``fit`` + 1. Set it when later
+        ``partial_fit`` calls may bring ids the first batch did not hold, e.g.
+        to ``HashingOneHot().n_features`` when streaming hashed text.
     hidden_size : int, default=64
         Units per recurrent layer and direction.
     num_layers : int, default=1
@@ -94,7 +99,8 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
     history_ : skorch.History
         Per-epoch training history.
     num_embeddings_ : int or None
-        Embedding rows (largest training id + 1, or the pretrained matrix rows).
+        Embedding rows (``num_embeddings``, else the largest training id + 1, or
+        the pretrained matrix rows).
     n_features_in_ : int
         Features per step, for numeric input.
 
@@ -126,6 +132,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         *,
         cell="lstm",
         embedding_dim=64,
+        num_embeddings=None,
         hidden_size=64,
         num_layers=1,
         bidirectional=False,
@@ -151,6 +158,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
     ):
         self.cell = cell
         self.embedding_dim = embedding_dim
+        self.num_embeddings = num_embeddings
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
@@ -252,7 +260,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
                         f"The first partial_fit needs examples of every class; missing {missing}."
                     )
             return self.fit(X, y, sample_weight=sample_weight)
-        seqs, _ = self._sequences(X, fitting=False)
+        seqs, _ = self._sequences(X, fitting=False, training=True)
         y = self._check_y(len(seqs), y)
         unseen = set(np.unique(y)) - set(self.classes_)
         if unseen:

@@ -64,6 +64,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         *,
         cell="lstm",
         embedding_dim=64,
+        num_embeddings=None,
         hidden_size=64,
         num_layers=1,
         bidirectional=False,
@@ -88,6 +89,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
     ):
         self.cell = cell
         self.embedding_dim = embedding_dim
+        self.num_embeddings = num_embeddings
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
@@ -160,7 +162,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         """Train ``max_epochs`` more epochs on X, y (no validation split); the first call fits."""
         if not hasattr(self, "net_"):
             return self.fit(X, y, sample_weight=sample_weight)
-        seqs, _ = self._sequences(X, fitting=False)
+        seqs, _ = self._sequences(X, fitting=False, training=True)
         y = self._check_y(len(seqs), y).reshape(len(seqs), -1)
         if y.shape[1] != self.n_outputs_:
             raise ValueError(

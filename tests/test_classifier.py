@@ -308,6 +308,27 @@ def test_warm_start_and_partial_fit_continue_training():
         clf.partial_fit(X, y + 5)
 
 
+def test_num_embeddings_sizes_the_embedding_for_later_partial_fits():
+    X, y = _order_task(40, np.random.default_rng(8))
+    grown = as_ragged([np.append(s, 40) for s in X])  # an id the first batch never held
+    clf = RNNClassifier(**FAST).fit(X, y)
+    assert clf.num_embeddings_ == 13
+    with pytest.raises(ValueError, match="Sequence 0 holds id 40, beyond the model's 13 embedding"):
+        clf.partial_fit(grown, y)
+    sized = RNNClassifier(**FAST, num_embeddings=50).fit(X, y)
+    assert sized.net_.module_.encoder.embedding.num_embeddings == 50
+    before = sized.net_.module_.encoder.embedding.weight[40].detach().clone()
+    sized.partial_fit(grown, y)
+    assert not np.allclose(before, sized.net_.module_.encoder.embedding.weight[40].detach())
+    with pytest.raises(ValueError, match=r"Token id 40 is outside .* 20 rows \(num_embeddings\)"):
+        RNNClassifier(**FAST, num_embeddings=20).fit(grown, y)
+    vectors = {"good": [1.0, 0.0], "bad": [-1.0, 0.0]}
+    with pytest.raises(ValueError, match="num_embeddings=50 but the pretrained embedding"):
+        make_pipeline(
+            PretrainedEmbedding(vectors=vectors), RNNClassifier(**FAST, num_embeddings=50)
+        ).fit(TEXTS, LABELS)
+
+
 def test_summary_lists_layers_and_parameter_counts(capsys):
     clf = RNNClassifier(**FAST, bidirectional=True).fit(*_order_task(30, np.random.default_rng(8)))
     clf.summary()
@@ -349,6 +370,24 @@ def test_device_auto_resolves_to_an_available_device():
     import torch
 
     assert clf.net_.device == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_device_auto_respects_cuda_visible_devices():
+    """A worker given no GPU (CUDA_VISIBLE_DEVICES='') trains on the CPU even on a GPU machine."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from sklearn_rnn import RNNClassifier;"
+        "from sklearn_rnn._sequences import as_ragged;"
+        "X = as_ragged([np.array([4, 5]), np.array([6])]);"
+        "print(RNNClassifier(max_epochs=1, early_stopping=False).fit(X, [0, 1]).net_.device)"
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "cpu"
 
 
 def test_early_stopping_with_tiny_or_unbalanced_data():

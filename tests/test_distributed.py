@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
 from joblib import parallel_backend
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
 
 from sklearn_rnn import NGramVectorizer, RNNClassifier, TextTokenizer
 
@@ -39,18 +41,29 @@ def _searches():
     return bow, rnn
 
 
+class _TorchThreads(Callback):
+    """Records the torch intra-op thread count the fit ran with, and where it ran."""
+
+    def on_epoch_end(self, net, **kwargs):
+        import os
+
+        net.history.record("torch_threads", torch.get_num_threads())
+        net.history.record("pid", os.getpid())
+
+
+def _local_cluster():
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+
+
 def test_dask_local_cluster_grid_search_matches_sequential():
     sequential = [s.set_params(n_jobs=1).fit(TEXTS, LABELS) for s in _searches()]
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with _local_cluster() as cluster, distributed.Client(cluster) as client:
         with parallel_backend("dask"), distributed.get_task_stream(client) as stream:
             on_cluster = [s.fit(TEXTS, LABELS) for s in _searches()]
         # The fits ran as tasks on the cluster's worker processes, not in this process.
@@ -65,3 +78,26 @@ def test_dask_local_cluster_grid_search_matches_sequential():
         np.testing.assert_allclose(
             dist.cv_results_["split0_test_score"], seq.cv_results_["split0_test_score"]
         )
+
+
+def test_fits_on_dask_workers_use_one_torch_thread_each():
+    """Two single-threaded workers on the cluster's cores: no oversubscription.
+
+    distributed's nanny starts each worker with OMP_NUM_THREADS=1 (its
+    ``pre-spawn-environ``); torch reads it at import, so every fit on a worker
+    runs on one intra-op thread, and the parallelism is the workers'.
+    """
+    import os
+
+    model = make_pipeline(
+        TextTokenizer(),
+        RNNClassifier(
+            max_epochs=1, hidden_size=8, early_stopping=False, callbacks=[_TorchThreads()]
+        ),
+    )
+    with _local_cluster() as cluster, distributed.Client(cluster):
+        with parallel_backend("dask"):
+            fitted = cross_validate(model, TEXTS, LABELS, cv=4, return_estimator=True)
+    histories = [est[-1].history_ for est in fitted["estimator"]]
+    assert [h[-1, "torch_threads"] for h in histories] == [1, 1, 1, 1]
+    assert os.getpid() not in {h[-1, "pid"] for h in histories}

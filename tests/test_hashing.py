@@ -97,3 +97,70 @@ def test_hashing_property_ids_in_range(docs, n_features):
 def test_hashing_fit_transform_reads_a_generator_once():
     out = HashingOneHot().fit_transform(d for d in DOCS)
     assert len(out) == 2
+
+
+def _write_reviews(path, n, seed):
+    """A CSV of short labelled reviews: label 1 iff the review says 'good' (among filler words)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    fillers = ["the", "film", "plot", "was", "quite", "actors", "story", "and", "it", "ending"]
+    rows = []
+    for i in range(n):
+        words = list(rng.choice(fillers, size=rng.integers(4, 12)))
+        label = int(i % 2)
+        words.insert(int(rng.integers(0, len(words))), "good" if label else "bad")
+        rows.append((" ".join(words), label))
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
+
+
+def test_streaming_chunks_from_disk_train_a_recurrent_model(tmp_path):
+    """HashingOneHot + partial_fit over a CSV read in chunks: the out-of-core path.
+
+    The hashed ids of a chunk do not depend on the other chunks, and the model,
+    sized to the hash space up front, learns from the stream.
+    """
+    import pandas as pd
+
+    from sklearn_rnn import RNNClassifier
+
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    _write_reviews(train, 600, seed=0)
+    _write_reviews(test, 200, seed=1)
+    hasher = HashingOneHot(n_features=2**10)
+    clf = RNNClassifier(
+        num_embeddings=hasher.n_features,
+        hidden_size=16,
+        embedding_dim=16,
+        lr=1e-2,
+        max_epochs=1,
+        early_stopping=False,
+        random_state=0,
+    )
+    whole = hasher.transform(pd.read_csv(train)["text"])
+    streamed = []
+    for epoch in range(3):
+        for chunk in pd.read_csv(train, chunksize=100):
+            ids = hasher.transform(chunk["text"])
+            clf.partial_fit(ids, chunk["label"], classes=[0, 1])
+            if epoch == 0:
+                streamed.extend(ids)
+    assert len(streamed) == len(whole)
+    assert all(np.array_equal(a, b) for a, b in zip(streamed, whole))
+    assert len(clf.history_) == 18  # one epoch per chunk
+    held_out = pd.read_csv(test)
+    assert clf.score(hasher.transform(held_out["text"]), held_out["label"]) > 0.95
+
+
+def test_streaming_bag_of_words_with_sgd_partial_fit(tmp_path):
+    import pandas as pd
+    from sklearn.linear_model import SGDClassifier
+
+    path = tmp_path / "train.csv"
+    _write_reviews(path, 400, seed=2)
+    hasher = HashingOneHot(n_features=2**12, output_mode="binary")
+    sgd = SGDClassifier(random_state=0)
+    for chunk in pd.read_csv(path, chunksize=50):
+        sgd.partial_fit(hasher.transform(chunk["text"]), chunk["label"], classes=[0, 1])
+    held_out = pd.read_csv(path)  # separable task: a linear bag of words fits it
+    assert sgd.score(hasher.transform(held_out["text"]), held_out["label"]) > 0.95
