@@ -1,4 +1,5 @@
 """Forecast monthly atmospheric CO2 (Mauna Loa, shipped with statsmodels) 12 months ahead.
+==========================================================================================
 
 An LSTMRegressor on supervised windows (24 months in, 12 out, direct multi-step)
 against a seasonal-naive forecast and a Ridge regression on the same windows. The
@@ -9,7 +10,9 @@ Each window is expressed relative to its last observed value (inputs and
 targets), so that the models learn the shape of the next year rather than the
 level of CO2, which in the test period lies above anything seen in training.
 
-    python examples/forecast_co2.py [--out results]
+Run it::
+
+    python examples/forecast_co2.py [--out results] [--max-epochs 200]
 """
 
 import argparse
@@ -34,6 +37,7 @@ LOOKBACK, HORIZON, TEST_MONTHS = 24, 12, 60
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "results"))
+    parser.add_argument("--max-epochs", type=int, default=200)
     args = parser.parse_args()
 
     weekly = sm.datasets.co2.load_pandas().data["co2"]
@@ -65,7 +69,7 @@ def main():
     start = time.perf_counter()
     lstm = make_pipeline(
         SequenceScaler(),
-        LSTMRegressor(hidden_size=32, lr=3e-3, max_epochs=200, patience=20, random_state=0),
+        LSTMRegressor(hidden_size=32, lr=3e-3, max_epochs=args.max_epochs, patience=20, random_state=0),
     )
     lstm.fit(X_rel[train], y_rel[train])
     forecasts["LSTM"] = lstm.predict(X_rel[test]) + last[test, None]

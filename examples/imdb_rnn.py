@@ -1,11 +1,14 @@
 """Train a recurrent classifier on raw IMDB reviews, in one scikit-learn Pipeline.
+=================================================================================
 
 The official 25k/25k split from ``$SKLEARN_RNN_IMDB`` or
 ``../shared/data/imdb/imdb_50k.csv.gz``. Hyperparameters are fixed in advance
 and early stopping uses a validation split drawn from the training reviews
 only, so the test set is touched once, at the end.
 
-    python examples/imdb_rnn.py [--cell lstm] [--maxlen 400] [--max-epochs 6] [--n-train N]
+Run it::
+
+    python examples/imdb_rnn.py [--cell lstm] [--maxlen 400] [--max-epochs 8] [--n-train N]
 """
 
 import argparse
@@ -25,6 +28,24 @@ IMDB = os.environ.get(
 )
 
 
+def plot_history(history, test_accuracy):
+    """Training and validation loss, and validation accuracy, per epoch (skorch's history)."""
+    import matplotlib.pyplot as plt
+
+    epochs = history[:, "epoch"]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
+    ax_loss.plot(epochs, history[:, "train_loss"], label="training")
+    ax_loss.plot(epochs, history[:, "valid_loss"], label="validation")
+    ax_loss.set(xlabel="epoch", ylabel="loss")
+    ax_loss.legend()
+    ax_acc.plot(epochs, history[:, "valid_acc"], marker="o", label="validation")
+    ax_acc.axhline(test_accuracy, color="black", linestyle="--", label="test (best epoch)")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy")
+    ax_acc.legend()
+    fig.tight_layout()
+    return fig
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=IMDB)
@@ -36,6 +57,7 @@ def main():
     parser.add_argument("--dropout", type=float, default=0.3)
     parser.add_argument("--embedding-dropout", type=float, default=0.3)
     parser.add_argument("--n-train", type=int, default=None, help="subsample the training set")
+    parser.add_argument("--n-test", type=int, default=None, help="subsample the test set")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "results"))
     args = parser.parse_args()
 
@@ -43,6 +65,8 @@ def main():
     train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
     if args.n_train:
         train = train.groupby("label", group_keys=False).sample(n=args.n_train // 2, random_state=0)
+    if args.n_test:
+        test = test.groupby("label", group_keys=False).sample(n=args.n_test // 2, random_state=0)
     print(f"IMDB: {len(train)} training and {len(test)} test reviews")
 
     model = make_pipeline(
@@ -72,6 +96,7 @@ def main():
     predict_s = time.perf_counter() - start
     model[-1].summary()
     print(f"\ntest accuracy {accuracy:.4f}  fit {fit_s:.0f} s  predict {predict_s:.0f} s")
+    plot_history(model[-1].history_, accuracy)
     os.makedirs(args.out, exist_ok=True)
     name = f"imdb_{args.cell}{'_bi' if args.bidirectional else ''}.json"
     with open(os.path.join(args.out, name), "w") as f:

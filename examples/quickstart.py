@@ -1,4 +1,5 @@
 """Quickstart: the comparison from Python, with an estimator of your own beside the named models.
+=================================================================================================
 
 The command line does the same (``sklearn-rnn compare --quick``); here the
 models are chosen in code, and a hashed one-hot baseline of our own joins the
@@ -7,6 +8,8 @@ training reviews and scored once on the same test reviews.
 
 IMDB comes from ``$SKLEARN_RNN_IMDB``, ``../shared/data/imdb/imdb_50k.csv.gz``
 or the cache (see :func:`sklearn_rnn.datasets.load_imdb`).
+
+Run it::
 
     python examples/quickstart.py [--n-train 5000] [--n-test 5000]
 """
@@ -49,7 +52,7 @@ def main():
         HashingOneHot(n_features=2**18, output_mode="binary", preprocessor=strip_tags),
         LogisticRegression(C=1, max_iter=1000),
     )
-    compare(
+    comparison = compare(
         X_train,
         y_train,
         X_test,
@@ -60,6 +63,8 @@ def main():
         output_dir=args.output_dir,
         title="IMDB quickstart",
     )
+    # The scores with their standard errors, and the recurrent models' training curves.
+    comparison.figures()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """English-to-French translation of short sentences (Tatoeba pairs), scored by BLEU.
+===================================================================================
 
 Real sentence pairs from ``$SKLEARN_RNN_FRA_ENG`` or
 ``../shared/data/tatoeba_fra_eng/fra-eng.txt.gz`` (see
@@ -9,6 +10,8 @@ seen in training with another translation. Each held-out sentence is scored
 against one reference (its first translation), by corpus BLEU over the
 model's lowercase word and punctuation tokens (sacrebleu, ``tokenize='none'``),
 greedy and with beam search; the held-out sentences are used once, at the end.
+
+Run it::
 
     python examples/translate_fra_eng.py            # quick: 30k training pairs
     python examples/translate_fra_eng.py --full     # every short pair

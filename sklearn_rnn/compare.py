@@ -340,17 +340,40 @@ class Comparison:
         return paths
 
     def plot(self, output_dir):
-        """Save ``scores.png`` (with error bars) and ``curves.png`` (training curves)."""
-        try:
-            import matplotlib
+        """Save ``scores.png`` (with error bars) and ``curves.png`` (training curves).
 
-            matplotlib.use("Agg")
+        Returns
+        -------
+        paths : list of str
+            The files written (none when matplotlib is not installed).
+        """
+        try:
             import matplotlib.pyplot as plt
         except ImportError:
             print("matplotlib is not installed: no plots (pip install matplotlib).")
             return []
         os.makedirs(output_dir, exist_ok=True)
         paths = []
+        for name, fig in self.figures().items():
+            path = os.path.join(output_dir, f"{name}.png")
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+            paths.append(path)
+        return paths
+
+    def figures(self):
+        """The plots as open matplotlib figures (needs matplotlib).
+
+        Returns
+        -------
+        figures : dict
+            ``'scores'``: the score of each model with its error bar;
+            ``'curves'`` (when a model has a training history): training and
+            validation loss and validation accuracy per epoch.
+        """
+        import matplotlib.pyplot as plt
+
+        figures = {}
         frame = self.results
         use_test = frame["test_score"].notna().all()
         score = frame["test_score"] if use_test else frame["cv_mean"]
@@ -371,10 +394,7 @@ class Comparison:
         for yi, s, e in zip(y, score, err.fillna(0)):
             ax.text(s + e, yi, f"  {s:.3f}", va="center", fontsize=8)
         fig.tight_layout()
-        path = os.path.join(output_dir, "scores.png")
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+        figures["scores"] = fig
         curves = {k: v for k, v in self.histories.items() if v}
         if curves:
             fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
@@ -396,11 +416,8 @@ class Comparison:
             ax_loss.legend(fontsize=8)
             ax_acc.legend(fontsize=8)
             fig.tight_layout()
-            path = os.path.join(output_dir, "curves.png")
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-            paths.append(path)
-        return paths
+            figures["curves"] = fig
+        return figures
 
 
 def _resolve_models(models, y, mode, random_state, verbose, log):

@@ -18,6 +18,9 @@ from ._text import (
 )
 
 
+_BLOCK = 2048  # documents analysed at a time by transform
+
+
 class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
     """Hash tokens to a fixed number of ids: one-hot encoding with no vocabulary.
 
@@ -107,34 +110,51 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         docs = check_raw_documents(X)
         analyze = self._build_text_analyzer(self.ngram_range)
         tokenized = [analyze(doc) for doc in docs]
+        return tokenized, self._hash_distinct(tokenized)
+
+    def _hash_distinct(self, tokenized):
+        # Hash each distinct token once: the work grows with the vocabulary
+        # of the documents, not with their number of tokens.
         buckets = self.n_features - N_RESERVED
-        # Hash each distinct token once per call: the work grows with the
-        # vocabulary of the batch, not with its number of tokens.
         distinct = set().union(*tokenized) if tokenized else set()
-        ids = {
+        return {
             tok: N_RESERVED + murmurhash3_32(tok, seed=self.seed, positive=True) % buckets
             for tok in distinct
         }
-        return tokenized, ids
+
+    def _hashed_rows(self, X):
+        """Each document's hashed ids, analysed in blocks so memory follows the output."""
+        self._validate_params()
+        docs = check_raw_documents(X)
+        analyze = self._build_text_analyzer(self.ngram_range)
+        rows = []
+        for start in range(0, len(docs), _BLOCK):
+            tokenized = [analyze(doc) for doc in docs[start : start + _BLOCK]]
+            ids = self._hash_distinct(tokenized)
+            rows.extend(np.array([ids[t] for t in tokens], dtype=np.int64) for tokens in tokenized)
+        return rows
 
     def transform(self, X):
         """Hash raw documents to id sequences or a sparse one-hot bag matrix.
+
+        Documents are analysed a block at a time, so the token strings of a
+        large batch are never all in memory together.
 
         Returns
         -------
         Xt : 1-D object array of int64 id arrays ('sequence'), or
             scipy.sparse.csr_matrix of shape (n_documents, n_features).
         """
-        tokenized, ids = self._hash_tokens(X)
-        rows = [np.array([ids[t] for t in tokens], dtype=np.int64) for tokens in tokenized]
+        rows = self._hashed_rows(X)
         if self.output_mode == "sequence":
             return as_ragged(rows)
         lengths = [len(r) for r in rows]
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        del rows
         matrix = sp.csr_matrix(
             (np.ones(len(indices), dtype=np.int64), indices, indptr),
-            shape=(len(rows), self.n_features),
+            shape=(len(lengths), self.n_features),
         )
         matrix.sum_duplicates()
         if self.output_mode == "binary":

@@ -129,11 +129,12 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self.min_frequency = min_frequency
         self.add_markers = add_markers
 
-    def _analyze_all(self, docs):
+    def _analyze_each(self, docs):
+        """Each document's tokens, one document at a time."""
         analyze = self._build_text_analyzer()
         if callable(self.analyzer):
-            return [check_tokens(analyze(doc), i) for i, doc in enumerate(docs)]
-        return [analyze(doc) for doc in docs]
+            return (check_tokens(analyze(doc), i) for i, doc in enumerate(docs))
+        return (analyze(doc) for doc in docs)
 
     def fit(self, X, y=None):
         """Learn the vocabulary from raw documents.
@@ -153,11 +154,14 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self._fit(check_raw_documents(X))
         return self
 
-    def _fit(self, docs):
-        tokenized = self._analyze_all(docs)
+    def _fit(self, docs, *, keep_tokens=False):
+        """Count tokens and build the vocabulary; the analysed documents if ``keep_tokens``."""
+        tokenized = [] if keep_tokens else None
         counts = Counter()
-        for tokens in tokenized:
+        for tokens in self._analyze_each(docs):
             counts.update(tokens)
+            if keep_tokens:
+                tokenized.append(tokens)
         total = sum(counts.values())
         min_count = self.min_frequency
         if isinstance(min_count, Real) and not isinstance(min_count, Integral):
@@ -185,7 +189,7 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None):
         """Learn the vocabulary and return the id sequences (one pass over the text)."""
         self._validate_params()
-        tokenized = self._fit(check_raw_documents(X))
+        tokenized = self._fit(check_raw_documents(X), keep_tokens=True)
         return self._encode(tokenized)
 
     def transform(self, X):
@@ -203,7 +207,9 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
             tokens. An empty document gives an empty sequence.
         """
         check_is_fitted(self, "vocabulary_")
-        return self._encode(self._analyze_all(check_raw_documents(X)))
+        # One document at a time: the token strings of a large batch are
+        # never all in memory together, only the ids.
+        return self._encode(self._analyze_each(check_raw_documents(X)))
 
     def _encode(self, tokenized):
         get = self.vocabulary_.get

@@ -100,6 +100,15 @@ def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path)
     for png in ("scores.png", "curves.png"):
         data = (tmp_path / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    import matplotlib.pyplot as plt
+
+    open_before = plt.get_fignums()
+    figures = result.figures()
+    assert set(figures) == {"scores", "curves"}
+    assert [t.get_text() for t in figures["scores"].axes[0].get_yticklabels()] == list(frame.index)
+    assert len(plt.get_fignums()) == len(open_before) + 2  # open, for a notebook or a gallery
+    for fig in figures.values():
+        plt.close(fig)
     again = Comparison.from_json(tmp_path / "results.json")
     pd.testing.assert_frame_equal(again.results, frame, check_dtype=False)
     assert again.histories == result.histories and str(again) == str(result)
