@@ -69,7 +69,9 @@ def main():
     start = time.perf_counter()
     lstm = make_pipeline(
         SequenceScaler(),
-        LSTMRegressor(hidden_size=32, lr=3e-3, max_epochs=args.max_epochs, patience=20, random_state=0),
+        LSTMRegressor(
+            hidden_size=32, lr=3e-3, max_epochs=args.max_epochs, patience=20, random_state=0
+        ),
     )
     lstm.fit(X_rel[train], y_rel[train])
     forecasts["LSTM"] = lstm.predict(X_rel[test]) + last[test, None]

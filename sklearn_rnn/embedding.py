@@ -51,9 +51,10 @@ class PretrainedEmbedding(TransformerMixin, BaseEstimator):
     ----------
     tokenizer_ : TextTokenizer
         The fitted tokenizer.
-    embedding_matrix_ : ndarray of shape (tokenizer_.vocabulary_size_, dim)
-        Row ``i`` is the vector of id ``i``.
-    found_ : ndarray of bool, shape (tokenizer_.vocabulary_size_,)
+    embedding_matrix_ : ndarray of shape (n_ids, dim)
+        Row ``i`` is the vector of id ``i``; ``n_ids`` is
+        ``tokenizer_.vocabulary_size_``.
+    found_ : ndarray of bool, shape (n_ids,)
         Which ids received a pretrained vector.
     type_coverage_ : float
         Share of the vocabulary's tokens (reserved ids excluded) with a vector.

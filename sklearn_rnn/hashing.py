@@ -17,7 +17,6 @@ from ._text import (
     check_raw_documents,
 )
 
-
 _BLOCK = 2048  # documents analysed at a time by transform
 
 

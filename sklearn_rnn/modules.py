@@ -1,4 +1,4 @@
-"""Layer 3: the PyTorch networks. Plain ``torch.nn.Module``s: no sklearn, no skorch, no numpy.
+"""Layer 3: the PyTorch networks: plain ``torch.nn.Module`` classes, no sklearn, skorch, numpy.
 
 One encoder (embedding, recurrent layers, pooling) serves every head: the
 many-to-one head (:class:`ManyToOneModule`) and the sequence-to-sequence

@@ -188,7 +188,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Xt : scipy.sparse.csr_matrix of shape (n_documents, len(vocabulary_))
+        Xt : scipy.sparse.csr_matrix of shape (n_documents, n_ngrams)
             or, in 'sequence' mode, a 1-D object array of int64 id arrays.
         """
         check_is_fitted(self, "vocabulary_")

@@ -77,9 +77,9 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         Maps each kept token to its id (reserved ids are not in it).
     vocabulary_size_ : int
         Number of ids, reserved ids included: the size of an embedding layer.
-    token_counts_ : ndarray of shape (vocabulary_size_,)
-        Training count of each id; entry 1 counts the training tokens that fell
-        out of the vocabulary.
+    token_counts_ : ndarray of shape (n_ids,)
+        Training count of each id (``n_ids`` is ``vocabulary_size_``); entry 1
+        counts the training tokens that fell out of the vocabulary.
 
     See Also
     --------
