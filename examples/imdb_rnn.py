@@ -14,6 +14,7 @@ Run it::
 import argparse
 import json
 import os
+import sys
 import time
 
 import pandas as pd
@@ -22,7 +23,8 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The docs gallery runs this file without __file__; its argv[0] is the file.
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", sys.argv[0])))
 IMDB = os.environ.get(
     "SKLEARN_RNN_IMDB", os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
 )
@@ -47,7 +49,7 @@ def plot_history(history, test_accuracy):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
     parser.add_argument("--data", default=IMDB)
     parser.add_argument("--cell", default="lstm", choices=["rnn", "lstm", "gru"])
     parser.add_argument("--bidirectional", action="store_true")

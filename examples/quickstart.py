@@ -16,6 +16,7 @@ Run it::
 
 import argparse
 import os
+import sys
 
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
@@ -26,12 +27,13 @@ from sklearn_rnn import HashingOneHot
 from sklearn_rnn.compare import compare
 from sklearn_rnn.datasets import load_imdb
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The docs gallery runs this file without __file__; its argv[0] is the file.
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", sys.argv[0])))
 SHARED = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
     parser.add_argument("--n-train", type=int, default=5000)
     parser.add_argument("--n-test", type=int, default=5000)
     parser.add_argument("--output-dir", default=os.path.join(HERE, "..", "results", "quickstart"))

@@ -20,6 +20,7 @@ Run it::
 import argparse
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -29,7 +30,8 @@ from sklearn_rnn.datasets import load_fra_eng
 from sklearn_rnn.metrics import bleu_score, exact_match_score
 from sklearn_rnn.seq2seq import SEQ2SEQ_TOKEN_PATTERN
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The docs gallery runs this file without __file__; its argv[0] is the file.
+HERE = os.path.dirname(os.path.abspath(globals().get("__file__", sys.argv[0])))
 DATA = os.environ.get(
     "SKLEARN_RNN_FRA_ENG",
     os.path.join(HERE, "..", "..", "shared", "data", "tatoeba_fra_eng", "fra-eng.txt.gz"),
@@ -51,7 +53,7 @@ def split_by_sentence(english, n_test, seed):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__ and __doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA)
     parser.add_argument("--full", action="store_true", help="train on every short pair")
     parser.add_argument("--max-words", type=int, default=8)
