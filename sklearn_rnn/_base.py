@@ -316,9 +316,8 @@ class BaseRNN(BaseEstimator):
                     )
         else:
             if training:
-                beyond = [i for i, s in enumerate(seqs) if s.max() >= self.num_embeddings_]
-                if beyond:
-                    i = beyond[0]
+                i = next((i for i, s in enumerate(seqs) if s.max() >= self.num_embeddings_), None)
+                if i is not None:
                     raise ValueError(
                         f"Sequence {i} holds id {int(seqs[i].max())}, beyond the model's "
                         f"{self.num_embeddings_} embedding rows; further training cannot add "

@@ -103,35 +103,25 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         """Validate and hash ``X`` (a generator is read once)."""
         return self.transform(X)
 
-    def _hash_tokens(self, X):
-        """Analysed documents and a token -> id mapping of their distinct tokens."""
+    def _hashed_blocks(self, X):
+        """Yield (analysed documents, token -> id of their distinct tokens), a block at a time.
+
+        Blocks keep the token strings of only ``_BLOCK`` documents in memory,
+        and each distinct token of a block is hashed once: the work grows with
+        the vocabulary of the documents, not with their number of tokens.
+        """
         self._validate_params()
         docs = check_raw_documents(X)
         analyze = self._build_text_analyzer(self.ngram_range)
-        tokenized = [analyze(doc) for doc in docs]
-        return tokenized, self._hash_distinct(tokenized)
-
-    def _hash_distinct(self, tokenized):
-        # Hash each distinct token once: the work grows with the vocabulary
-        # of the documents, not with their number of tokens.
         buckets = self.n_features - N_RESERVED
-        distinct = set().union(*tokenized) if tokenized else set()
-        return {
-            tok: N_RESERVED + murmurhash3_32(tok, seed=self.seed, positive=True) % buckets
-            for tok in distinct
-        }
-
-    def _hashed_rows(self, X):
-        """Each document's hashed ids, analysed in blocks so memory follows the output."""
-        self._validate_params()
-        docs = check_raw_documents(X)
-        analyze = self._build_text_analyzer(self.ngram_range)
-        rows = []
         for start in range(0, len(docs), _BLOCK):
             tokenized = [analyze(doc) for doc in docs[start : start + _BLOCK]]
-            ids = self._hash_distinct(tokenized)
-            rows.extend(np.array([ids[t] for t in tokens], dtype=np.int64) for tokens in tokenized)
-        return rows
+            distinct = set().union(*tokenized)
+            ids = {
+                tok: N_RESERVED + murmurhash3_32(tok, seed=self.seed, positive=True) % buckets
+                for tok in distinct
+            }
+            yield tokenized, ids
 
     def transform(self, X):
         """Hash raw documents to id sequences or a sparse one-hot bag matrix.
@@ -144,7 +134,11 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         Xt : 1-D object array of int64 id arrays ('sequence'), or
             scipy.sparse.csr_matrix of shape (n_documents, n_features).
         """
-        rows = self._hashed_rows(X)
+        rows = [
+            np.array([ids[t] for t in tokens], dtype=np.int64)
+            for tokenized, ids in self._hashed_blocks(X)
+            for tokens in tokenized
+        ]
         if self.output_mode == "sequence":
             return as_ragged(rows)
         lengths = [len(r) for r in rows]
@@ -179,12 +173,13 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
             rate an ideal random hash gives for this many tokens,
             ``1 - (1 - 1/m) ** (n_tokens - 1)`` with ``m = n_features - 4``.
         """
-        tokenized, ids = self._hash_tokens(X)
+        ids, occurrences = {}, Counter()
+        for tokenized, block_ids in self._hashed_blocks(X):
+            ids.update(block_ids)
+            for tokens in tokenized:
+                occurrences.update(tokens)
         per_id = Counter(ids.values())
         colliding = {tok for tok, i in ids.items() if per_id[i] > 1}
-        occurrences = Counter()
-        for tokens in tokenized:
-            occurrences.update(tokens)
         n_occurrences = sum(occurrences.values())
         m = self.n_features - N_RESERVED
         n = len(ids)
