@@ -1,6 +1,8 @@
 """TextTokenizer: raw documents to sequences of token ids, order preserved."""
 
-from collections import Counter
+from array import array
+from collections import defaultdict
+from itertools import repeat
 from numbers import Integral, Real
 
 import numpy as np
@@ -154,22 +156,28 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self._fit(check_raw_documents(X))
         return self
 
-    def _fit(self, docs, *, keep_tokens=False):
-        """Count tokens and build the vocabulary; the analysed documents if ``keep_tokens``."""
-        tokenized = [] if keep_tokens else None
-        counts = Counter()
-        for tokens in self._analyze_each(docs):
-            counts.update(tokens)
-            if keep_tokens:
-                tokenized.append(tokens)
-        total = sum(counts.values())
+    def _fit(self, docs, *, encode=False):
+        """Count tokens and build the vocabulary; the documents' id sequences if ``encode``.
+
+        One pass over the text: each new token gets a provisional id in order of
+        first appearance (a ``defaultdict`` numbering itself, the trick of
+        scikit-learn's ``CountVectorizer``), the documents are kept as one flat
+        buffer of provisional ids (8 bytes a token, not the token strings), and
+        the counts, the ranking and the final ids are array operations on it.
+        """
+        provisional = defaultdict()
+        provisional.default_factory = provisional.__len__
+        number = provisional.__getitem__
+        flat, lengths = self._flat_ids(docs, lambda tokens: map(number, tokens))
+        counts = np.bincount(flat, minlength=len(provisional))
+        tokens = list(provisional)
+        total = int(counts.sum())
         min_count = self.min_frequency
         if isinstance(min_count, Real) and not isinstance(min_count, Integral):
             min_count = min_count * total
-        ranked = sorted(
-            (item for item in counts.items() if item[1] >= min_count),
-            key=lambda item: (-item[1], item[0]),
-        )
+        kept = np.flatnonzero(counts >= min_count)
+        # Most frequent first, ties in the token's alphabetical order.
+        ranked = sorted(kept.tolist(), key=lambda i: (-counts[i], tokens[i]))
         if self.max_tokens is not None:
             ranked = ranked[: self.max_tokens - N_RESERVED]
         if not ranked:
@@ -177,20 +185,26 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
                 "Empty vocabulary: the documents hold no tokens that pass "
                 "min_frequency (perhaps they are empty or only stop words)."
             )
-        self.vocabulary_ = {tok: i + N_RESERVED for i, (tok, _) in enumerate(ranked)}
+        ranked = np.asarray(ranked, dtype=np.int64)
+        self.vocabulary_ = {tokens[i]: n + N_RESERVED for n, i in enumerate(ranked.tolist())}
         self.vocabulary_size_ = len(ranked) + N_RESERVED
         token_counts = np.zeros(self.vocabulary_size_, dtype=np.int64)
-        token_counts[N_RESERVED:] = [c for _, c in ranked]
+        token_counts[N_RESERVED:] = counts[ranked]
         token_counts[OOV_ID] = total - token_counts.sum()
         self.token_counts_ = token_counts
-        self._tokens = np.array(list(RESERVED_TOKENS) + [t for t, _ in ranked], dtype=object)
-        return tokenized
+        self._tokens = np.array(
+            list(RESERVED_TOKENS) + [tokens[i] for i in ranked.tolist()], dtype=object
+        )
+        if not encode:
+            return None
+        final = np.full(len(tokens), OOV_ID, dtype=np.int64)
+        final[ranked] = np.arange(N_RESERVED, self.vocabulary_size_)
+        return self._split(final[flat], lengths)
 
     def fit_transform(self, X, y=None):
         """Learn the vocabulary and return the id sequences (one pass over the text)."""
         self._validate_params()
-        tokenized = self._fit(check_raw_documents(X), keep_tokens=True)
-        return self._encode(tokenized)
+        return self._fit(check_raw_documents(X), encode=True)
 
     def transform(self, X):
         """Map raw documents to sequences of token ids.
@@ -207,19 +221,41 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
             tokens. An empty document gives an empty sequence.
         """
         check_is_fitted(self, "vocabulary_")
-        # One document at a time: the token strings of a large batch are
-        # never all in memory together, only the ids.
-        return self._encode(self._analyze_each(check_raw_documents(X)))
-
-    def _encode(self, tokenized):
         get = self.vocabulary_.get
-        rows = []
-        for tokens in tokenized:
-            ids = [get(tok, OOV_ID) for tok in tokens]
-            if self.add_markers:
-                ids = [BOS_ID, *ids, EOS_ID]
-            rows.append(np.array(ids, dtype=np.int64))
-        return as_ragged(rows)
+        flat, lengths = self._flat_ids(
+            check_raw_documents(X), lambda tokens: map(get, tokens, repeat(OOV_ID))
+        )
+        return self._split(flat, lengths)
+
+    def _flat_ids(self, docs, lookup):
+        """Analyse one document at a time into one flat int64 buffer of ids.
+
+        ``lookup`` maps a document's token list to its ids. The token strings of
+        a large batch are never all in memory together, only the ids.
+        """
+        flat = array("q")
+        lengths = []
+        for tokens in self._analyze_each(docs):
+            flat.extend(lookup(tokens))
+            lengths.append(len(tokens))
+        return np.frombuffer(flat, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+
+    def _split(self, flat, lengths):
+        """Cut the flat id buffer into one array per document (markers added if asked)."""
+        if self.add_markers:
+            n = len(lengths)
+            ends = np.cumsum(lengths + 2)
+            out = np.empty(int(ends[-1]) if n else 0, dtype=np.int64)
+            is_marker = np.zeros(len(out), dtype=bool)
+            is_marker[ends - lengths - 2] = True
+            is_marker[ends - 1] = True
+            out[ends - lengths - 2] = BOS_ID
+            out[ends - 1] = EOS_ID
+            out[~is_marker] = flat
+            flat, lengths = out, lengths + 2
+        else:
+            flat = np.array(flat)  # own the memory (frombuffer views are read-only)
+        return as_ragged(np.split(flat, np.cumsum(lengths)[:-1]))
 
     def get_vocabulary(self):
         """Return the list of tokens in id order, reserved tokens first."""

@@ -190,3 +190,44 @@ def test_tokenizer_property_round_trip(docs):
     seqs = tok.fit_transform(docs)
     assert tok.inverse_transform(seqs) == [analyze(d) for d in docs]
     assert all(s.min() >= N_RESERVED for s in seqs if len(s))
+
+
+def _reference_ids(docs, analyze, max_tokens, min_count, add_markers):
+    """The numbering spelled out with a Counter: by count, then alphabetically."""
+    from collections import Counter
+
+    counts = Counter(tok for doc in docs for tok in analyze(doc))
+    ranked = sorted((t for t, c in counts.items() if c >= min_count), key=lambda t: (-counts[t], t))
+    if max_tokens is not None:
+        ranked = ranked[: max_tokens - N_RESERVED]
+    vocab = {t: i + N_RESERVED for i, t in enumerate(ranked)}
+    out = []
+    for doc in docs:
+        ids = [vocab.get(t, OOV_ID) for t in analyze(doc)]
+        out.append([BOS_ID, *ids, EOS_ID] if add_markers else ids)
+    return vocab, out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    docs=st.lists(st.text(alphabet="abc d\n.", max_size=25), min_size=1, max_size=10),
+    max_tokens=st.one_of(st.none(), st.integers(N_RESERVED + 1, N_RESERVED + 4)),
+    min_count=st.integers(1, 3),
+    add_markers=st.booleans(),
+)
+def test_tokenizer_matches_counter_reference(docs, max_tokens, min_count, add_markers):
+    """fit_transform, and fit then transform, give the reference numbering and ids."""
+    tok = TextTokenizer(max_tokens=max_tokens, min_frequency=min_count, add_markers=add_markers)
+    vocab, expected = _reference_ids(
+        docs, tok._build_text_analyzer(), max_tokens, min_count, add_markers
+    )
+    if not vocab:
+        with pytest.raises(ValueError, match="Empty vocabulary"):
+            tok.fit_transform(docs)
+        return
+    seqs = tok.fit_transform(docs)
+    assert tok.vocabulary_ == vocab
+    assert [s.tolist() for s in seqs] == expected
+    assert all(s.dtype == np.int64 for s in seqs)
+    assert [s.tolist() for s in clone(tok).fit(docs).transform(docs)] == expected
+    assert tok.token_counts_.sum() == sum(len(e) - 2 * add_markers for e in expected)
