@@ -9,6 +9,7 @@ the sample-weighted loss.
 """
 
 import numbers
+from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
@@ -20,7 +21,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.dataset import unpack_data
 from skorch.helper import predefined_split
+from skorch.utils import TeeGenerator
 
 from ._sequences import (
     BOS_ID,
@@ -179,11 +182,101 @@ class WeightedLossMixin:
         return (losses * weights).sum() / denom.clamp_min(1e-12)
 
 
-class WeightedNeuralNetClassifier(WeightedLossMixin, NeuralNetClassifier):
+#: The ``mixed_precision`` options and the dtype autocast computes in.
+MIXED_PRECISION = {"no": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def to_device(X, device, *, non_blocking=False):
+    """Tensors (alone, in a dict or a tuple) moved to ``device``; other values as they are."""
+    if isinstance(X, Mapping):
+        return {k: to_device(v, device, non_blocking=non_blocking) for k, v in X.items()}
+    if isinstance(X, tuple):
+        return tuple(to_device(v, device, non_blocking=non_blocking) for v in X)
+    if torch.is_tensor(X):
+        return X.to(device, non_blocking=non_blocking)
+    return X
+
+
+class DevicePathMixin:
+    """The accelerator path of a skorch net: mixed precision and non-blocking copies.
+
+    ``mixed_precision`` (a net parameter): ``'no'``; ``'bf16'``, the forward
+    pass and loss under ``torch.autocast`` in bfloat16 (same exponent range as
+    float32, so no loss scaling); or ``'fp16'``, autocast in float16 with a
+    ``torch.amp.GradScaler``: the loss is scaled before ``backward``, the
+    gradients unscaled before the ``on_grad_computed`` callbacks (so gradient
+    clipping sees their true norm), and a step whose gradients overflowed is
+    skipped. Outputs leave the net as float32.
+
+    On CUDA, batches (from pinned memory, see ``BaseRNN._net_kwargs``) are
+    copied with ``non_blocking=True``, so the copy of a batch overlaps the
+    work queued before it.
+    """
+
+    def __init__(self, *args, mixed_precision="no", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mixed_precision = mixed_precision
+
+    @property
+    def _device_type(self):
+        return torch.device(self.device).type
+
+    def autocast(self):
+        """The autocast context of ``mixed_precision`` (a no-op for 'no')."""
+        dtype = MIXED_PRECISION[self.mixed_precision]
+        return torch.autocast(self._device_type, dtype=dtype, enabled=dtype is not None)
+
+    def initialize(self):
+        super().initialize()
+        self.grad_scaler_ = torch.amp.GradScaler(
+            self._device_type, enabled=self.mixed_precision == "fp16"
+        )
+        return self
+
+    def infer(self, x, **fit_params):
+        if self._device_type == "cuda":
+            x = to_device(x, self.device, non_blocking=True)
+        return super().infer(x, **fit_params)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        with self.autocast():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()  # the loss itself when not scaling
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        if not self.grad_scaler_.is_enabled():
+            return super().train_step(batch, **fit_params)
+        # skorch steps through an optimizer closure, which GradScaler.step does
+        # not take: the same sequence, spelled out with the scaler.
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.grad_scaler_.unscale_(self.optimizer_)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+        )
+        self.grad_scaler_.step(self.optimizer_)
+        self.grad_scaler_.update()
+        return step
+
+    def evaluation_step(self, batch, training=False):
+        with self.autocast():
+            y_pred = super().evaluation_step(batch, training=training)
+        if torch.is_tensor(y_pred) and y_pred.is_floating_point():
+            y_pred = y_pred.float()
+        return y_pred
+
+
+class WeightedNeuralNetClassifier(DevicePathMixin, WeightedLossMixin, NeuralNetClassifier):
     pass
 
 
-class WeightedNeuralNetRegressor(WeightedLossMixin, NeuralNetRegressor):
+class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRegressor):
     pass
 
 
@@ -204,10 +297,30 @@ class RepresentationMixin(TransformerMixin):
         return self.fit(X, y, **fit_params).transform(X)
 
 
-def resolve_device(device):
-    """'auto' is the GPU when torch sees one (respecting CUDA_VISIBLE_DEVICES), else the CPU."""
+def resolve_device(device, mixed_precision="no"):
+    """'auto' is the GPU when torch sees one (respecting CUDA_VISIBLE_DEVICES), else the CPU.
+
+    Raises a ValueError for a device torch cannot use here, and for float16
+    mixed precision off CUDA (torch's CPU kernels for recurrent layers have no
+    float16 version; bfloat16 works on both).
+    """
     if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as exc:
+        raise ValueError(f"device={device!r} is not a torch device ({exc}).") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch sees no CUDA device here "
+            "(torch.cuda.is_available() is False); use device='auto' to train on the "
+            "GPU when there is one and on the CPU otherwise."
+        )
+    if mixed_precision == "fp16" and kind != "cuda":
+        raise ValueError(
+            f"mixed_precision='fp16' needs a CUDA device; the model trains on {kind!r}. "
+            "Use mixed_precision='bf16' (supported on CPUs and recent GPUs) or 'no'."
+        )
     return device
 
 
@@ -236,6 +349,7 @@ class BaseRNN(BaseEstimator):
         "warm_start": ["boolean"],
         "bucket_by_length": ["boolean"],
         "device": [str],
+        "mixed_precision": [StrOptions(set(MIXED_PRECISION))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
@@ -389,6 +503,9 @@ class BaseRNN(BaseEstimator):
         callbacks.extend(self._training_callbacks())
         callbacks.extend(self.callbacks or [])
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        device = resolve_device(self.device, self.mixed_precision)
+        # Page-locked batches let the copy to the GPU run without blocking.
+        pin_memory = torch.device(device).type == "cuda"
         return dict(
             optimizer=optimizer,
             lr=self.lr,
@@ -398,10 +515,13 @@ class BaseRNN(BaseEstimator):
             iterator_train__shuffle=True,
             iterator_train__bucket_by_length=self.bucket_by_length,
             iterator_train__collate_fn=collate,
+            iterator_train__pin_memory=pin_memory,
             iterator_valid__collate_fn=collate,
+            iterator_valid__pin_memory=pin_memory,
             train_split=None if valid_dataset is None else predefined_split(valid_dataset),
             callbacks=callbacks,
-            device=resolve_device(self.device),
+            device=device,
+            mixed_precision=self.mixed_precision,
             verbose=int(bool(self.verbose)),
         )
 
@@ -481,19 +601,21 @@ class BaseRNN(BaseEstimator):
         check_is_fitted(self, "net_")
         seqs, _ = self._sequences(X, fitting=False)
         order, restore = by_length(seqs, enabled=self.bucket_by_length)
+        net = self.net_
         loader = torch.utils.data.DataLoader(
             SequenceDataset([seqs[i] for i in order]),
             batch_size=self.batch_size,
             collate_fn=partial(collate_sequences, numeric=self.input_kind_ == "numeric"),
+            pin_memory=net._device_type == "cuda",
         )
-        module = self.net_.module_
+        module = net.module_
         module.eval()
-        device = self.net_.device
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), net.autocast():
             for batch, _ in loader:
-                rep = module.encoder(batch["x"].to(device), batch["lengths"].to(device))
-                out.append(rep.cpu().numpy())
+                batch = to_device(batch, net.device, non_blocking=net._device_type == "cuda")
+                rep = module.encoder(batch["x"], batch["lengths"])
+                out.append(rep.float().cpu().numpy())
         return np.concatenate(out)[restore]
 
     def _predict_net(self, seqs, method):

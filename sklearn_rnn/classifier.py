@@ -82,6 +82,13 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         False gives plain random batches.
     device : str, default='auto'
         'auto' uses the GPU when there is one, else the CPU; or any torch device.
+        On a GPU, batches come from pinned memory and are copied without
+        blocking; the recurrent layers run torch's cuDNN kernels.
+    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
+        Train and predict under ``torch.autocast``: 'bf16' in bfloat16 (GPUs
+        from Ampere on, and CPUs; no loss scaling needed), 'fp16' in float16
+        with loss scaling (``torch.amp.GradScaler``; CUDA only). Weights stay
+        float32 and outputs are float32.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, dropout, the batch order and the validation split.
     verbose : int, default=0
@@ -152,6 +159,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         warm_start=False,
         bucket_by_length=True,
         device="auto",
+        mixed_precision="no",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -178,6 +186,7 @@ class RNNClassifier(ClassifierMixin, RepresentationMixin, BaseRNN):
         self.warm_start = warm_start
         self.bucket_by_length = bucket_by_length
         self.device = device
+        self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

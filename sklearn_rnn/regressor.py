@@ -22,8 +22,8 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
     with :class:`~sklearn_rnn.SequenceScaler`.
 
     Every other parameter is :class:`RNNClassifier`'s (cell, depth,
-    bidirectional, dropout, pooling, training, early stopping, device,
-    reproducibility, verbosity), with these defaults changed:
+    bidirectional, dropout, pooling, training, early stopping, device, mixed
+    precision, reproducibility, verbosity), with these defaults changed:
 
     Parameters
     ----------
@@ -83,6 +83,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         warm_start=False,
         bucket_by_length=True,
         device="auto",
+        mixed_precision="no",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -108,6 +109,7 @@ class LSTMRegressor(RegressorMixin, RepresentationMixin, BaseRNN):
         self.warm_start = warm_start
         self.bucket_by_length = bucket_by_length
         self.device = device
+        self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-from ._base import BaseRNN, SequenceDataset, by_length, collate_pairs
+from ._base import BaseRNN, DevicePathMixin, SequenceDataset, by_length, collate_pairs, to_device
 from ._sequences import (
     BOS_ID,
     EOS_ID,
@@ -33,7 +33,7 @@ from .tokenizer import TextTokenizer
 SEQ2SEQ_TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
 
 
-class Seq2SeqNet(NeuralNet):
+class Seq2SeqNet(DevicePathMixin, NeuralNet):
     """skorch's NeuralNet with the loss averaged over the real target tokens of a batch."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -136,8 +136,8 @@ class Seq2SeqEstimator(BaseRNN):
         error (nothing is cut silently); an output that reaches it without an
         end marker is returned as it is, with a warning.
     optimizer, lr, max_epochs, batch_size, gradient_clip_value, early_stopping, \
-validation_fraction, patience, warm_start, bucket_by_length, device, random_state, \
-verbose, callbacks :
+validation_fraction, patience, warm_start, bucket_by_length, device, mixed_precision, \
+random_state, verbose, callbacks :
         As in :class:`RNNClassifier` (defaults: Adam, ``lr=2e-3``,
         ``max_epochs=30``, ``batch_size=64``, ``patience=3``). Batches are
         bucketed by source length.
@@ -218,6 +218,7 @@ verbose, callbacks :
         warm_start=False,
         bucket_by_length=True,
         device="auto",
+        mixed_precision="no",
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -249,6 +250,7 @@ verbose, callbacks :
         self.warm_start = warm_start
         self.bucket_by_length = bucket_by_length
         self.device = device
+        self.mixed_precision = mixed_precision
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -417,26 +419,27 @@ verbose, callbacks :
         check_is_fitted(self, "net_")
         seqs, _ = self._source_ids(X, fitting=False)
         order, restore = by_length(seqs, enabled=self.bucket_by_length)
-        module = self.net_.module_
+        net = self.net_
+        module = net.module_
         module.eval()
-        device = self.net_.device
         outputs, scores, unfinished = [], [], 0
-        with torch.no_grad():
+        with torch.no_grad(), net.autocast():
             for start in range(0, len(seqs), self.batch_size):
                 batch = [seqs[i] for i in order[start : start + self.batch_size]]
                 source = torch.from_numpy(pad_sequences(batch, padding="post", dtype=np.int64))
                 lengths = torch.tensor([len(s) for s in batch], dtype=torch.int64)
+                source, lengths = source.to(net.device), lengths.to(net.device)
                 kwargs = dict(max_length=self.max_output_length_, bos=BOS_ID, eos=EOS_ID)
                 if self.beam_size > 1:
                     tokens, logp = module.beam_search(
-                        source.to(device),
-                        lengths.to(device),
+                        source,
+                        lengths,
                         beam_size=self.beam_size,
                         length_penalty=self.length_penalty,
                         **kwargs,
                     )
                 else:
-                    tokens, logp = module.greedy(source.to(device), lengths.to(device), **kwargs)
+                    tokens, logp = module.greedy(source, lengths, **kwargs)
                 for row in tokens.cpu().numpy():
                     end = np.flatnonzero(row == EOS_ID)
                     if len(end):
@@ -444,7 +447,7 @@ verbose, callbacks :
                     else:
                         unfinished += 1
                     outputs.append(row[row != PAD_ID].astype(np.int64))
-                scores.append(logp.cpu().numpy())
+                scores.append(logp.float().cpu().numpy())
         if unfinished:
             warnings.warn(
                 f"{unfinished} of {len(seqs)} outputs reached max_output_length="
@@ -486,24 +489,25 @@ verbose, callbacks :
         X, Y = _check_pairs(X, Y)
         seqs, _ = self._source_ids(X, fitting=False)
         targets = self._known_target_ids(Y)
-        module = self.net_.module_
+        net = self.net_
+        module = net.module_
         module.eval()
-        device = self.net_.device
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), net.autocast():
             for start in range(0, len(seqs), self.batch_size):
                 items = [
                     (seqs[i], targets[i], 1.0)
                     for i in range(start, min(start + self.batch_size, len(seqs)))
                 ]
-                batch, target_out = collate_pairs(items)
+                batch, target_out = to_device(collate_pairs(items), net.device)
                 out.append(
                     module.log_likelihood(
-                        batch["source"].to(device),
-                        batch["source_lengths"].to(device),
-                        batch["target_in"].to(device),
-                        target_out.to(device),
+                        batch["source"],
+                        batch["source_lengths"],
+                        batch["target_in"],
+                        target_out,
                     )
+                    .float()
                     .cpu()
                     .numpy()
                 )

@@ -1,0 +1,150 @@
+"""The device path: mixed precision (autocast, loss scaling), device checks.
+
+CUDA itself is exercised only where torch sees a GPU (those tests skip here
+otherwise); the autocast and GradScaler logic runs on the CPU in bfloat16.
+"""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklearn_rnn import LSTMRegressor, RNNClassifier, Seq2SeqEstimator
+from sklearn_rnn._sequences import as_ragged
+
+CUDA = torch.cuda.is_available()
+
+
+def _order_task(n, seed=0):
+    """Label: does token 5 come before token 6? Both occur once among fillers 7..12."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for _ in range(n):
+        length = rng.integers(4, 10)
+        seq = rng.integers(7, 13, size=length)
+        i, j = rng.choice(length, size=2, replace=False)
+        seq[i], seq[j] = 5, 6
+        X.append(seq)
+        y.append(int(i < j))
+    return as_ragged(X), np.array(y)
+
+
+class RecordGradNorm(Callback):
+    """The total gradient norm each on_grad_computed callback sees."""
+
+    def __init__(self):
+        self.norms = []
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        grads = [p.grad for _, p in named_parameters if p.grad is not None]
+        self.norms.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+
+
+class ForceGradScaler(Callback):
+    """Swap in an enabled GradScaler (float16's path) on the CPU, where fp16 cannot run."""
+
+    def on_train_begin(self, net, **kwargs):
+        net.grad_scaler_ = torch.amp.GradScaler("cpu", init_scale=2.0**12)
+
+
+def test_bf16_mixed_precision_trains_and_returns_full_precision():
+    X, y = _order_task(400)
+    clf = RNNClassifier(
+        mixed_precision="bf16", hidden_size=16, embedding_dim=8, lr=1e-2, max_epochs=15,
+        early_stopping=False, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float64  # as without autocast
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert clf.transform(X[:5]).dtype == np.float32
+    X_test, y_test = _order_task(200, seed=1)
+    assert clf.score(X_test, y_test) > 0.9
+
+
+def test_bf16_predictions_close_to_float32_predictions():
+    """Autocast changes the arithmetic, not the model: bf16 and fp32 outputs agree."""
+    X, y = _order_task(200)
+    clf = RNNClassifier(hidden_size=16, embedding_dim=8, max_epochs=3, random_state=0).fit(X, y)
+    full = clf.predict_proba(X)
+    clf.net_.mixed_precision = "bf16"
+    half = clf.predict_proba(X)
+    assert np.abs(full - half).max() < 0.05
+
+
+def test_loss_scaling_unscales_before_clipping_callbacks():
+    """With a loss scale of 4096 the callbacks see the same gradient norm as without one."""
+    X, y = _order_task(128)
+    params = dict(
+        mixed_precision="bf16", hidden_size=8, embedding_dim=8, batch_size=128, max_epochs=1,
+        early_stopping=False, gradient_clip_value=None, random_state=0,
+    )  # fmt: skip
+    plain, scaled = RecordGradNorm(), RecordGradNorm()
+    RNNClassifier(callbacks=[plain], **params).fit(X, y)
+    clf = RNNClassifier(callbacks=[ForceGradScaler(), scaled], **params).fit(X, y)
+    assert len(plain.norms) == len(scaled.norms) == 1
+    assert scaled.norms[0] == pytest.approx(plain.norms[0], rel=0.05)
+    assert clf.net_.grad_scaler_.is_enabled()
+
+
+def test_loss_scaled_training_learns_with_clipping():
+    X, y = _order_task(400)
+    clf = RNNClassifier(
+        mixed_precision="bf16", hidden_size=16, embedding_dim=8, lr=1e-2, max_epochs=15,
+        early_stopping=False, random_state=0, callbacks=[ForceGradScaler()],
+    ).fit(X, y)  # fmt: skip
+    X_test, y_test = _order_task(200, seed=1)
+    assert clf.score(X_test, y_test) > 0.9
+
+
+@pytest.mark.filterwarnings("ignore:.*max_output_length")
+def test_bf16_regressor_and_seq2seq_run():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 6, 1)).astype(np.float32)
+    y = X.sum(axis=(1, 2))
+    reg = LSTMRegressor(mixed_precision="bf16", max_epochs=2, random_state=0).fit(X, y)
+    assert reg.predict(X).dtype == np.float64 and np.isfinite(reg.predict(X)).all()
+    src = ["a b c", "b c d", "c d e", "d e f"] * 4
+    tgt = ["c b a", "d c b", "e d c", "f e d"] * 4
+    s2s = Seq2SeqEstimator(
+        mixed_precision="bf16", hidden_size=8, embedding_dim=8, max_epochs=2,
+        early_stopping=False, random_state=0,
+    ).fit(src, tgt)  # fmt: skip
+    assert len(s2s.predict(src[:3])) == 3
+    assert s2s.log_likelihood(src[:3], tgt[:3]).dtype == np.float64
+
+
+@pytest.mark.skipif(CUDA, reason="checks the error raised without a GPU")
+def test_fp16_without_cuda_is_a_clear_error():
+    X, y = _order_task(20)
+    with pytest.raises(ValueError, match="mixed_precision='fp16' needs a CUDA device"):
+        RNNClassifier(mixed_precision="fp16", max_epochs=1).fit(X, y)
+
+
+@pytest.mark.skipif(CUDA, reason="checks the error raised without a GPU")
+def test_cuda_device_without_cuda_is_a_clear_error():
+    X, y = _order_task(20)
+    with pytest.raises(ValueError, match="torch sees no CUDA device"):
+        RNNClassifier(device="cuda", max_epochs=1).fit(X, y)
+
+
+def test_unknown_device_and_precision_are_named():
+    X, y = _order_task(20)
+    with pytest.raises(ValueError, match="not a torch device"):
+        RNNClassifier(device="gpu0", max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="mixed_precision"):
+        RNNClassifier(mixed_precision="float16", max_epochs=1).fit(X, y)
+
+
+@pytest.mark.skipif(not CUDA, reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["no", "bf16", "fp16"])
+def test_cuda_training_pinned_batches_and_mixed_precision(precision):
+    X, y = _order_task(400)
+    clf = RNNClassifier(
+        device="cuda", mixed_precision=precision, hidden_size=16, embedding_dim=8, lr=1e-2,
+        max_epochs=15, early_stopping=False, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert next(clf.net_.module_.parameters()).is_cuda
+    assert clf.net_.iterator_train__pin_memory is True
+    assert clf.net_.grad_scaler_.is_enabled() == (precision == "fp16")
+    X_test, y_test = _order_task(200, seed=1)
+    assert clf.score(X_test, y_test) > 0.9
