@@ -96,11 +96,18 @@ class RNNEncoderModule(nn.Module):
         self.output_size = hidden_size * n_dir
 
     def forward(self, x, lengths):
-        h, mask = self.steps(x, lengths)
-        return self.pool(h, mask, lengths)
+        # Pooling needs no step alignment: the backward direction's top states
+        # stay in its own (reversed) order, saving a gather and its backward.
+        h, mask = self.steps(x, lengths, aligned=False)
+        return self.pool(h, mask, lengths, aligned=False)
 
-    def steps(self, x, lengths):
-        """The top layer's states, shape (batch, steps, output_size), and the mask of true steps."""
+    def steps(self, x, lengths, aligned=True):
+        """The top layer's states, shape (batch, steps, output_size), and the mask of true steps.
+
+        With ``aligned=False`` the backward direction's top states are left in
+        reading order (position t holds the state after reading steps L-1..L-1-t
+        of a sequence of length L): right for pooling, not for per-step use.
+        """
         h = self.embedding(x) if self.embedding is not None else x
         h = self.embedding_dropout(h)
         batch, steps = h.shape[:2]
@@ -110,6 +117,7 @@ class RNNEncoderModule(nn.Module):
         if self.bidirectional:
             # Position t of a sequence of length L reads position L-1-t; padding stays put.
             flip = torch.where(mask, lengths - 1 - time, time).unsqueeze(-1)
+        top = len(self.forward_layers) - 1
         for i, layer in enumerate(self.forward_layers):
             if i:
                 h = self.dropout(h)
@@ -117,19 +125,28 @@ class RNNEncoderModule(nn.Module):
             if self.bidirectional:
                 h_rev = h.gather(1, flip.expand(-1, -1, h.shape[-1]))
                 out_rev, _ = self.backward_layers[i](h_rev)
-                out_rev = out_rev.gather(1, flip.expand(-1, -1, out_rev.shape[-1]))
+                if aligned or i < top:
+                    out_rev = out_rev.gather(1, flip.expand(-1, -1, out_rev.shape[-1]))
                 out = torch.cat([out, out_rev], dim=-1)
             h = out
         return h, mask
 
-    def pool(self, h, mask, lengths, pooling=None):
-        """One vector per sequence from the states of its true steps (see ``pooling``)."""
+    def pool(self, h, mask, lengths, pooling=None, aligned=True):
+        """One vector per sequence from the states of its true steps (see ``pooling``).
+
+        ``aligned``: whether ``h`` came from ``steps(..., aligned=True)``. Max
+        and mean do not depend on the order of the steps; the last state of
+        the backward direction is its first step when aligned, its step L-1
+        (like the forward direction's) when not.
+        """
         pooling = pooling or self.pooling
         lengths = lengths.to(h.device).unsqueeze(1)
         if pooling == "last":
-            last = (lengths - 1).unsqueeze(-1).expand(-1, 1, self.hidden_size)
-            rep = h[..., : self.hidden_size].gather(1, last).squeeze(1)
-            if self.bidirectional:
+            both = self.bidirectional and not aligned
+            width = self.output_size if both else self.hidden_size
+            last = (lengths - 1).unsqueeze(-1).expand(-1, 1, width)
+            rep = h[..., :width].gather(1, last).squeeze(1)
+            if self.bidirectional and aligned:
                 rep = torch.cat([rep, h[:, 0, self.hidden_size :]], dim=-1)
             return rep
         if pooling == "max":

@@ -396,3 +396,26 @@ def test_early_stopping_with_tiny_or_unbalanced_data():
     assert list(clf.classes_) == [0, 1]
     # Two samples of two classes: one trains, one validates.
     assert len(RNNClassifier(max_epochs=1).fit(_ids([2, 3]), [0, 1]).predict(X)) == 5
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+def test_encoder_pools_unaligned_backward_states_as_aligned_ones(cell, num_layers, pooling):
+    """forward() skips re-aligning the top backward states; the pooled vector is the same."""
+    import torch
+
+    from sklearn_rnn._sequences import pad_sequences
+    from sklearn_rnn.modules import RNNEncoderModule
+
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=20, embedding_dim=4, cell=cell, hidden_size=5, num_layers=num_layers,
+        bidirectional=True, pooling=pooling,
+    ).eval()  # fmt: skip
+    lengths = [3, 7, 1, 5]
+    x = torch.from_numpy(pad_sequences(_ids(lengths), padding="post"))
+    lengths = torch.tensor(lengths)
+    h, mask = encoder.steps(x, lengths)
+    with torch.no_grad():
+        torch.testing.assert_close(encoder(x, lengths), encoder.pool(h, mask, lengths))

@@ -148,3 +148,28 @@ def test_cuda_training_pinned_batches_and_mixed_precision(precision):
     assert clf.net_.grad_scaler_.is_enabled() == (precision == "fp16")
     X_test, y_test = _order_task(200, seed=1)
     assert clf.score(X_test, y_test) > 0.9
+
+
+class RecordFlushing(Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_batch_begin(self, net, **kwargs):
+        from sklearn_rnn._base import _flushing_denormals
+
+        self.seen.append(_flushing_denormals())
+
+
+@pytest.mark.parametrize("before", [False, True])
+def test_cpu_training_flushes_denormals_and_restores_the_mode(before):
+    from sklearn_rnn._base import _flushing_denormals
+
+    X, y = _order_task(64)
+    record = RecordFlushing()
+    torch.set_flush_denormal(before)
+    try:
+        RNNClassifier(max_epochs=2, device="cpu", callbacks=[record], random_state=0).fit(X, y)
+        assert record.seen and all(record.seen)  # training and validation batches
+        assert _flushing_denormals() == before
+    finally:
+        torch.set_flush_denormal(False)
