@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
+from tasks import order_task
 
 from sklearn_rnn import (
     NGramVectorizer,
@@ -20,19 +21,6 @@ from sklearn_rnn import (
 from sklearn_rnn._sequences import as_ragged
 
 FAST = dict(max_epochs=2, hidden_size=8, embedding_dim=8, random_state=0, early_stopping=False)
-
-
-def _order_task(n, rng):
-    """Label: does token 5 come before token 6? Both occur once among fillers 7..12."""
-    X, y = [], []
-    for _ in range(n):
-        length = rng.integers(4, 10)
-        seq = rng.integers(7, 13, size=length)
-        i, j = rng.choice(length, size=2, replace=False)
-        seq[i], seq[j] = 5, 6
-        X.append(seq)
-        y.append(int(i < j))
-    return as_ragged(X), np.array(y)
 
 
 def _ids(lengths, seed=0):
@@ -61,8 +49,8 @@ def test_padding_never_changes_a_prediction(cell, bidirectional, pooling):
 
 def test_recurrent_model_learns_order_that_bag_of_words_cannot():
     rng = np.random.default_rng(0)
-    X_train, y_train = _order_task(800, rng)
-    X_test, y_test = _order_task(400, rng)
+    X_train, y_train = order_task(800, rng)
+    X_test, y_test = order_task(400, rng)
     clf = RNNClassifier(
         cell="gru",
         hidden_size=32,
@@ -83,7 +71,7 @@ def test_recurrent_model_learns_order_that_bag_of_words_cannot():
 
 
 def test_same_random_state_same_model_and_different_seed_differs():
-    X, y = _order_task(60, np.random.default_rng(1))
+    X, y = order_task(60, np.random.default_rng(1))
     a = RNNClassifier(**FAST).fit(X, y).predict_proba(X)
     b = RNNClassifier(**FAST).fit(X, y).predict_proba(X)
     c = RNNClassifier(**{**FAST, "random_state": 1}).fit(X, y).predict_proba(X)
@@ -139,7 +127,7 @@ class _RecordSizes(Callback):
 
 
 def test_early_stopping_in_cross_validation_uses_only_the_folds_training_data():
-    X, y = _order_task(100, np.random.default_rng(2))
+    X, y = order_task(100, np.random.default_rng(2))
     _RecordSizes.sizes.clear()
     clf = RNNClassifier(
         max_epochs=1,
@@ -156,7 +144,7 @@ def test_early_stopping_in_cross_validation_uses_only_the_folds_training_data():
 
 
 def test_early_stopping_stops_and_keeps_the_best_epoch():
-    X, _ = _order_task(120, np.random.default_rng(3))
+    X, _ = order_task(120, np.random.default_rng(3))
     y = np.random.default_rng(3).integers(0, 2, len(X))  # noise: validation loss soon rises
     clf = RNNClassifier(max_epochs=60, patience=2, lr=0.05, hidden_size=16, random_state=0)
     clf.fit(X, y)
@@ -168,7 +156,7 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
 
 
 def test_sample_weight_zero_means_the_sample_is_ignored():
-    X, y = _order_task(80, np.random.default_rng(4))
+    X, y = order_task(80, np.random.default_rng(4))
     w = np.ones(len(y))
     w[:20] = 0
     flipped = y.copy()
@@ -181,7 +169,7 @@ def test_sample_weight_zero_means_the_sample_is_ignored():
 
 
 def test_integer_sample_weight_equals_repetition():
-    X, y = _order_task(30, np.random.default_rng(6))
+    X, y = order_task(30, np.random.default_rng(6))
     w = np.tile([1, 2, 3], 10)
     repeated = np.repeat(np.arange(len(y)), w)
     params = dict(FAST, batch_size=100)  # one batch: the same gradient up to rounding
@@ -237,7 +225,7 @@ def test_parallel_fits_share_the_cores_instead_of_oversubscribing():
     import joblib
     from sklearn.model_selection import cross_validate
 
-    X, y = _order_task(60, np.random.default_rng(7))
+    X, y = order_task(60, np.random.default_rng(7))
     clf = RNNClassifier(**FAST, callbacks=[_TorchThreads()])
     fitted = cross_validate(clf, X, y, cv=2, n_jobs=2, return_estimator=True)["estimator"]
     budget = max(1, joblib.cpu_count() // 2)
@@ -245,7 +233,7 @@ def test_parallel_fits_share_the_cores_instead_of_oversubscribing():
 
 
 def test_class_weight_balanced_moves_predictions_to_the_rare_class():
-    X, y = _order_task(120, np.random.default_rng(5))
+    X, y = order_task(120, np.random.default_rng(5))
     y = np.where(np.arange(len(y)) < 100, 0, 1)  # 100 vs 20, labels unrelated to X
     params = {**FAST, "max_epochs": 10, "lr": 1e-2}
     plain = RNNClassifier(**params).fit(X, y).predict_proba(X)[:, 1].mean()
@@ -289,7 +277,7 @@ def test_numeric_sequences_time_series_classification():
 
 
 def test_unseen_ids_at_predict_time_read_as_out_of_vocabulary():
-    X, y = _order_task(40, np.random.default_rng(6))
+    X, y = order_task(40, np.random.default_rng(6))
     clf = RNNClassifier(**FAST).fit(X, y)
     big = as_ragged([np.array([5, 999, 6])])
     oov = as_ragged([np.array([5, 1, 6])])
@@ -297,7 +285,7 @@ def test_unseen_ids_at_predict_time_read_as_out_of_vocabulary():
 
 
 def test_warm_start_and_partial_fit_continue_training():
-    X, y = _order_task(60, np.random.default_rng(7))
+    X, y = order_task(60, np.random.default_rng(7))
     clf = RNNClassifier(**FAST, warm_start=True).fit(X, y)
     first = clf.net_
     clf.fit(X, y)
@@ -309,7 +297,7 @@ def test_warm_start_and_partial_fit_continue_training():
 
 
 def test_num_embeddings_sizes_the_embedding_for_later_partial_fits():
-    X, y = _order_task(40, np.random.default_rng(8))
+    X, y = order_task(40, np.random.default_rng(8))
     grown = as_ragged([np.append(s, 40) for s in X])  # an id the first batch never held
     clf = RNNClassifier(**FAST).fit(X, y)
     assert clf.num_embeddings_ == 13
@@ -330,7 +318,7 @@ def test_num_embeddings_sizes_the_embedding_for_later_partial_fits():
 
 
 def test_summary_lists_layers_and_parameter_counts(capsys):
-    clf = RNNClassifier(**FAST, bidirectional=True).fit(*_order_task(30, np.random.default_rng(8)))
+    clf = RNNClassifier(**FAST, bidirectional=True).fit(*order_task(30, np.random.default_rng(8)))
     clf.summary()
     out = capsys.readouterr().out
     total = sum(p.numel() for p in clf.net_.module_.parameters())
@@ -366,7 +354,7 @@ def test_predict_before_fit():
 
 
 def test_device_auto_resolves_to_an_available_device():
-    clf = RNNClassifier(**FAST).fit(*_order_task(20, np.random.default_rng(9)))
+    clf = RNNClassifier(**FAST).fit(*order_task(20, np.random.default_rng(9)))
     import torch
 
     assert clf.net_.device == ("cuda" if torch.cuda.is_available() else "cpu")

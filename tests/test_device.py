@@ -8,25 +8,15 @@ import numpy as np
 import pytest
 import torch
 from skorch.callbacks import Callback
+from tasks import order_task
 
 from sklearn_rnn import LSTMRegressor, RNNClassifier, Seq2SeqEstimator
-from sklearn_rnn._sequences import as_ragged
 
 CUDA = torch.cuda.is_available()
 
 
 def _order_task(n, seed=0):
-    """Label: does token 5 come before token 6? Both occur once among fillers 7..12."""
-    rng = np.random.default_rng(seed)
-    X, y = [], []
-    for _ in range(n):
-        length = rng.integers(4, 10)
-        seq = rng.integers(7, 13, size=length)
-        i, j = rng.choice(length, size=2, replace=False)
-        seq[i], seq[j] = 5, 6
-        X.append(seq)
-        y.append(int(i < j))
-    return as_ragged(X), np.array(y)
+    return order_task(n, np.random.default_rng(seed))
 
 
 class RecordGradNorm(Callback):
