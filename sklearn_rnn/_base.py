@@ -261,10 +261,12 @@ class DevicePathMixin:
         )
         return self
 
+    def move(self, X):
+        """Tensors of X (alone, in a dict or a tuple) on the net's device; non-blocking on CUDA."""
+        return to_device(X, self.device, non_blocking=self._device_type == "cuda")
+
     def infer(self, x, **fit_params):
-        if self._device_type == "cuda":
-            x = to_device(x, self.device, non_blocking=True)
-        return super().infer(x, **fit_params)
+        return super().infer(self.move(x), **fit_params)
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -647,7 +649,7 @@ class BaseRNN(BaseEstimator):
         out = []
         with torch.no_grad(), net.autocast():
             for batch, _ in loader:
-                batch = to_device(batch, net.device, non_blocking=net._device_type == "cuda")
+                batch = net.move(batch)
                 rep = module.encoder(batch["x"], batch["lengths"])
                 out.append(rep.float().cpu().numpy())
         return np.concatenate(out)[restore]

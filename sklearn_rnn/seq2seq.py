@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
-from ._base import BaseRNN, DevicePathMixin, SequenceDataset, by_length, collate_pairs, to_device
+from ._base import BaseRNN, DevicePathMixin, SequenceDataset, by_length, collate_pairs
 from ._sequences import (
     BOS_ID,
     EOS_ID,
@@ -428,7 +428,7 @@ random_state, verbose, callbacks :
                 batch = [seqs[i] for i in order[start : start + self.batch_size]]
                 source = torch.from_numpy(pad_sequences(batch, padding="post", dtype=np.int64))
                 lengths = torch.tensor([len(s) for s in batch], dtype=torch.int64)
-                source, lengths = source.to(net.device), lengths.to(net.device)
+                source, lengths = net.move((source, lengths))
                 kwargs = dict(max_length=self.max_output_length_, bos=BOS_ID, eos=EOS_ID)
                 if self.beam_size > 1:
                     tokens, logp = module.beam_search(
@@ -499,7 +499,7 @@ random_state, verbose, callbacks :
                     (seqs[i], targets[i], 1.0)
                     for i in range(start, min(start + self.batch_size, len(seqs)))
                 ]
-                batch, target_out = to_device(collate_pairs(items), net.device)
+                batch, target_out = net.move(collate_pairs(items))
                 out.append(
                     module.log_likelihood(
                         batch["source"],

@@ -185,16 +185,13 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
                 "Empty vocabulary: the documents hold no tokens that pass "
                 "min_frequency (perhaps they are empty or only stop words)."
             )
-        ranked = np.asarray(ranked, dtype=np.int64)
-        self.vocabulary_ = {tokens[i]: n + N_RESERVED for n, i in enumerate(ranked.tolist())}
+        self.vocabulary_ = {tokens[i]: n + N_RESERVED for n, i in enumerate(ranked)}
         self.vocabulary_size_ = len(ranked) + N_RESERVED
         token_counts = np.zeros(self.vocabulary_size_, dtype=np.int64)
         token_counts[N_RESERVED:] = counts[ranked]
         token_counts[OOV_ID] = total - token_counts.sum()
         self.token_counts_ = token_counts
-        self._tokens = np.array(
-            list(RESERVED_TOKENS) + [tokens[i] for i in ranked.tolist()], dtype=object
-        )
+        self._tokens = np.array(list(RESERVED_TOKENS) + [tokens[i] for i in ranked], dtype=object)
         if not encode:
             return None
         final = np.full(len(tokens), OOV_ID, dtype=np.int64)
@@ -238,23 +235,17 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         for tokens in self._analyze_each(docs):
             flat.extend(lookup(tokens))
             lengths.append(len(tokens))
-        return np.frombuffer(flat, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+        return np.array(flat, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
 
     def _split(self, flat, lengths):
         """Cut the flat id buffer into one array per document (markers added if asked)."""
         if self.add_markers:
-            n = len(lengths)
-            ends = np.cumsum(lengths + 2)
-            out = np.empty(int(ends[-1]) if n else 0, dtype=np.int64)
-            is_marker = np.zeros(len(out), dtype=bool)
-            is_marker[ends - lengths - 2] = True
-            is_marker[ends - 1] = True
-            out[ends - lengths - 2] = BOS_ID
-            out[ends - 1] = EOS_ID
-            out[~is_marker] = flat
-            flat, lengths = out, lengths + 2
-        else:
-            flat = np.array(flat)  # own the memory (frombuffer views are read-only)
+            ends = np.cumsum(lengths)
+            # Begin before each document's first id, end after its last, in
+            # document order (np.insert keeps that order where they meet).
+            at = np.column_stack([ends - lengths, ends]).ravel()
+            flat = np.insert(flat, at, np.tile([BOS_ID, EOS_ID], len(lengths)))
+            lengths = lengths + 2
         return as_ragged(np.split(flat, np.cumsum(lengths)[:-1]))
 
     def get_vocabulary(self):
