@@ -39,7 +39,7 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer
-from sklearn_rnn._base import flush_denormal
+from sklearn_rnn._nets import flush_denormal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")

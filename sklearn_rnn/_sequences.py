@@ -79,10 +79,6 @@ def reject_unsupported(X):
         raise ValueError("Complex data not supported: sequences hold ids or real numbers.")
 
 
-def _is_text(item):
-    return isinstance(item, (str, bytes))
-
-
 def check_id_sequences(X):
     """Validate a batch of token-id sequences and return it ragged.
 
@@ -105,7 +101,7 @@ def check_id_sequences(X):
     """
     if isinstance(X, TokenSequences):
         X = X.ids
-    if _is_text(X):
+    if isinstance(X, (str, bytes)):
         raise TypeError(
             f"Iterable over token-id sequences expected, {type(X).__name__} object received."
         )
@@ -126,7 +122,7 @@ def check_id_sequences(X):
             )
         rows = []
         for i, seq in enumerate(X):
-            if _is_text(seq):
+            if isinstance(seq, (str, bytes)):
                 raise TypeError(
                     f"Sequence {i} is {type(seq).__name__}, not a sequence of token "
                     "ids; turn raw text into ids with TextTokenizer first."
@@ -200,14 +196,32 @@ def feature_width(seqs):
     return width
 
 
-def is_numeric(X):
-    """Whether X holds numeric (float) sequences rather than integer token ids."""
+def input_kind(X):
+    """What a batch holds: ``'text'`` (raw documents), ``'ids'`` (token ids) or ``'numeric'``.
+
+    The one place the package answers that question. Integer arrays and
+    sequences are token ids (a :class:`TokenSequences` too), floating ones
+    numeric, strings and bytes raw text; a collection is judged by its first
+    item. X is what :func:`materialize` returns (pandas text stays pandas).
+    """
     if isinstance(X, TokenSequences):
-        return False
+        return "ids"
+    if isinstance(X, (str, bytes)):
+        return "text"
     if isinstance(X, np.ndarray) and X.dtype != object:
-        return np.issubdtype(X.dtype, np.floating)
+        if X.dtype.kind in "US":
+            return "text"
+        return "numeric" if np.issubdtype(X.dtype, np.floating) else "ids"
+    if hasattr(X, "iloc"):  # pandas: a Series or a one-column DataFrame is a collection
+        if X.ndim == 2 and X.shape[1] != 1:
+            return "text"  # the text check names the columns to choose from
+        X = X.to_numpy().ravel()
     first = next(iter(X), None)
-    return first is not None and np.issubdtype(np.asarray(first).dtype, np.floating)
+    if isinstance(first, (str, bytes)):
+        return "text"
+    if first is not None and np.issubdtype(np.asarray(first).dtype, np.floating):
+        return "numeric"
+    return "ids"
 
 
 def as_ragged(rows):

@@ -4,7 +4,6 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
@@ -14,9 +13,9 @@ from sklearn.utils.validation import check_is_fitted
 from ._sequences import (
     N_RESERVED,
     OOV_ID,
-    TokenSequences,
     as_ragged,
     check_id_sequences,
+    input_kind,
     materialize,
 )
 from ._text import (
@@ -35,18 +34,6 @@ def _id_ngrams(sequence, ngram_range):
     for n in range(min_n, max_n + 1):
         grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return grams
-
-
-def _is_id_input(X):
-    """Whether X is token-id sequences (from TextTokenizer) rather than raw text."""
-    if isinstance(X, TokenSequences):
-        return True
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        return np.issubdtype(X.dtype, np.integer)
-    if isinstance(X, (str, bytes, pd.DataFrame)):
-        return False
-    first = next(iter(X.to_numpy() if isinstance(X, pd.Series) else X), None)
-    return first is not None and not isinstance(first, (str, bytes)) and np.ndim(first) == 1
 
 
 class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
@@ -134,7 +121,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self.preprocessor = preprocessor
 
     def _check_input(self, X, kind):
-        if kind == "ids":
+        if kind != "text":  # check_id_sequences names what is wrong with numbers
             return list(check_id_sequences(X))
         return check_raw_documents(X)
 
@@ -160,7 +147,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
                 f"got {self.ngram_range!r}."
             )
         X = materialize(X)
-        kind = "ids" if _is_id_input(X) else "text"
+        kind = input_kind(X)
         docs = self._check_input(X, kind)
         self.counter_ = CountVectorizer(
             analyzer=self._analyzer(kind),
@@ -193,7 +180,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "vocabulary_")
         X = materialize(X)
-        kind = "ids" if _is_id_input(X) else "text"
+        kind = input_kind(X)
         if kind != self.input_kind_:
             raise TypeError(
                 f"NGramVectorizer was fitted on {self.input_kind_} input; got {kind} input."

@@ -14,7 +14,7 @@ from ._sequences import (
     check_id_sequences,
     check_numeric_sequences,
     feature_width,
-    is_numeric,
+    input_kind,
     materialize,
     pad_sequences,
     reject_unsupported,
@@ -90,7 +90,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
     def _sequences(self, X):
         X = materialize(X)
         reject_unsupported(X)
-        if is_numeric(X):
+        if input_kind(X) == "numeric":
             return check_numeric_sequences(X), True
         return list(check_id_sequences(X)), False
 

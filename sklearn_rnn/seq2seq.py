@@ -1,29 +1,19 @@
 """Seq2SeqEstimator: many-to-many sequence-to-sequence learning as a scikit-learn estimator."""
 
 import numbers
-import warnings
 
 import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
-from skorch.callbacks import Callback
 
-from ._base import BaseRNN, DevicePathMixin, SequenceDataset, by_length, collate_pairs
-from ._sequences import (
-    BOS_ID,
-    EOS_ID,
-    N_RESERVED,
-    OOV_ID,
-    PAD_ID,
-    TokenSequences,
-    as_ragged,
-    check_id_sequences,
-    materialize,
-    pad_sequences,
-)
+from ._base import BaseRNN
+from ._batching import collate_pairs
+from ._docs import fill_parameters
+from ._nets import Seq2SeqNet, TeacherForcingSchedule
+from ._sequences import BOS_ID, EOS_ID, PAD_ID, materialize
+from ._targets import TokenTargets
 from ._text import check_raw_documents
 from .metrics import exact_match_score
 from .modules import Seq2SeqModule
@@ -33,42 +23,7 @@ from .tokenizer import TextTokenizer
 SEQ2SEQ_TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
 
 
-class Seq2SeqNet(DevicePathMixin, NeuralNet):
-    """skorch's NeuralNet with the loss averaged over the real target tokens of a batch."""
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = y_true.to(y_pred.device)
-        losses = self.criterion_(y_pred.transpose(1, 2), y_true)  # (batch, steps)
-        return losses.sum() / (y_true != PAD_ID).sum().clamp_min(1)
-
-
-class TeacherForcingSchedule(Callback):
-    """Set the teacher-forcing ratio at each epoch: ``ratio * decay ** epoch``; record it."""
-
-    def __init__(self, ratio=1.0, decay=1.0):
-        self.ratio = ratio
-        self.decay = decay
-
-    def on_epoch_begin(self, net, **kwargs):
-        epoch = len(net.history) - 1  # the net has opened this epoch's row already
-        ratio = self.ratio * self.decay**epoch
-        net.module_.teacher_forcing_ratio = ratio
-        net.history.record("teacher_forcing_ratio", ratio)
-
-
-def _is_text_batch(X):
-    if isinstance(X, (str, bytes)):
-        return True
-    if isinstance(X, TokenSequences):
-        return False
-    if isinstance(X, np.ndarray) and X.dtype != object:
-        return X.dtype.kind in "US"
-    if hasattr(X, "iloc"):
-        X = X.to_numpy().ravel() if X.ndim == 2 and X.shape[1] == 1 else X.to_numpy()
-    first = next(iter(X), None)
-    return isinstance(first, (str, bytes))
-
-
+@fill_parameters
 class Seq2SeqEstimator(BaseRNN):
     """An encoder-decoder recurrent network mapping sequences to sequences.
 
@@ -83,69 +38,21 @@ class Seq2SeqEstimator(BaseRNN):
     The encoder reads the source (bidirectional by default), its final
     states start the decoder, and with ``attention`` each decoder step also
     looks at all source steps. Training feeds the true previous target token
-    (teacher forcing) with probability ``teacher_forcing_ratio``, decayed per
-    epoch by ``teacher_forcing_decay``; the loss is the cross-entropy of the
-    target tokens and the end marker, padding ignored. Early stopping holds
-    out ``validation_fraction`` of the pairs, as in :class:`RNNClassifier`.
+    (teacher forcing) with probability ``teacher_forcing_ratio``; the loss is
+    the cross-entropy of the target tokens and the end marker, padding
+    ignored. Early stopping holds out ``validation_fraction`` of the pairs.
     Decoding is batched: greedy (``beam_size=1``) or beam search.
 
     Parameters
     ----------
-    source_tokenizer, target_tokenizer : TextTokenizer or None, default=None
-        How string sources and targets become ids; cloned and fitted in
-        ``fit``. None is a word-level ``TextTokenizer`` keeping punctuation
-        marks as tokens (``token_pattern=r"(?u)\\w+|[^\\w\\s]"``); use
-        ``TextTokenizer(analyzer='char')`` for characters. Unused for id input.
-    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
-        Cell of both encoder and decoder.
-    embedding_dim : int, default=64
-        Width of the source and target embeddings.
-    hidden_size : int, default=128
-        Units per layer (and per direction in the encoder).
-    num_layers : int, default=1
-        Stacked layers in the encoder and in the decoder.
-    bidirectional : bool, default=True
-        Bidirectional encoder.
-    dropout : float, default=0.1
-        Dropout between stacked layers and before the output layer.
-    embedding_dropout : float, default=0.0
-        Dropout on both embeddings.
-    attention : {'luong', 'bahdanau'} or None, default='luong'
-        Luong's bilinear ("general") or Bahdanau's additive attention; None
-        gives the plain encoder-decoder, which must squeeze the whole source
-        into the decoder's initial state.
-    freeze_embedding : bool, default=False
-        Keep a pretrained source embedding fixed.
-    teacher_forcing_ratio : float, default=1.0
-        Probability, per target token in training, of feeding the true
-        previous token rather than the model's own prediction. Below 1 the
-        decoder runs step by step (slower).
-    teacher_forcing_decay : float, default=1.0
-        The ratio at epoch ``e`` (from 0) is
-        ``teacher_forcing_ratio * teacher_forcing_decay ** e``; recorded in
-        ``history_`` as ``teacher_forcing_ratio``.
-    beam_size : int, default=1
-        1 decodes greedily; more runs a beam search of that width.
-    length_penalty : float, default=0.6
-        Beam hypotheses are ranked by log-probability divided by
-        ``((5 + length) / 6) ** length_penalty`` (Wu et al. 2016); 0 ranks by
-        log-probability alone, which favours short outputs.
-    max_output_length : int or None, default=None
-        Longest output, in tokens. None is twice the longest training target,
-        plus 5. A training target longer than ``max_output_length`` is an
-        error (nothing is cut silently); an output that reaches it without an
-        end marker is returned as it is, with a warning.
-    optimizer, lr, max_epochs, batch_size, gradient_clip_value, early_stopping, \
-validation_fraction, patience, warm_start, bucket_by_length, device, mixed_precision, \
-random_state, verbose, callbacks :
-        As in :class:`RNNClassifier` (defaults: Adam, ``lr=2e-3``,
-        ``max_epochs=30``, ``batch_size=64``, ``patience=3``). Batches are
-        bucketed by source length.
+    $parameters
 
     Attributes
     ----------
     source_tokenizer_, target_tokenizer_ : TextTokenizer
         The fitted tokenizers (for string input).
+    input_kind_, target_kind_ : {'text', 'ids'}
+        What the sources and the targets given to ``fit`` were.
     num_embeddings_ : int
         Source embedding rows.
     num_target_embeddings_ : int
@@ -176,8 +83,13 @@ random_state, verbose, callbacks :
     array(['cba', 'abb'], dtype=object)
     """
 
+    _module = Seq2SeqModule
+    _criterion = torch.nn.CrossEntropyLoss
+    _net_class = Seq2SeqNet
+    _numeric_input = False
+
     _parameter_constraints = {
-        **{k: v for k, v in BaseRNN._parameter_constraints.items() if k != "pooling"},
+        **BaseRNN._parameter_constraints,
         "source_tokenizer": [HasMethods(["fit_transform", "sequences_to_texts"]), None],
         "target_tokenizer": [HasMethods(["fit_transform", "sequences_to_texts"]), None],
         "attention": [StrOptions({"luong", "bahdanau"}), None],
@@ -255,64 +167,31 @@ random_state, verbose, callbacks :
         self.verbose = verbose
         self.callbacks = callbacks
 
-    # -- input -------------------------------------------------------------------
+    # -- sources and targets -----------------------------------------------------
 
-    @staticmethod
-    def _default_tokenizer():
-        return TextTokenizer(token_pattern=SEQ2SEQ_TOKEN_PATTERN)
+    def _tokenizer(self, tokenizer):
+        return clone(tokenizer or TextTokenizer(token_pattern=SEQ2SEQ_TOKEN_PATTERN))
 
-    def _source_ids(self, X, *, fitting):
-        """Sources as id sequences (tokenizing strings) and the embedding matrix, if any."""
-        X = materialize(X)
-        if fitting:
-            self.source_kind_ = "text" if _is_text_batch(X) else "ids"
-            if self.source_kind_ == "text":
-                tokenizer = self.source_tokenizer or self._default_tokenizer()
-                self.source_tokenizer_ = clone(tokenizer)
-                X = self.source_tokenizer_.fit_transform(check_raw_documents(X))
-        elif self.source_kind_ == "text":
-            X = self.source_tokenizer_.transform(check_raw_documents(X))
-        elif _is_text_batch(X):
+    def _text_to_ids(self, X, *, reset):
+        if reset:
+            self.source_tokenizer_ = self._tokenizer(self.source_tokenizer)
+            return self.source_tokenizer_.fit_transform(check_raw_documents(X))
+        if self.input_kind_ != "text":
             raise TypeError("The model was fitted on token-id sources; got strings.")
-        return self._sequences(X, fitting=fitting)
+        return self.source_tokenizer_.transform(check_raw_documents(X))
 
-    def _target_ids(self, Y, *, fitting):
-        """Targets as ragged id sequences without markers (strings go through the tokenizer)."""
-        Y = materialize(Y)
-        if fitting:
-            self.target_kind_ = "text" if _is_text_batch(Y) else "ids"
-        if self.target_kind_ == "text":
-            docs = check_raw_documents(Y)
-            if fitting:
-                tokenizer = self.target_tokenizer or self._default_tokenizer()
-                # The estimator adds the begin/end markers itself.
-                self.target_tokenizer_ = clone(tokenizer).set_params(add_markers=False)
-                return self.target_tokenizer_.fit_transform(docs)
-            return self.target_tokenizer_.transform(docs)
-        if _is_text_batch(Y):
-            raise TypeError("The model was fitted on token-id targets; got strings.")
-        targets = check_id_sequences(Y)  # a padded 2-D array loses its padding (0) here
-        if not (isinstance(Y, np.ndarray) and Y.ndim == 2 and Y.dtype != object):
-            for i, t in enumerate(targets):
-                if (t == PAD_ID).any():
-                    raise ValueError(
-                        f"Target {i} holds the padding id 0 inside a ragged sequence; "
-                        "ragged targets hold real tokens only."
-                    )
-        for i, t in enumerate(targets):
-            reserved = t[(t == BOS_ID) | (t == EOS_ID)]
-            if len(reserved):
-                raise ValueError(
-                    f"Target {i} holds the reserved id {reserved[0]} (2 begins and 3 ends a "
-                    "sequence; the estimator adds them): number real target tokens from "
-                    f"{N_RESERVED}."
-                )
-        return targets
+    @property
+    def source_kind_(self):
+        """What the sources given to ``fit`` were: ``'text'`` or ``'ids'``."""
+        return self.input_kind_
 
-    def _known_target_ids(self, Y):
-        """Targets for the loss or the likelihood: ids never seen in training read as OOV."""
-        targets = self._target_ids(Y, fitting=False)
-        return as_ragged([np.where(t < self.num_target_embeddings_, t, OOV_ID) for t in targets])
+    def _target_encoder(self):
+        return TokenTargets(self._tokenizer(self.target_tokenizer), self.max_output_length)
+
+    target_kind_ = property(lambda self: self.target_encoder_.kind_)
+    target_tokenizer_ = property(lambda self: self.target_encoder_.tokenizer_)
+    max_output_length_ = property(lambda self: self.target_encoder_.max_output_length_)
+    num_target_embeddings_ = property(lambda self: self.target_encoder_.n_tokens_)
 
     def tokenize_targets(self, Y):
         """Each target as its list of tokens, as the model sees them: what the metrics compare.
@@ -322,10 +201,7 @@ random_state, verbose, callbacks :
         out of the vocabulary; id targets become lists of ints.
         """
         check_is_fitted(self, "net_")
-        if self.target_kind_ == "text":
-            analyze = self.target_tokenizer_._build_text_analyzer()
-            return [list(analyze(doc)) for doc in check_raw_documents(materialize(Y))]
-        return [t.tolist() for t in self._target_ids(Y, fitting=False)]
+        return self.target_encoder_.tokens(Y)
 
     # -- fitting -----------------------------------------------------------------
 
@@ -336,17 +212,18 @@ random_state, verbose, callbacks :
         schedule = TeacherForcingSchedule(self.teacher_forcing_ratio, self.teacher_forcing_decay)
         return [("teacher_forcing", schedule)]
 
-    def _module_params(self, embedding_weights):
-        params = self._encoder_params(embedding_weights)
-        del params["input_size"], params["pooling"]  # ids in, last states out
-        params["num_source_embeddings"] = params.pop("num_embeddings")
-        params["source_embedding_weights"] = params.pop("embedding_weights")
+    def _module_params(self, embedding):
         return {
-            **params,
-            "num_target_embeddings": self.num_target_embeddings_,
+            **self._encoder_params(),
+            "num_source_embeddings": self.num_embeddings_,
+            "source_embedding_weights": None if embedding is None else torch.tensor(embedding),
+            "num_target_embeddings": self.target_encoder_.n_tokens_,
             "attention": self.attention,
             "teacher_forcing_ratio": self.teacher_forcing_ratio,
         }
+
+    def _net_params(self):
+        return {"criterion__ignore_index": PAD_ID}
 
     def fit(self, X, Y):
         """Learn to map each source sequence ``X[i]`` to its target ``Y[i]``.
@@ -362,102 +239,22 @@ random_state, verbose, callbacks :
         -------
         self : Seq2SeqEstimator
         """
-        if self.warm_start and hasattr(self, "net_"):
-            return self.partial_fit(X, Y)
-        self._validate_params()
-        if Y is None:
-            raise ValueError("Seq2SeqEstimator requires targets Y; got None.")
-        X, Y = _check_pairs(X, Y)
-        seqs, weights = self._source_ids(X, fitting=True)
-        targets = self._target_ids(Y, fitting=True)
-        longest = max(len(t) for t in targets)
-        if self.max_output_length is not None:
-            too_long = [i for i, t in enumerate(targets) if len(t) + 1 > self.max_output_length]
-            if too_long:
-                i = too_long[0]
-                raise ValueError(
-                    f"{len(too_long)} target(s) are longer than max_output_length="
-                    f"{self.max_output_length} tokens with the end marker (first: target {i}, "
-                    f"{len(targets[i])} tokens + 1). Raise max_output_length, or shorten or "
-                    "drop those pairs yourself."
-                )
-            self.max_output_length_ = self.max_output_length
-        else:
-            self.max_output_length_ = 2 * (longest + 1) + 5
-        max_id = max((int(t.max()) for t in targets if len(t)), default=EOS_ID)
-        if self.target_kind_ == "text":
-            self.num_target_embeddings_ = self.target_tokenizer_.vocabulary_size_
-        else:
-            self.num_target_embeddings_ = max(max_id, EOS_ID) + 1
-        return self._fit_net(
-            seqs,
-            weights,
-            targets,
-            np.ones(len(seqs), dtype=np.float32),
-            net_class=Seq2SeqNet,
-            module=Seq2SeqModule,
-            module_params={},
-            criterion=torch.nn.CrossEntropyLoss,
-            criterion_params={"ignore_index": PAD_ID},
-            net_params={},
-        )
+        return self._fit(*_check_pairs(X, Y), warm_start=self.warm_start)
 
     def partial_fit(self, X, Y):
         """Train ``max_epochs`` more epochs on X, Y (no validation split); the first call fits."""
-        if not hasattr(self, "net_"):
-            return self.fit(X, Y)
-        X, Y = _check_pairs(X, Y)
-        seqs, _ = self._source_ids(X, fitting=False)
-        targets = self._known_target_ids(Y)
-        self.net_.partial_fit(SequenceDataset(seqs, targets), y=None)
-        return self
+        return self._fit(*_check_pairs(X, Y), warm_start=True)
 
     # -- decoding ----------------------------------------------------------------
 
     def _decode_ids(self, X):
-        """Decoded id sequences (no markers) in the input order, and their log-probabilities."""
-        check_is_fitted(self, "net_")
-        seqs, _ = self._source_ids(X, fitting=False)
-        order, restore = by_length(seqs, enabled=self.bucket_by_length)
-        net = self.net_
-        module = net.module_
-        module.eval()
-        outputs, scores, unfinished = [], [], 0
-        with torch.no_grad(), net.autocast():
-            for start in range(0, len(seqs), self.batch_size):
-                batch = [seqs[i] for i in order[start : start + self.batch_size]]
-                source = torch.from_numpy(pad_sequences(batch, padding="post", dtype=np.int64))
-                lengths = torch.tensor([len(s) for s in batch], dtype=torch.int64)
-                source, lengths = net.move((source, lengths))
-                kwargs = dict(max_length=self.max_output_length_, bos=BOS_ID, eos=EOS_ID)
-                if self.beam_size > 1:
-                    tokens, logp = module.beam_search(
-                        source,
-                        lengths,
-                        beam_size=self.beam_size,
-                        length_penalty=self.length_penalty,
-                        **kwargs,
-                    )
-                else:
-                    tokens, logp = module.greedy(source, lengths, **kwargs)
-                for row in tokens.cpu().numpy():
-                    end = np.flatnonzero(row == EOS_ID)
-                    if len(end):
-                        row = row[: end[0]]
-                    else:
-                        unfinished += 1
-                    outputs.append(row[row != PAD_ID].astype(np.int64))
-                scores.append(logp.float().cpu().numpy())
-        if unfinished:
-            warnings.warn(
-                f"{unfinished} of {len(seqs)} outputs reached max_output_length="
-                f"{self.max_output_length_} without an end marker; they are returned cut "
-                "there.",
-                UserWarning,
-                stacklevel=3,
-            )
-        outputs = as_ragged(outputs)[restore]
-        return outputs, np.concatenate(scores)[restore].astype(np.float64)
+        """Decoded token-id rows (each ends at its end marker, then padding), log-probabilities."""
+        seqs, _ = self._validate_data(X, reset=False)
+        kwargs = dict(max_length=self.max_output_length_, bos=BOS_ID, eos=EOS_ID)
+        if self.beam_size == 1:
+            return self._forward(seqs, "greedy", **kwargs)
+        kwargs.update(beam_size=self.beam_size, length_penalty=self.length_penalty)
+        return self._forward(seqs, "beam_search", **kwargs)
 
     def predict(self, X):
         """Decode each source: strings if the model was fitted on string targets, else ids.
@@ -468,50 +265,24 @@ random_state, verbose, callbacks :
             Strings (tokens joined by a space, or by nothing for characters)
             or 1-D int64 id arrays, without begin/end markers.
         """
-        ids, _ = self._decode_ids(X)
-        if self.target_kind_ == "text":
-            return np.array(self.target_tokenizer_.sequences_to_texts(ids), dtype=object)
-        return ids
+        tokens, _ = self._decode_ids(X)
+        return self.target_encoder_.inverse_transform(tokens)
 
     def predict_tokens(self, X):
         """Decode each source to its list of tokens (str for string targets, else int ids)."""
-        ids, _ = self._decode_ids(X)
-        if self.target_kind_ == "text":
-            return self.target_tokenizer_.inverse_transform(ids)
-        return [row.tolist() for row in ids]
+        tokens, _ = self._decode_ids(X)
+        return self.target_encoder_.inverse_tokens(tokens)
 
     def log_likelihood(self, X, Y):
         """Log-probability of each target ``Y[i]`` given ``X[i]`` (its end marker included).
 
         Target tokens outside the training vocabulary count as out-of-vocabulary.
         """
-        check_is_fitted(self, "net_")
         X, Y = _check_pairs(X, Y)
-        seqs, _ = self._source_ids(X, fitting=False)
-        targets = self._known_target_ids(Y)
-        net = self.net_
-        module = net.module_
-        module.eval()
-        out = []
-        with torch.no_grad(), net.autocast():
-            for start in range(0, len(seqs), self.batch_size):
-                items = [
-                    (seqs[i], targets[i], 1.0)
-                    for i in range(start, min(start + self.batch_size, len(seqs)))
-                ]
-                batch, target_out = net.move(collate_pairs(items))
-                out.append(
-                    module.log_likelihood(
-                        batch["source"],
-                        batch["source_lengths"],
-                        batch["target_in"],
-                        target_out,
-                    )
-                    .float()
-                    .cpu()
-                    .numpy()
-                )
-        return np.concatenate(out).astype(np.float64)
+        seqs, _ = self._validate_data(X, reset=False)
+        targets = self.target_encoder_.transform(Y)
+        logp = self._forward(seqs, "log_likelihood", targets, y_as="target_out")[0]
+        return logp.astype(np.float64)
 
     def score(self, X, Y):
         """Exact-match accuracy: the share of sources whose decoded tokens equal the target's."""
@@ -527,7 +298,8 @@ random_state, verbose, callbacks :
 
 def _check_pairs(X, Y):
     """X and Y materialized (generators read once), checked to hold as many items."""
-    sizes = []
+    if Y is None:
+        raise ValueError("Seq2SeqEstimator requires targets Y; got None.")
     out = []
     for name, data in (("X", X), ("Y", Y)):
         if isinstance(data, (str, bytes)):
@@ -535,13 +307,11 @@ def _check_pairs(X, Y):
                 f"{name} must be a collection of sequences or strings, not a single string."
             )
         data = materialize(data)
-        try:
-            sizes.append(len(data))
-        except TypeError:
+        if not hasattr(data, "__len__"):
             raise TypeError(
                 f"{name} must be a collection of sequences or strings; got {type(data).__name__}."
-            ) from None
+            )
         out.append(data)
-    if sizes[0] != sizes[1]:
-        raise ValueError(f"X holds {sizes[0]} sources but Y holds {sizes[1]} targets.")
+    if len(out[0]) != len(out[1]):
+        raise ValueError(f"X holds {len(out[0])} sources but Y holds {len(out[1])} targets.")
     return out

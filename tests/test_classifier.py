@@ -181,7 +181,7 @@ def test_integer_sample_weight_equals_repetition():
 def test_length_buckets_cover_every_sample_once_with_similar_lengths():
     import torch
 
-    from sklearn_rnn._base import LengthBucketBatchSampler
+    from sklearn_rnn._batching import LengthBucketBatchSampler
 
     lengths = np.random.default_rng(0).integers(1, 500, size=1000)
     sampler = LengthBucketBatchSampler(lengths, 32, pool_batches=10)

@@ -145,14 +145,14 @@ class RecordFlushing(Callback):
         self.seen = []
 
     def on_batch_begin(self, net, **kwargs):
-        from sklearn_rnn._base import _flushing_denormals
+        from sklearn_rnn._nets import _flushing_denormals
 
         self.seen.append(_flushing_denormals())
 
 
 @pytest.mark.parametrize("before", [False, True])
 def test_cpu_training_flushes_denormals_and_restores_the_mode(before):
-    from sklearn_rnn._base import _flushing_denormals
+    from sklearn_rnn._nets import _flushing_denormals
 
     X, y = _order_task(64)
     record = RecordFlushing()

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks
 
 from sklearn_rnn import Seq2SeqEstimator, SequencePadder, TextTokenizer
-from sklearn_rnn._base import collate_pairs
+from sklearn_rnn._batching import collate_pairs
 from sklearn_rnn._sequences import as_ragged
 from sklearn_rnn.metrics import bleu_scorer, exact_match_scorer, token_accuracy_scorer
 

@@ -1,0 +1,148 @@
+"""Layer 1: batching: a Dataset of ragged sequences, length buckets, and the collate functions.
+
+Padding happens here and only here at training and inference time: a batch
+is padded at the end to its own longest sequence (with
+:func:`~sklearn_rnn.pad_sequences`, the one padding function), and the true
+lengths travel with it, so the networks never read padding.
+"""
+
+import numpy as np
+import torch
+
+from ._sequences import BOS_ID, EOS_ID, pad_sequences, sequence_lengths
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Ragged sequences with targets and sample weights, one item at a time.
+
+    Items are ``(sequence, target, weight)``; the target is None when the
+    dataset has none (inference), the weight 1 when no weights were given.
+    """
+
+    def __init__(self, sequences, targets=None, sample_weight=None):
+        self._sequences = sequences
+        self._targets = targets
+        self._weights = sample_weight
+        self.lengths = sequence_lengths(sequences)
+
+    def __len__(self):
+        return len(self._sequences)
+
+    def __getitem__(self, i):
+        target = None if self._targets is None else self._targets[i]
+        weight = 1.0 if self._weights is None else self._weights[i]
+        return self._sequences[i], target, weight
+
+    def subset(self, indices):
+        """The items at ``indices``, in that order."""
+        return SequenceDataset(
+            [self._sequences[i] for i in indices],
+            None if self._targets is None else self._targets[indices],
+            None if self._weights is None else self._weights[indices],
+        )
+
+
+class LengthBucketBatchSampler(torch.utils.data.Sampler):
+    """Batches of sequences of similar length, in random order: little padding, same results.
+
+    Each epoch shuffles the indices, cuts them into pools of
+    ``batch_size * pool_batches`` sequences, sorts each pool by length, cuts
+    it into batches and shuffles the order of all batches. A batch is padded
+    only to its own longest sequence (see :func:`collate_sequences`), so on
+    documents of very different lengths (IMDB: median 173 tokens, a long
+    tail) most of the padded steps a random batch would compute disappear.
+    Randomness comes from torch's global generator, so ``torch.manual_seed``
+    (``random_state``) makes the batches reproducible.
+    """
+
+    def __init__(self, lengths, batch_size, *, shuffle=True, pool_batches=50):
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.pool_batches = pool_batches
+
+    def __len__(self):
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.lengths)
+        if not self.shuffle:
+            order = np.argsort(self.lengths, kind="stable")
+            yield from (
+                order[i : i + self.batch_size].tolist() for i in range(0, n, self.batch_size)
+            )
+            return
+        rng = np.random.default_rng(int(torch.randint(2**31 - 1, ())))
+        perm = rng.permutation(n)
+        pool = self.batch_size * self.pool_batches
+        batches = []
+        for start in range(0, n, pool):
+            chunk = perm[start : start + pool]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches.extend(
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            )
+        for j in rng.permutation(len(batches)):
+            yield batches[j].tolist()
+
+
+def bucketed_loader(dataset, *, batch_size, shuffle=False, bucket_by_length=True, **kwargs):
+    """skorch's training iterator: a DataLoader over length-bucketed batches.
+
+    With ``bucket_by_length=False`` (or a dataset without ``lengths``) it is
+    the plain ``DataLoader``, random batches as in any PyTorch loop.
+    """
+    if not bucket_by_length or not hasattr(dataset, "lengths"):
+        return torch.utils.data.DataLoader(
+            dataset, batch_size=batch_size, shuffle=shuffle, **kwargs
+        )
+    sampler = LengthBucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle)
+    return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, **kwargs)
+
+
+def by_length(lengths, *, enabled=True):
+    """The order that sorts sequences by length (stable), and the order that undoes it."""
+    if not enabled:
+        identity = np.arange(len(lengths))
+        return identity, identity
+    order = np.argsort(lengths, kind="stable")
+    return order, np.argsort(order, kind="stable")
+
+
+def _padded(sequences, dtype=np.int64):
+    return torch.from_numpy(pad_sequences(sequences, padding="post", dtype=dtype))
+
+
+def collate_sequences(batch, *, numeric=False):
+    """Pad a batch at the end to its own longest sequence; lengths travel in X.
+
+    X is ``{'x', 'lengths', 'sample_weight'}`` and y the stacked targets; a
+    dataset without targets (inference) gives ``{'x', 'lengths'}`` and None.
+    """
+    sequences, targets, weights = zip(*batch)
+    X = {
+        "x": _padded(sequences, np.float32 if numeric else np.int64),
+        "lengths": torch.tensor([len(s) for s in sequences], dtype=torch.int64),
+    }
+    if targets[0] is None:
+        return X, None
+    X["sample_weight"] = torch.tensor(weights, dtype=torch.float32)
+    return X, torch.as_tensor(np.asarray(targets))
+
+
+def collate_pairs(batch):
+    """Pad a batch of (source, target) id pairs for teacher-forced training.
+
+    The decoder reads ``target_in`` (begin marker, then the target) and learns
+    to predict ``target_out`` (the target, then the end marker); padding (0)
+    is ignored by the loss. Without targets (decoding) X holds the source only.
+    """
+    sources, targets, _ = zip(*batch)
+    X = {
+        "source": _padded(sources),
+        "source_lengths": torch.tensor([len(s) for s in sources], dtype=torch.int64),
+    }
+    if targets[0] is None:
+        return X, None
+    X["target_in"] = _padded([np.concatenate([[BOS_ID], t]) for t in targets])
+    return X, _padded([np.concatenate([t, [EOS_ID]]) for t in targets])

@@ -1,0 +1,237 @@
+"""Parameter documentation written once and composed into every estimator's docstring.
+
+Each recurrent estimator's docstring holds a ``$parameters`` line;
+:func:`fill_parameters` replaces it with one numpydoc entry per ``__init__``
+parameter, in signature order, with the default read from the signature (so a
+documented default can never drift from the code). Entries come from
+:data:`PARAMETERS`, shared by all estimators, overridden by
+:data:`OVERRIDES` where a parameter means something else for one estimator.
+A parameter without an entry is an error at import time.
+"""
+
+import inspect
+import re
+import textwrap
+
+#: name -> (type, description) of the parameters the recurrent estimators share.
+PARAMETERS = {
+    "cell": ("{'lstm', 'gru', 'rnn'}", "Recurrent cell; 'rnn' is the simple tanh RNN."),
+    "embedding_dim": (
+        "int",
+        """Width of the learned embedding (ignored with pretrained vectors and
+        for numeric input).""",
+    ),
+    "num_embeddings": (
+        "int or None",
+        """Rows of the embedding layer (the size of the id space, reserved ids
+        included). None: the largest id seen by ``fit`` + 1. Set it when later
+        ``partial_fit`` calls may bring ids the first batch did not hold, e.g.
+        to ``HashingOneHot().n_features`` when streaming hashed text.""",
+    ),
+    "hidden_size": ("int", "Units per recurrent layer and direction."),
+    "num_layers": ("int", "Stacked recurrent layers."),
+    "bidirectional": ("bool", "Also read each sequence backwards."),
+    "dropout": ("float", "Dropout between stacked layers and before the output layer."),
+    "embedding_dropout": ("float", "Dropout on the embedded input."),
+    "pooling": (
+        "{'max', 'last', 'mean'}",
+        """What reaches the output layer: the max or mean of the states over the
+        true steps, or the true last state (both directions' final states when
+        bidirectional). 'max' is the classifier's default because it trains
+        quickly and reliably on long texts, where the last state of a one-layer
+        LSTM must carry a whole review.""",
+    ),
+    "class_weight": (
+        "dict, 'balanced' or None",
+        """Weights of the classes in the loss, as in scikit-learn: a dict maps
+        labels to weights (others weigh 1; a label not in y is an error),
+        'balanced' weighs each class by the inverse of its frequency.""",
+    ),
+    "freeze_embedding": ("bool", "Keep the (pretrained) embedding fixed."),
+    "optimizer": (
+        "{'adam', 'adamw', 'sgd', 'rmsprop'} or torch optimizer class",
+        """The optimizer, by name or as a ``torch.optim.Optimizer`` subclass;
+        further arguments go through ``net_`` (skorch's ``optimizer__*``
+        parameters are reachable with ``callbacks`` or after fitting).""",
+    ),
+    "lr": ("float", "Learning rate of the optimizer."),
+    "max_epochs": (
+        "int",
+        """Most passes over the training data in one ``fit`` (early stopping may
+        end sooner); each ``partial_fit`` call trains this many more.""",
+    ),
+    "batch_size": ("int", "Sequences per training and inference batch."),
+    "gradient_clip_value": (
+        "float or None",
+        "Clip the gradient norm (against exploding gradients); None disables.",
+    ),
+    "early_stopping": (
+        "bool",
+        """Hold out ``validation_fraction`` of the training data and stop when its
+        loss has not improved for ``patience`` epochs; the weights of the best
+        validation epoch are kept.""",
+    ),
+    "validation_fraction": (
+        "float",
+        """Share of the data given to ``fit`` held out for early stopping
+        (stratified by class for classifiers), drawn with ``random_state``; the
+        test data of a cross-validation fold is never part of it.""",
+    ),
+    "patience": (
+        "int",
+        "Epochs without improvement of the validation loss before training stops.",
+    ),
+    "warm_start": (
+        "bool",
+        "``fit`` continues training the fitted net instead of starting anew.",
+    ),
+    "bucket_by_length": (
+        "bool",
+        """Train on batches of sequences of similar length (shuffled pools sorted
+        by length, batches in random order) and predict in length order,
+        results returned in the input order. Each batch is padded only to its
+        own longest sequence, so this saves the steps spent on padding; the
+        results are those of any batching (padding never changes an output).
+        False gives plain random batches.""",
+    ),
+    "device": (
+        "str",
+        """'auto' uses the GPU when there is one, else the CPU; or any torch
+        device. On a GPU, batches come from pinned memory and are copied without
+        blocking; the recurrent layers run torch's cuDNN kernels.""",
+    ),
+    "mixed_precision": (
+        "{'no', 'bf16', 'fp16'}",
+        """Train and predict under ``torch.autocast``: 'bf16' in bfloat16 (GPUs
+        from Ampere on, and CPUs; no loss scaling needed), 'fp16' in float16
+        with loss scaling (``torch.amp.GradScaler``; CUDA only). Weights stay
+        float32 and outputs are float32.""",
+    ),
+    "random_state": (
+        "int, RandomState instance or None",
+        "Seeds the initialisation, dropout, the batch order and the validation split.",
+    ),
+    "verbose": (
+        "int",
+        """1 prints skorch's per-epoch table (losses, validation scores,
+        duration); 2 adds a progress bar within epochs.""",
+    ),
+    "callbacks": (
+        "list of skorch callbacks or (name, callback) tuples, or None",
+        "Extra skorch callbacks (e.g. ``LRScheduler``, ``Checkpoint``).",
+    ),
+}
+
+#: class name -> {name: (type, description)}: what differs for one estimator.
+OVERRIDES = {
+    "LSTMRegressor": {
+        "pooling": (
+            "{'last', 'max', 'mean'}",
+            "As in RNNClassifier; the true last state by default, the latest state of a series.",
+        ),
+        "max_epochs": (
+            "int",
+            """Most passes over the data per fit; regression data sets are usually
+            small, and early stopping (``patience``) ends training when the
+            validation loss stalls.""",
+        ),
+    },
+    "Seq2SeqEstimator": {
+        "source_tokenizer": (
+            "TextTokenizer or None",
+            """How string sources become ids; cloned and fitted in ``fit``. None is
+            a word-level ``TextTokenizer`` keeping punctuation marks as tokens
+            (``token_pattern=r"(?u)\\w+|[^\\w\\s]"``); use
+            ``TextTokenizer(analyzer='char')`` for characters. Unused for id input.""",
+        ),
+        "target_tokenizer": (
+            "TextTokenizer or None",
+            """The same for string targets (its begin/end markers are turned off:
+            the estimator adds them).""",
+        ),
+        "cell": ("{'lstm', 'gru', 'rnn'}", "Cell of both encoder and decoder."),
+        "embedding_dim": ("int", "Width of the source and target embeddings."),
+        "hidden_size": ("int", "Units per layer (and per direction in the encoder)."),
+        "num_layers": ("int", "Stacked layers in the encoder and in the decoder."),
+        "bidirectional": ("bool", "Bidirectional encoder."),
+        "embedding_dropout": ("float", "Dropout on both embeddings."),
+        "freeze_embedding": ("bool", "Keep a pretrained source embedding fixed."),
+        "attention": (
+            "{'luong', 'bahdanau'} or None",
+            """Luong's bilinear ("general") or Bahdanau's additive attention; None
+            gives the plain encoder-decoder, which must squeeze the whole source
+            into the decoder's initial state.""",
+        ),
+        "teacher_forcing_ratio": (
+            "float",
+            """Probability, per target token in training, of feeding the true
+            previous token rather than the model's own prediction. Below 1 the
+            decoder runs step by step (slower).""",
+        ),
+        "teacher_forcing_decay": (
+            "float",
+            """The ratio at epoch ``e`` (from 0) is
+            ``teacher_forcing_ratio * teacher_forcing_decay ** e``; recorded in
+            ``history_`` as ``teacher_forcing_ratio``.""",
+        ),
+        "beam_size": ("int", "1 decodes greedily; more runs a beam search of that width."),
+        "length_penalty": (
+            "float",
+            """Beam hypotheses are ranked by log-probability divided by
+            ``((5 + length) / 6) ** length_penalty`` (Wu et al. 2016); 0 ranks by
+            log-probability alone, which favours short outputs.""",
+        ),
+        "max_output_length": (
+            "int or None",
+            """Longest output, in tokens. None is twice the longest training target,
+            plus 5. A training target longer than ``max_output_length`` is an
+            error (nothing is cut silently); an output that reaches it without an
+            end marker is returned as it is, with a warning.""",
+        ),
+    },
+}
+
+#: Blocks of other sections that several docstrings share, by placeholder name.
+SECTIONS = {
+    "many_to_one_attributes": """\
+net_ : skorch.NeuralNet
+    The trained skorch net; ``net_.module_`` is the PyTorch model.
+history_ : skorch.History
+    Per-epoch training history (losses, validation scores, durations).
+num_embeddings_ : int or None
+    Embedding rows (``num_embeddings``, else the largest training id + 1, or
+    the pretrained matrix rows); None for numeric input.
+n_features_in_ : int
+    Features per step, for numeric input.""",
+}
+
+_PLACEHOLDER = re.compile(r"^( *)\$(\w+)$", re.M)
+
+
+def parameter_entries(cls):
+    """The numpydoc ``Parameters`` entries of ``cls``, one per ``__init__`` parameter."""
+    docs = {**PARAMETERS, **OVERRIDES.get(cls.__name__, {})}
+    entries = []
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name == "self":
+            continue
+        if name not in docs:
+            raise TypeError(f"{cls.__name__}: parameter {name!r} has no documentation entry.")
+        kind, text = docs[name]
+        description = textwrap.indent(inspect.cleandoc(text), "    ")
+        entries.append(f"{name} : {kind}, default={param.default!r}\n{description}")
+    return "\n".join(entries)
+
+
+def fill_parameters(cls):
+    """Class decorator: the composed parameter entries where ``$parameters`` stands.
+
+    Other ``$name`` lines are replaced by ``SECTIONS[name]``, indented alike.
+    """
+    blocks = {**SECTIONS, "parameters": parameter_entries(cls)}
+
+    def indent(match):
+        return textwrap.indent(blocks[match.group(2)], match.group(1))
+
+    cls.__doc__ = _PLACEHOLDER.sub(indent, cls.__doc__)
+    return cls

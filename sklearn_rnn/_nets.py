@@ -1,0 +1,253 @@
+"""Layer 4 plumbing: the skorch nets the estimators own, and their device and precision policy.
+
+skorch is the training engine; these subclasses add only what it does not
+do: a loss weighted per sample, mixed precision (autocast, and loss scaling
+for float16), non-blocking copies on CUDA, and subnormal floats flushed to
+zero on the CPU.
+"""
+
+from collections.abc import Mapping
+from contextlib import contextmanager
+
+import torch
+from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
+
+from ._sequences import PAD_ID
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+#: The ``mixed_precision`` options and the dtype autocast computes in.
+MIXED_PRECISION = {"no": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_device(device, mixed_precision="no"):
+    """'auto' is the GPU when torch sees one (respecting CUDA_VISIBLE_DEVICES), else the CPU.
+
+    Raises a ValueError for a device torch cannot use here, and for float16
+    mixed precision off CUDA (torch's CPU kernels for recurrent layers have no
+    float16 version; bfloat16 works on both).
+    """
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as exc:
+        raise ValueError(f"device={device!r} is not a torch device ({exc}).") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch sees no CUDA device here "
+            "(torch.cuda.is_available() is False); use device='auto' to train on the "
+            "GPU when there is one and on the CPU otherwise."
+        )
+    if mixed_precision == "fp16" and kind != "cuda":
+        raise ValueError(
+            f"mixed_precision='fp16' needs a CUDA device; the model trains on {kind!r}. "
+            "Use mixed_precision='bf16' (supported on CPUs and recent GPUs) or 'no'."
+        )
+    return device
+
+
+def to_device(X, device, *, non_blocking=False):
+    """Tensors (alone, in a dict or a tuple) moved to ``device``; other values as they are."""
+    if isinstance(X, Mapping):
+        return {k: to_device(v, device, non_blocking=non_blocking) for k, v in X.items()}
+    if isinstance(X, tuple):
+        return tuple(to_device(v, device, non_blocking=non_blocking) for v in X)
+    if torch.is_tensor(X):
+        return X.to(device, non_blocking=non_blocking)
+    return X
+
+
+def _flushing_denormals():
+    """Whether this thread flushes subnormal floats to zero (a product that underflows)."""
+    return (torch.tensor([1e-30]) * torch.tensor([1e-9])).item() == 0.0
+
+
+@contextmanager
+def flush_denormal():
+    """Flush subnormal floats to zero on this thread while inside; restore the mode after.
+
+    The gradient of a recurrent model's last state shrinks as it flows back
+    through hundreds of steps and ends in subnormal floats, which x86 CPUs
+    compute in slow microcode, for numbers below 1e-38 that change no weight
+    (benchmarks/bench_train.py: flushing alone makes a last-state epoch at
+    maxlen 500 1.3x to 1.9x faster on 2 cores). TensorFlow flushes
+    them in its own threads by default; torch leaves it to the caller
+    (``torch.set_flush_denormal``, per thread). Values that small are zero for
+    training purposes.
+    """
+    was = _flushing_denormals()
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(was)
+
+
+class DevicePathMixin:
+    """The accelerator path of a skorch net: mixed precision and non-blocking copies.
+
+    ``mixed_precision`` (a net parameter): ``'no'``; ``'bf16'``, the forward
+    pass and loss under ``torch.autocast`` in bfloat16 (same exponent range as
+    float32, so no loss scaling); or ``'fp16'``, autocast in float16 with a
+    ``torch.amp.GradScaler``: the loss is scaled before ``backward``, the
+    gradients unscaled right after it, before the ``on_grad_computed``
+    callbacks (so gradient clipping sees their true norm), and a step whose
+    gradients overflowed is skipped. Outputs leave the net as float32.
+
+    On CUDA, batches (from pinned memory, see the estimators' net parameters)
+    are copied with ``non_blocking=True``, so the copy of a batch overlaps the
+    work queued before it. On the CPU, training and validation epochs run
+    with subnormal floats flushed to zero (:func:`flush_denormal`).
+    """
+
+    def __init__(self, *args, mixed_precision="no", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mixed_precision = mixed_precision
+
+    @property
+    def _device_type(self):
+        return torch.device(self.device).type
+
+    def autocast(self):
+        """The autocast context of ``mixed_precision`` (a no-op for 'no')."""
+        dtype = MIXED_PRECISION[self.mixed_precision]
+        return torch.autocast(self._device_type, dtype=dtype, enabled=dtype is not None)
+
+    def initialize(self):
+        super().initialize()
+        self.grad_scaler_ = torch.amp.GradScaler(
+            self._device_type, enabled=self.mixed_precision == "fp16"
+        )
+        return self
+
+    def move(self, X):
+        """Tensors of X (alone, in a dict or a tuple) on the net's device; non-blocking on CUDA."""
+        return to_device(X, self.device, non_blocking=self._device_type == "cuda")
+
+    def infer(self, x, **fit_params):
+        return super().infer(self.move(x), **fit_params)
+
+    def train_step_single(self, batch, **fit_params):
+        # skorch's step with autocast around the forward pass and the loss, and
+        # the loss scaled for backward (the loss itself when not scaling).
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        with self.autocast():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()
+        if self.grad_scaler_.is_enabled():
+            # Before skorch notifies on_grad_computed: clipping sees true norms.
+            for name in self._optimizers:
+                self.grad_scaler_.unscale_(getattr(self, name + "_"))
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        # skorch's train_step runs the step (zero_grad, forward, backward,
+        # on_grad_computed) as an optimizer closure; GradScaler.step takes no
+        # closure, so with loss scaling the step runs first and the scaler
+        # steps (or skips an overflowed step) after it. skorch's own
+        # train_step is kept: only this hook differs.
+        if not self.grad_scaler_.is_enabled():
+            return super()._step_optimizer(step_fn)
+        step_fn()
+        for name in self._optimizers:
+            self.grad_scaler_.step(getattr(self, name + "_"))
+        self.grad_scaler_.update()
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if self._device_type != "cpu":
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        with flush_denormal():
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    def evaluation_step(self, batch, training=False):
+        with self.autocast():
+            y_pred = super().evaluation_step(batch, training=training)
+        if torch.is_tensor(y_pred) and y_pred.is_floating_point():
+            y_pred = y_pred.float()
+        return y_pred
+
+    def forward_method_iter(self, dataset, method=None, *, y_as=None, **kwargs):
+        """Outputs of ``module_.<method>`` (``forward`` by default), batch after batch.
+
+        The one inference loop of the estimators: skorch's validation iterator
+        (collate function, batch size, pinned memory), the module in eval mode,
+        no gradients, autocast as in training. The method is called with the
+        batch's X (a dict, as keyword arguments), its y as the keyword ``y_as``
+        when given, and ``kwargs``. Yields each batch's output on the CPU,
+        floating outputs as float32.
+        """
+        self.check_is_fitted()
+        self._set_training(False)
+        call = self.module_ if method is None else getattr(self.module_, method)
+        with torch.no_grad(), self.autocast():
+            for batch in self.get_iterator(dataset, training=False):
+                Xi, yi = self.move(unpack_data(batch))
+                if y_as is not None:
+                    kwargs[y_as] = yi
+                yield _to_cpu(call(**Xi, **kwargs))
+
+
+def _to_cpu(out):
+    if isinstance(out, tuple):
+        return tuple(_to_cpu(o) for o in out)
+    if torch.is_tensor(out):
+        return (out.float() if out.is_floating_point() else out).cpu()
+    return out
+
+
+class WeightedLossMixin:
+    """skorch's loss, weighted per sample (the criterion is built with reduction='none')."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        losses = super().get_loss(y_pred, y_true, X=X, training=training)
+        if losses.ndim > 1:  # several outputs: average them per sample
+            losses = losses.mean(dim=tuple(range(1, losses.ndim)))
+        weights = X["sample_weight"].to(losses.device)
+        class_weight = getattr(self.criterion_, "weight", None)
+        if class_weight is not None:
+            # Same normaliser as torch's weighted mean, times the sample weights.
+            denom = (weights * class_weight[y_true.to(losses.device)]).sum()
+        else:
+            denom = weights.sum()
+        return (losses * weights).sum() / denom.clamp_min(1e-12)
+
+
+class WeightedNeuralNetClassifier(DevicePathMixin, WeightedLossMixin, NeuralNetClassifier):
+    """skorch's classifier net with per-sample weights and the device path."""
+
+
+class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRegressor):
+    """skorch's regressor net with per-sample weights and the device path."""
+
+
+class Seq2SeqNet(DevicePathMixin, NeuralNet):
+    """skorch's NeuralNet with the loss averaged over the real target tokens of a batch."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = y_true.to(y_pred.device)
+        losses = self.criterion_(y_pred.transpose(1, 2), y_true)  # (batch, steps)
+        return losses.sum() / (y_true != PAD_ID).sum().clamp_min(1)
+
+
+class TeacherForcingSchedule(Callback):
+    """Set the teacher-forcing ratio at each epoch: ``ratio * decay ** epoch``; record it."""
+
+    def __init__(self, ratio=1.0, decay=1.0):
+        self.ratio = ratio
+        self.decay = decay
+
+    def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history) - 1  # the net has opened this epoch's row already
+        ratio = self.ratio * self.decay**epoch
+        net.module_.teacher_forcing_ratio = ratio
+        net.history.record("teacher_forcing_ratio", ratio)
