@@ -231,7 +231,15 @@ class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRe
 
 
 class Seq2SeqNet(DevicePathMixin, NeuralNet):
-    """skorch's NeuralNet with the loss averaged over the real target tokens of a batch."""
+    """skorch's NeuralNet with the loss averaged over the real target tokens of a batch.
+
+    Parameters
+    ----------
+    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
+        See :class:`DevicePathMixin`.
+    *args, **kwargs
+        skorch's ``NeuralNet`` parameters.
+    """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(y_pred.device)
@@ -240,7 +248,15 @@ class Seq2SeqNet(DevicePathMixin, NeuralNet):
 
 
 class TeacherForcingSchedule(Callback):
-    """Set the teacher-forcing ratio at each epoch: ``ratio * decay ** epoch``; record it."""
+    """Set the teacher-forcing ratio at each epoch: ``ratio * decay ** epoch``; record it.
+
+    Parameters
+    ----------
+    ratio : float, default=1.0
+        The ratio of the first epoch (epoch 0).
+    decay : float, default=1.0
+        Its factor per epoch.
+    """
 
     def __init__(self, ratio=1.0, decay=1.0):
         self.ratio = ratio

@@ -5,6 +5,7 @@ this module only validates documents and composes a user preprocessor with
 lowercasing and accent stripping, which scikit-learn would otherwise drop.
 """
 
+import warnings
 from functools import partial
 from numbers import Integral
 
@@ -99,10 +100,56 @@ def _chain(doc, first, then):
     return then(first(doc))
 
 
+def check_ngram_range(ngram_range):
+    """Raise a ValueError unless ``ngram_range`` is ``(min_n, max_n)``, 1 <= min_n <= max_n."""
+    valid = (
+        len(ngram_range) == 2
+        and all(isinstance(n, Integral) for n in ngram_range)
+        and 1 <= ngram_range[0] <= ngram_range[1]
+    )
+    if not valid:
+        raise ValueError(
+            f"ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n; got {ngram_range!r}."
+        )
+
+
 class _TextAnalyzerMixin:
     """Builds scikit-learn's analyzer from the text parameters; tags the input as raw text."""
 
+    def _unused_text_params(self, ngram_range):
+        """Text parameters set to values the analyzer will not use (scikit-learn warns too)."""
+        unused = []
+        if self.analyzer != "word" or callable(self.analyzer):
+            if self.stop_words is not None:
+                unused.append("stop_words")
+            if self.token_pattern != DEFAULT_TOKEN_PATTERN:
+                unused.append("token_pattern")
+        if callable(self.analyzer):
+            if self.preprocessor is not None:
+                unused.append("preprocessor")
+            if self.strip_accents is not None:
+                unused.append("strip_accents")
+            if not self.lowercase:
+                unused.append("lowercase")
+            if tuple(ngram_range) != (1, 1):
+                unused.append("ngram_range")
+        return unused
+
     def _build_text_analyzer(self, ngram_range=(1, 1)):
+        check_ngram_range(ngram_range)
+        unused = self._unused_text_params(ngram_range)
+        if unused:
+            kind = (
+                "callable (it receives each raw document as it is)"
+                if callable(self.analyzer)
+                else repr(self.analyzer)
+            )
+            warnings.warn(
+                f"{type(self).__name__}: {', '.join(unused)} will not be used since "
+                f"analyzer is {kind}.",
+                UserWarning,
+                stacklevel=3,
+            )
         vectorizer = CountVectorizer(
             analyzer=self.analyzer,
             lowercase=self.lowercase,

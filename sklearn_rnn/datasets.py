@@ -30,7 +30,21 @@ from sklearn.utils import Bunch
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A canonical archive, with the checksum that pins it (of the archive or of a member)."""
+    """A canonical archive, with the checksum that pins it (of the archive or of a member).
+
+    Parameters
+    ----------
+    url : str
+        Where the archive is published.
+    filename : str
+        Its name in the data home.
+    algorithm : str, default='md5'
+        The ``hashlib`` algorithm of ``checksum``.
+    checksum : str or None, default=None
+        The expected digest; None checks nothing.
+    member : str or None, default=None
+        When set, the checksum is of this member of the archive, not of the archive.
+    """
 
     url: str
     filename: str

@@ -159,6 +159,15 @@ class ManyToOneModule(nn.Module):
 
     The outputs are class logits for a classifier (no softmax: the loss is
     ``CrossEntropyLoss``) or real values for a regressor.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Values per sequence: classes, or regression targets.
+    output_dropout : float, default=0.0
+        Dropout on the pooled representation, before the output layer.
+    **encoder_params
+        The keyword arguments of :class:`RNNEncoderModule`.
     """
 
     def __init__(self, *, n_outputs, output_dropout=0.0, **encoder_params):
@@ -178,6 +187,15 @@ class AttentionModule(nn.Module):
     'luong' scores with a bilinear form (Luong et al. 2015, "general"),
     'bahdanau' with a one-hidden-layer network (Bahdanau et al. 2015,
     "additive"). Padding steps of the source get no weight.
+
+    Parameters
+    ----------
+    kind : {'luong', 'bahdanau'}
+        The scoring function.
+    query_size : int
+        Width of a decoder state (the query).
+    memory_size : int
+        Width of an encoder state (what is attended to).
     """
 
     def __init__(self, kind, query_size, memory_size):

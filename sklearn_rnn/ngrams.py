@@ -22,6 +22,7 @@ from ._text import (
     DEFAULT_TOKEN_PATTERN,
     TEXT_PARAMETER_CONSTRAINTS,
     _TextAnalyzerMixin,
+    check_ngram_range,
     check_raw_documents,
 )
 
@@ -138,14 +139,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None):
         """Learn the vocabulary and return the encoded documents."""
         self._validate_params()
-        min_n, max_n = self.ngram_range
-        if not (
-            isinstance(min_n, Integral) and isinstance(max_n, Integral) and 1 <= min_n <= max_n
-        ):
-            raise ValueError(
-                "ngram_range must be (min_n, max_n) with 1 <= min_n <= max_n; "
-                f"got {self.ngram_range!r}."
-            )
+        check_ngram_range(self.ngram_range)
         X = materialize(X)
         kind = input_kind(X)
         docs = self._check_input(X, kind)

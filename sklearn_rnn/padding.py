@@ -57,7 +57,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
     ----------
     maxlen_ : int
         The length sequences are padded to.
-    n_features_ : int or None
+    n_features_in_ : int or None
         Features per time step of numeric vector sequences (None for ids).
 
     Examples
@@ -104,7 +104,7 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         else:
             q = 1.0 if self.maxlen is None else self.maxlen
             self.maxlen_ = max(1, int(np.ceil(np.quantile(lengths, q))))
-        self.n_features_ = feature_width(seqs)
+        self.n_features_in_ = feature_width(seqs)
         return self
 
     def fit_transform(self, X, y=None):
@@ -118,10 +118,10 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         seqs, numeric = self._sequences(X)
         for i, s in enumerate(seqs):
             n_features = s.shape[1] if s.ndim == 2 else None
-            if len(s) and n_features != self.n_features_:
+            if len(s) and n_features != self.n_features_in_:
                 raise ValueError(
                     f"Sequence {i} has {n_features} features per step; SequencePadder "
-                    f"was fitted on {self.n_features_}."
+                    f"was fitted on {self.n_features_in_}."
                 )
         if self.maxlen is None:
             n_long = int((sequence_lengths(seqs) > self.maxlen_).sum())
@@ -144,6 +144,11 @@ class SequencePadder(TransformerMixin, BaseEstimator):
         if isinstance(X, TokenSequences):
             return TokenSequences(padded, X.embedding_matrix)
         return padded
+
+    @property
+    def n_features_(self):
+        """The former name of ``n_features_in_`` (scikit-learn's name), kept for old code."""
+        return self.n_features_in_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

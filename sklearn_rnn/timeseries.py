@@ -88,12 +88,16 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     with_mean : bool, default=True
+        Centre each feature on its training mean.
     with_std : bool, default=True
+        Scale each feature to unit training variance.
 
     Attributes
     ----------
     scaler_ : StandardScaler
         Fitted on all training steps, one column per feature.
+    n_features_in_ : int
+        Features per time step.
 
     Examples
     --------
@@ -101,6 +105,8 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     >>> SequenceScaler().fit_transform(X).mean(axis=(0, 1))
     array([0., 0.], dtype=float32)
     """
+
+    _parameter_constraints = {"with_mean": ["boolean"], "with_std": ["boolean"]}
 
     def __init__(self, *, with_mean=True, with_std=True):
         self.with_mean = with_mean
@@ -114,10 +120,11 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn the mean and spread of each feature over all training steps."""
+        self._validate_params()
         _, seqs = self._steps(X)
         self.scaler_ = StandardScaler(with_mean=self.with_mean, with_std=self.with_std)
         self.scaler_.fit(np.concatenate(seqs))
-        self.n_features_ = self.scaler_.n_features_in_
+        self.n_features_in_ = self.scaler_.n_features_in_
         return self
 
     def transform(self, X):
@@ -125,10 +132,10 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "scaler_")
         X, seqs = self._steps(X)
         for i, s in enumerate(seqs):
-            if s.shape[1] != self.n_features_:
+            if s.shape[1] != self.n_features_in_:
                 raise ValueError(
                     f"Sequence {i} has {s.shape[1]} features per step; SequenceScaler was "
-                    f"fitted on {self.n_features_}."
+                    f"fitted on {self.n_features_in_}."
                 )
         scaled = [self.scaler_.transform(s).astype(np.float32) for s in seqs]
         if isinstance(X, np.ndarray) and X.dtype != object:

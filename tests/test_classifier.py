@@ -178,28 +178,6 @@ def test_integer_sample_weight_equals_repetition():
     np.testing.assert_allclose(a, b, rtol=1e-5)
 
 
-def test_length_buckets_cover_every_sample_once_with_similar_lengths():
-    import torch
-
-    from sklearn_rnn._batching import LengthBucketBatchSampler
-
-    lengths = np.random.default_rng(0).integers(1, 500, size=1000)
-    sampler = LengthBucketBatchSampler(lengths, 32, pool_batches=10)
-    torch.manual_seed(0)
-    batches = list(sampler)
-    assert len(batches) == len(sampler) == 32  # ceil(1000 / 32)
-    assert sorted(i for b in batches for i in b) == list(range(1000))
-    spread = np.median([np.ptp(lengths[b]) for b in batches])
-    random_spread = np.median([np.ptp(lengths[i : i + 32]) for i in range(0, 1000, 32)])
-    assert spread < random_spread / 5
-    torch.manual_seed(0)
-    assert [list(b) for b in sampler] == [list(b) for b in batches]  # seeded by torch
-    assert [list(b) for b in sampler] != [list(b) for b in batches]  # a new order each epoch
-    ordered = LengthBucketBatchSampler(lengths, 32, shuffle=False)
-    flat = [i for b in ordered for i in b]
-    assert np.all(np.diff(lengths[flat]) >= 0)
-
-
 def test_length_sorted_prediction_returns_the_input_order():
     X = _ids([9, 1, 5, 2, 8, 3, 7, 4, 6, 1])
     y = np.array([0, 1] * 5)

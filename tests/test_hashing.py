@@ -164,3 +164,10 @@ def test_streaming_bag_of_words_with_sgd_partial_fit(tmp_path):
         sgd.partial_fit(hasher.transform(chunk["text"]), chunk["label"], classes=[0, 1])
     held_out = pd.read_csv(path)  # separable task: a linear bag of words fits it
     assert sgd.score(hasher.transform(held_out["text"]), held_out["label"]) > 0.95
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 1), (0, 1), (1, 2, 3)])
+def test_invalid_ngram_range_is_an_error_not_unigrams(ngram_range):
+    # Regression: (2, 1) silently gave unigrams.
+    with pytest.raises(ValueError, match="ngram_range must be \\(min_n, max_n\\)"):
+        HashingOneHot(ngram_range=ngram_range).fit_transform(["a b c"])

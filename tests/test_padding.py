@@ -1,47 +1,11 @@
-import os
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_rnn import SequencePadder, TokenSequences, pad_sequences
+from sklearn_rnn import SequencePadder, TokenSequences
 
 RAGGED = [np.array([5, 6, 7, 8]), np.array([9]), np.array([], dtype=np.int64), np.array([4, 4])]
-
-
-def _keras_pad_sequences():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras")
-    return keras.utils.pad_sequences
-
-
-@pytest.mark.parametrize("maxlen", [None, 1, 2, 3, 6])
-@pytest.mark.parametrize("padding", ["pre", "post"])
-@pytest.mark.parametrize("truncating", ["pre", "post"])
-@pytest.mark.parametrize("value", [0, -1])
-def test_pad_sequences_matches_keras(maxlen, padding, truncating, value):
-    keras_pad = _keras_pad_sequences()
-    kwargs = dict(maxlen=maxlen, padding=padding, truncating=truncating, value=value)
-    expected = keras_pad([s.tolist() for s in RAGGED], dtype="int64", **kwargs)
-    np.testing.assert_array_equal(pad_sequences(RAGGED, **kwargs), expected)
-    np.testing.assert_array_equal(
-        SequencePadder(maxlen=maxlen, padding=padding, truncating=truncating, value=value)
-        .fit(RAGGED)
-        .transform(RAGGED),
-        expected,
-    )
-
-
-@pytest.mark.parametrize("padding", ["pre", "post"])
-@pytest.mark.parametrize("truncating", ["pre", "post"])
-def test_pad_sequences_of_vectors_matches_keras(padding, truncating):
-    keras_pad = _keras_pad_sequences()
-    rng = np.random.default_rng(0)
-    seqs = [rng.normal(size=(n, 3)).astype(np.float32) for n in (5, 2, 1)]
-    kwargs = dict(maxlen=3, padding=padding, truncating=truncating, value=0.0)
-    expected = keras_pad(seqs, dtype="float32", **kwargs)
-    np.testing.assert_allclose(pad_sequences(seqs, **kwargs), expected)
 
 
 def test_padder_maxlen_learned_as_longest_and_quantile():
@@ -117,11 +81,6 @@ def test_padder_float_sequences_are_numeric_data():
     np.testing.assert_array_equal(out, [[1.5, 2.0], [0.0, 3.0]])
 
 
-def test_pad_sequences_rejects_zero_maxlen():
-    with pytest.raises(ValueError, match="maxlen must be a positive integer"):
-        pad_sequences(RAGGED, maxlen=0)
-
-
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.lists(st.integers(1, 50), max_size=12), min_size=1, max_size=8),
@@ -141,3 +100,10 @@ def test_padder_property_keeps_the_right_tokens(seqs, maxlen, padding, truncatin
         real = np.flatnonzero(row)
         if len(real):  # real tokens are contiguous, on the padding's other side
             assert (real[0] == 0) if padding == "post" else (real[-1] == maxlen - 1)
+
+
+def test_padder_feature_width_is_n_features_in_():
+    # Regression: the width was only stored under a name scikit-learn does not know.
+    numeric = SequencePadder().fit(np.zeros((3, 4, 2), dtype=np.float32))
+    assert numeric.n_features_in_ == 2 == numeric.n_features_
+    assert SequencePadder().fit([np.array([5, 6])]).n_features_in_ is None

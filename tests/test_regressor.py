@@ -87,47 +87,6 @@ def test_pipeline_with_scaler_in_time_series_cross_validation():
     assert scores.shape == (3,) and np.isfinite(scores).all()
 
 
-def test_make_windows_values_and_stride():
-    series = np.arange(20.0).reshape(10, 2)
-    X, y = make_windows(series, lookback=3, horizon=2, stride=2, target=1)
-    assert X.shape == (3, 3, 2) and y.shape == (3, 2)
-    np.testing.assert_array_equal(X[1, :, 0], [4, 6, 8])
-    np.testing.assert_array_equal(y[1], [11, 13])
-    _, y_all = make_windows(series, lookback=3, horizon=2)
-    np.testing.assert_array_equal(y_all[0], [6, 7, 8, 9])
-
-
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        (dict(lookback=0), "lookback must be an integer >= 1"),
-        (dict(lookback=5, horizon=8), "no window fits"),
-        (dict(lookback=2, stride=0), "stride must be"),
-    ],
-)
-def test_make_windows_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        make_windows(np.arange(10.0), **kwargs)
-
-
-def test_make_windows_rejects_nan():
-    with pytest.raises(ValueError, match="first at step 3"):
-        make_windows([1.0, 2.0, 3.0, np.nan, 5.0], lookback=2)
-
-
-def test_sequence_scaler_uses_training_statistics_and_keeps_the_form():
-    train = np.array([[[0.0], [2.0]], [[4.0], [6.0]]], dtype=np.float32)
-    scaler = SequenceScaler().fit(train)
-    assert scaler.scaler_.mean_[0] == 3.0
-    test = as_ragged([np.array([[3.0]]), np.array([[3.0], [5.0]])])
-    out = scaler.transform(test)
-    assert out.dtype == object and out[1].shape == (2, 1)
-    assert out[0][0, 0] == 0.0
-    np.testing.assert_allclose(scaler.inverse_transform(out)[1], test[1])
-    with pytest.raises(ValueError, match="2 features per step; SequenceScaler was fitted on 1"):
-        scaler.transform(np.ones((1, 2, 2)))
-
-
 @pytest.mark.parametrize(
     "X, y, match",
     [

@@ -231,3 +231,27 @@ def test_tokenizer_matches_counter_reference(docs, max_tokens, min_count, add_ma
     assert all(s.dtype == np.int64 for s in seqs)
     assert [s.tolist() for s in clone(tok).fit(docs).transform(docs)] == expected
     assert tok.token_counts_.sum() == sum(len(e) - 2 * add_markers for e in expected)
+
+
+@pytest.mark.parametrize(
+    "params, unused",
+    [
+        (dict(stop_words="english"), "stop_words"),
+        (dict(preprocessor=str.upper), "preprocessor"),
+        (dict(token_pattern=r"\w+"), "token_pattern"),
+        (dict(strip_accents="unicode"), "strip_accents"),
+        (dict(lowercase=False, stop_words="english"), "stop_words, lowercase"),
+    ],
+)
+def test_callable_analyzer_warns_about_the_text_parameters_it_ignores(params, unused):
+    tok = TextTokenizer(analyzer=str.split, **params)
+    with pytest.warns(UserWarning, match=f"{unused} will not be used since analyzer is callable"):
+        ids = tok.fit_transform(["A b", "c"])
+    assert len(ids) == 2
+
+
+def test_char_analyzer_warns_about_word_parameters(recwarn):
+    with pytest.warns(UserWarning, match="stop_words will not be used since analyzer is 'char'"):
+        TextTokenizer(analyzer="char", stop_words="english").fit(["ab"])
+    TextTokenizer(analyzer=str.split).fit(["a b"])  # defaults only: nothing to warn about
+    assert not [w for w in recwarn if "will not be used" in str(w.message)]

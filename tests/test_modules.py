@@ -1,0 +1,66 @@
+import pytest
+import torch
+
+from sklearn_rnn.modules import ManyToOneModule, RNNEncoderModule, Seq2SeqModule
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_encoder_never_reads_padding(cell, pooling, bidirectional):
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=20,
+        embedding_dim=4,
+        cell=cell,
+        hidden_size=5,
+        num_layers=2,
+        bidirectional=bidirectional,
+        pooling=pooling,
+    ).eval()
+    alone = encoder(torch.tensor([[3, 7, 9]]), torch.tensor([3]))
+    padded = encoder(torch.tensor([[3, 7, 9, 0, 0], [4, 0, 0, 0, 0]]), torch.tensor([3, 1]))
+    torch.testing.assert_close(padded[:1], alone)
+    assert alone.shape == (1, encoder.output_size)
+
+
+def test_encoder_reads_numeric_steps():
+    encoder = RNNEncoderModule(input_size=3, hidden_size=6, pooling="last")
+    out = encoder(torch.randn(4, 7, 3), torch.tensor([7, 5, 2, 1]))
+    assert out.shape == (4, 6)
+
+
+def test_many_to_one_gives_one_row_of_outputs_per_sequence():
+    model = ManyToOneModule(num_embeddings=10, hidden_size=8, n_outputs=3)
+    logits = model(torch.tensor([[4, 5, 6], [7, 0, 0]]), torch.tensor([3, 1]))
+    assert logits.shape == (2, 3)
+
+
+def test_pretrained_embedding_is_copied_and_can_be_frozen():
+    weights = torch.randn(10, 4)
+    encoder = RNNEncoderModule(num_embeddings=10, embedding_weights=weights, freeze_embedding=True)
+    torch.testing.assert_close(encoder.embedding.weight, weights)
+    assert not encoder.embedding.weight.requires_grad
+
+
+@pytest.mark.parametrize("attention", [None, "luong", "bahdanau"])
+def test_seq2seq_greedy_scores_are_its_own_likelihood(attention):
+    torch.manual_seed(0)
+    model = Seq2SeqModule(
+        num_source_embeddings=12, num_target_embeddings=9, hidden_size=8, attention=attention
+    ).eval()
+    source = torch.tensor([[4, 5, 6], [7, 8, 0]])
+    lengths = torch.tensor([3, 2])
+    tokens, logp = model.greedy(source, lengths, max_length=6, bos=2, eos=3)
+    assert tokens.shape[0] == 2 and tokens.shape[1] <= 6
+    # Score the decoded rows back: the same log-probabilities.
+    target_in = torch.cat([torch.full((2, 1), 2), tokens[:, :-1]], dim=1)
+    target_in = target_in.masked_fill(target_in == 3, 0)
+    again = model.log_likelihood(source, lengths, target_in, tokens)
+    torch.testing.assert_close(again, logp, rtol=1e-4, atol=1e-4)
+
+
+def test_seq2seq_teacher_forced_logits_cover_every_target_step():
+    model = Seq2SeqModule(num_source_embeddings=12, num_target_embeddings=9, hidden_size=8)
+    logits = model(torch.tensor([[4, 5, 6]]), torch.tensor([3]), torch.tensor([[2, 4, 5, 6, 7]]))
+    assert logits.shape == (1, 5, 9)
