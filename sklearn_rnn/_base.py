@@ -64,6 +64,8 @@ class BaseRNN(BaseEstimator):
     _numeric_input = True
     #: What one target is called in error messages.
     _target_noun = "targets"
+    #: Whether a sequence of no steps is valid input (else an error).
+    _reads_empty_sequences = False
 
     _parameter_constraints = {
         "cell": [StrOptions(set(CELLS))],
@@ -153,11 +155,11 @@ class BaseRNN(BaseEstimator):
                 f"{type(self).__name__} reads token ids or text; got numeric sequences."
             )
         if kind == "numeric":
-            seqs = [s.reshape(len(s), -1) for s in check_numeric_sequences(X)]
+            seqs = [s[:, None] if s.ndim == 1 else s for s in check_numeric_sequences(X)]
         else:
             seqs = list(check_id_sequences(X))
         empty = np.flatnonzero(sequence_lengths(seqs) == 0)
-        if len(empty):
+        if len(empty) and not self._reads_empty_sequences:
             raise ValueError(
                 f"{len(empty)} sequence(s) are empty (first at index {empty[0]}); a recurrent "
                 "model needs at least one step per sequence. Drop those samples, or keep "
@@ -175,7 +177,8 @@ class BaseRNN(BaseEstimator):
                     )
         else:
             if training and hasattr(self, "num_embeddings"):
-                i = next((i for i, s in enumerate(seqs) if s.max() >= self.num_embeddings_), None)
+                too_big = (len(s) and s.max() >= self.num_embeddings_ for s in seqs)
+                i = next((i for i, big in enumerate(too_big) if big), None)
                 if i is not None:
                     raise ValueError(
                         f"Sequence {i} holds id {int(seqs[i].max())}, beyond the model's "
@@ -195,7 +198,7 @@ class BaseRNN(BaseEstimator):
             self.n_features_in_ = feature_width(seqs)
             self.num_embeddings_ = None
             return
-        max_id = max(int(s.max()) for s in seqs)
+        max_id = max((int(s.max()) for s in seqs if len(s)), default=OOV_ID)
         requested = getattr(self, "num_embeddings", None)
         if embedding is not None:
             if requested is not None and requested != embedding.shape[0]:
@@ -385,6 +388,10 @@ class ManyToOneRNN(TransformerMixin, BaseRNN):
     """A model reading one vector per sequence: pooling, an output layer, ``transform``."""
 
     _module = ManyToOneModule
+    # An empty sequence reads as the zero vector (the layers' initial state),
+    # as a bag of words gives an empty document a row of zeros: its prediction
+    # comes from the output layer's bias, what the model learned of no evidence.
+    _reads_empty_sequences = True
 
     _parameter_constraints = {
         **BaseRNN._parameter_constraints,

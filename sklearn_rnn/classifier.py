@@ -42,8 +42,10 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     Notes
     -----
     At predict time, ids the model never saw in training (larger than any
-    training id) are read as the out-of-vocabulary id 1. Empty sequences are
-    an error.
+    training id) are read as the out-of-vocabulary id 1. An empty sequence (an
+    empty document, or one with no token the tokenizer keeps) reads as the
+    zero vector, the recurrent layers' initial state, as a bag of words gives
+    it a row of zeros: its prediction comes from the output layer's bias.
 
     Examples
     --------

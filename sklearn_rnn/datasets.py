@@ -1,4 +1,4 @@
-"""Real text data sets, local copy first: IMDB reviews, SMS spam, English-French pairs.
+"""Real text data sets, local copy first: IMDB reviews, SMS spam, short sentences, English-French.
 
 Each loader looks, in order, at an explicit ``path``, an environment variable,
 and the cache directory (``data_home``: ``$SKLEARN_RNN_DATA`` or
@@ -326,6 +326,69 @@ def load_sms_spam(
     )
 
 
+#: The short-text polarity sets: name -> (file, description).
+SENTENCE_POLARITY = {
+    "subj": ("subj.all", "SUBJ subjectivity (Pang & Lee, 2004): 10,000 sentences, 5,000 / 5,000."),
+    "cr": ("custrev.all", "CR customer-review polarity (Hu & Liu, 2004): 3,775 sentences."),
+    "mpqa": ("mpqa.all", "MPQA opinion polarity (Wiebe et al., 2005): 10,606 phrases."),
+}
+
+
+def _read_labelled_lines(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    rows = []
+    # latin-1, split on "\n" only: subj.all holds stray 0x85 bytes that
+    # str.splitlines would take for line breaks.
+    for lineno, line in enumerate(raw.decode("latin-1").split("\n"), start=1):
+        if not line.strip():
+            continue
+        label, sep, text = line.rstrip("\r").partition(" ")
+        if not sep or label not in ("0", "1"):
+            raise ValueError(f"{path}: line {lineno} is not '0|1 text'.")
+        rows.append((int(label), text.strip()))  # CR holds one empty text: kept, as ""
+    return pd.DataFrame(rows, columns=["label", "text"])
+
+
+def load_sentence_polarity(name, *, path=None, data_home=None, return_X_y=False, as_frame=False):
+    """Load a short-text classification set: SUBJ, CR or MPQA (one ``label text`` line each).
+
+    The sentences are already lowercased and tokenized; labels are 0 and 1.
+    There is no official split: the literature reports stratified 10-fold
+    cross-validation (Kim 2014; Wang & Manning 2012). Looks at ``path`` (the
+    file), ``$SKLEARN_RNN_SENTENCE_POLARITY`` (the folder holding
+    ``subj.all``, ``custrev.all``, ``mpqa.all``), then the cache. Nothing is
+    downloaded (no published archive has a checksum to pin).
+
+    Parameters
+    ----------
+    name : {'subj', 'cr', 'mpqa'}
+        The data set.
+    path : str, default=None
+        A local copy of its file.
+    data_home : str, default=None
+        Cache directory (see :func:`get_data_home`).
+    return_X_y : bool, default=False
+        Return ``(texts, labels)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Texts and labels as pandas objects.
+
+    Returns
+    -------
+    data : Bunch with ``data``, ``target``, ``frame`` and ``DESCR``; or ``(X, y)``.
+    """
+    if name not in SENTENCE_POLARITY:
+        raise ValueError(f"name must be one of {sorted(SENTENCE_POLARITY)}; got {name!r}.")
+    filename, descr = SENTENCE_POLARITY[name]
+    env = "SKLEARN_RNN_SENTENCE_POLARITY"
+    if path is None and os.environ.get(env):
+        folder_copy = os.path.join(os.environ[env], filename)
+        path = folder_copy if os.path.exists(folder_copy) else None
+    found = _find_or_fetch(name.upper(), name, path, env, data_home, [filename], False)
+    frame = _read_labelled_lines(found)
+    return _bunch(frame, "text", "label", "all", return_X_y, as_frame, descr)
+
+
 def _read_pairs(path):
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
@@ -374,4 +437,10 @@ def load_fra_eng(*, path=None, data_home=None, return_X_y=False, as_frame=False)
     )
 
 
-__all__ = ["get_data_home", "load_fra_eng", "load_imdb", "load_sms_spam"]
+__all__ = [
+    "get_data_home",
+    "load_fra_eng",
+    "load_imdb",
+    "load_sentence_polarity",
+    "load_sms_spam",
+]

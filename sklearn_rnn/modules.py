@@ -98,6 +98,8 @@ class RNNEncoderModule(nn.Module):
     def forward(self, x, lengths):
         # Pooling needs no step alignment: the backward direction's top states
         # stay in its own (reversed) order, saving a gather and its backward.
+        if x.shape[1] == 0:  # a batch of empty sequences: one padding step to run on
+            x = x.new_zeros((x.shape[0], 1, *x.shape[2:]))
         h, mask = self.steps(x, lengths, aligned=False)
         return self.pool(h, mask, lengths, aligned=False)
 
@@ -141,6 +143,12 @@ class RNNEncoderModule(nn.Module):
         """
         pooling = pooling or self.pooling
         lengths = lengths.to(h.device).unsqueeze(1)
+        empty = lengths == 0
+        if bool(empty.any()):
+            # An empty sequence is the zero vector, the recurrent layers' initial
+            # state (as a bag of words gives an empty document a row of zeros).
+            rep = self.pool(h, mask, lengths.squeeze(1).clamp_min(1), pooling, aligned)
+            return rep.masked_fill(empty, 0.0)
         if pooling == "last":
             both = self.bidirectional and not aligned
             width = self.output_size if both else self.hidden_size

@@ -16,10 +16,6 @@ EXPECTED_FAILURES = {
     "check_classifiers_train": "tiny nets trained 3 epochs do not reach sklearn's accuracy bar",
     "check_class_weight_classifiers": "tiny nets trained 3 epochs do not reach its accuracy bar",
     "check_dtype_object": "object arrays are ragged batches by the data contract",
-    "check_estimators_dtypes": (
-        "integer arrays are token ids padded with 0 by the data contract, and an all-zero "
-        "row is an empty sequence"
-    ),
     "check_transformer_preserve_dtypes": "representations are float32, torch's default",
     "check_estimators_empty_data_messages": "zero-step sequences have their own message",
     "check_sample_weight_equivalence_on_dense_data": (

@@ -64,3 +64,18 @@ def test_seq2seq_teacher_forced_logits_cover_every_target_step():
     model = Seq2SeqModule(num_source_embeddings=12, num_target_embeddings=9, hidden_size=8)
     logits = model(torch.tensor([[4, 5, 6]]), torch.tensor([3]), torch.tensor([[2, 4, 5, 6, 7]]))
     assert logits.shape == (1, 5, 9)
+
+
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_an_empty_sequence_is_the_zero_vector_with_finite_gradients(pooling, bidirectional):
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=20, hidden_size=5, bidirectional=bidirectional, pooling=pooling
+    )
+    rep = encoder(torch.tensor([[3, 7], [0, 0]]), torch.tensor([2, 0]))
+    torch.testing.assert_close(rep[1], torch.zeros_like(rep[1]))
+    rep.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in encoder.parameters() if p.grad is not None)
+    only_empty = encoder(torch.zeros((2, 0), dtype=torch.long), torch.tensor([0, 0]))
+    torch.testing.assert_close(only_empty, torch.zeros_like(only_empty))

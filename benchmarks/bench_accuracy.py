@@ -1,0 +1,179 @@
+"""Accuracy of recurrent text classifiers against bag-of-words baselines across data sets.
+
+The development panel of the classifier's defaults: SUBJ, CR and MPQA (short
+sentences; stratified 10-fold CV as the literature reports, the same folds for
+every model), SMS spam (short messages, the same protocol) and IMDB (long
+reviews; stratified subsets of the official train and test splits, or the
+whole split with ``--imdb-full``). Every model is a Pipeline from raw text, so
+a recurrent model and a bag of words see the same documents; recurrent models
+split their early-stopping data from each fold's training part only.
+
+Models are the named models of :mod:`sklearn_rnn.named_models`, ``default``
+(``make_pipeline(TextTokenizer(), RNNClassifier())``, what a user writes
+first), and candidates given as ``--candidate name='{"param": value}'``
+(RNNClassifier parameters on top of the defaults, behind ``TextTokenizer()``).
+
+    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,imdb]
+        [--models default,bow-bigram,nb-bigram] [--folds 10] [--use-folds K]
+        [--candidate NAME=JSON ...] [--out benchmarks/results/bench_accuracy.json]
+
+``--use-folds K`` scores only the first K of the folds (a quicker study; the
+table says so). Prints one table per data set: mean +- sd over folds (or
+the test accuracy), fit seconds per fold, the difference to the best
+bag-of-words model of the same run, and the published figure where there is
+one; then the mean difference over the data sets per model. Writes the
+figures (every fold's score) to ``--out``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import make_pipeline
+
+from sklearn_rnn import RNNClassifier, TextTokenizer
+from sklearn_rnn.datasets import load_imdb, load_sentence_polarity, load_sms_spam
+from sklearn_rnn.named_models import make_model
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "..", "..", "shared", "data")
+BOW = ("bow-unigram", "bow-bigram", "nb-bigram")
+
+#: Published accuracies (%), 10-fold CV for the sentence sets, official split for IMDB.
+PUBLISHED = {
+    "subj": "CNN-rand 89.6, NBSVM 93.2, CNN 93.4 (Kim 2014; Wang & Manning 2012)",
+    "cr": "CNN-rand 79.8, NBSVM 81.8, CNN 85.0",
+    "mpqa": "CNN-rand 83.4, NBSVM 86.3, CNN 89.6",
+    "sms": "none standard",
+    "imdb": "NBSVM-bi 91.2 (Wang & Manning 2012), oh-2LSTMp 91.9 (Johnson & Zhang 2016)",
+}
+
+
+def load(name, imdb_full, imdb_n):
+    """(X, y, X_test, y_test): test parts None for the cross-validated sets."""
+    if name in ("subj", "cr", "mpqa"):
+        folder = os.environ.get(
+            "SKLEARN_RNN_SENTENCE_POLARITY", os.path.join(SHARED, "sentence_polarity")
+        )
+        file = {"subj": "subj.all", "cr": "custrev.all", "mpqa": "mpqa.all"}[name]
+        X, y = load_sentence_polarity(name, path=os.path.join(folder, file), return_X_y=True)
+        return X, y, None, None
+    if name == "sms":
+        path = os.environ.get(
+            "SKLEARN_RNN_SMS_SPAM", os.path.join(SHARED, "sms_spam", "SMSSpamCollection")
+        )
+        X, y = load_sms_spam(path=path, return_X_y=True)
+        return X, y, None, None
+    path = os.environ.get("SKLEARN_RNN_IMDB", os.path.join(SHARED, "imdb", "imdb_50k.csv.gz"))
+    data = load_imdb(path=path)
+    train, test = data.split == "train", data.split == "test"
+    X, y, X_test, y_test = data.data[train], data.target[train], data.data[test], data.target[test]
+    if not imdb_full:
+        X, _, y, _ = train_test_split(X, y, train_size=imdb_n, stratify=y, random_state=0)
+        X_test, _, y_test, _ = train_test_split(
+            X_test, y_test, train_size=imdb_n, stratify=y_test, random_state=0
+        )
+    return X, y, X_test, y_test
+
+
+def build(name, candidates, mode):
+    if name == "default":
+        return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
+    if name in candidates:
+        return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0, **candidates[name]))
+    return make_model(name, mode=mode, random_state=0)
+
+
+def evaluate(model, X, y, X_test, y_test, folds):
+    """Scores (one per fold, or the test score) and fit seconds per fit."""
+    scores, fit_s = [], []
+    splits = folds if X_test is None else [(np.arange(len(X)), None)]
+    for train, valid in splits:
+        fitted = clone(model)
+        start = time.perf_counter()
+        fitted.fit(X[train], y[train])
+        fit_s.append(time.perf_counter() - start)
+        if X_test is None:
+            scores.append(float(fitted.score(X[valid], y[valid])))
+        else:
+            scores.append(float(fitted.score(X_test, y_test)))
+    return scores, fit_s
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default="subj,cr,mpqa,sms,imdb")
+    parser.add_argument("--models", default="default,bow-bigram,nb-bigram")
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--use-folds", type=int, default=None)
+    parser.add_argument("--imdb-full", action="store_true")
+    parser.add_argument("--imdb-n", type=int, default=5000)
+    parser.add_argument("--mode", default="quick", choices=["quick", "full"])
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_accuracy.json"))
+    args = parser.parse_args()
+
+    candidates = {}
+    for entry in args.candidate:
+        name, _, params = entry.partition("=")
+        candidates[name] = json.loads(params)
+    models = args.models.split(",") + list(candidates)
+    record = {
+        "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "folds": args.folds,
+        "use_folds": args.use_folds,
+        "candidates": candidates,
+        "sets": {},
+    }
+    for set_name in args.sets.split(","):
+        X, y, X_test, y_test = load(set_name, args.imdb_full, args.imdb_n)
+        cv = StratifiedKFold(args.folds, shuffle=True, random_state=0)
+        folds = list(cv.split(X, y))[: args.use_folds]
+        protocol = (
+            f"{len(folds)} of {args.folds} stratified folds"
+            if X_test is None
+            else f"train {len(X)} / test {len(X_test)}"
+        )
+        print(f"\n{set_name}: {len(X)} documents, {protocol}; published: {PUBLISHED[set_name]}")
+        results = {}
+        for model_name in models:
+            scores, fit_s = evaluate(
+                build(model_name, candidates, args.mode), X, y, X_test, y_test, folds
+            )
+            results[model_name] = {"scores": scores, "fit_s": fit_s}
+            print(
+                f"  {model_name:24s} {100 * np.mean(scores):6.2f} +- {100 * np.std(scores):4.2f}"
+                f"   fit {np.mean(fit_s):7.1f} s",
+                flush=True,
+            )
+        best_bow = max(
+            (np.mean(r["scores"]) for m, r in results.items() if m in BOW), default=np.nan
+        )
+        print(f"  {'model':24s} {'accuracy %':>14s} {'fit s':>9s} {'vs best BoW':>12s}")
+        for model_name, r in results.items():
+            mean = np.mean(r["scores"])
+            r["vs_best_bow"] = float(mean - best_bow)
+            print(
+                f"  {model_name:24s} {100 * mean:7.2f} +-{100 * np.std(r['scores']):5.2f}"
+                f" {np.mean(r['fit_s']):9.1f} {100 * (mean - best_bow):+11.2f}"
+            )
+        record["sets"][set_name] = {"protocol": protocol, "published": PUBLISHED[set_name]}
+        record["sets"][set_name]["results"] = results
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(record, f, indent=1)
+    print("\nmean difference to the best bag-of-words model, in points (min, max over sets)")
+    for model_name in models:
+        diffs = [100 * s["results"][model_name]["vs_best_bow"] for s in record["sets"].values()]
+        print(f"  {model_name:24s} {np.mean(diffs):+6.2f}   ({min(diffs):+.2f}, {max(diffs):+.2f})")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
