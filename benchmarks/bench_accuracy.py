@@ -10,8 +10,11 @@ split their early-stopping data from each fold's training part only.
 
 Models are the named models of :mod:`sklearn_rnn.named_models`, ``default``
 (``make_pipeline(TextTokenizer(), RNNClassifier())``, what a user writes
-first), and candidates given as ``--candidate name='{"param": value}'``
-(RNNClassifier parameters on top of the defaults, behind ``TextTokenizer()``).
+first), ``glove`` (``make_pipeline(PretrainedEmbedding(), RNNClassifier())``,
+GloVe 6B-50d from the ``glove`` extra), and candidates given as
+``--candidate name='{"param": value}'`` (RNNClassifier parameters on top of the
+defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
+parameters behind ``PretrainedEmbedding()``).
 
     python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,imdb]
         [--models default,bow-bigram,nb-bigram] [--folds 10] [--use-folds K]
@@ -37,7 +40,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import RNNClassifier, TextTokenizer
+from sklearn_rnn import PretrainedEmbedding, RNNClassifier, TextTokenizer
 from sklearn_rnn.datasets import load_imdb, load_sentence_polarity, load_sms_spam
 from sklearn_rnn.named_models import make_model
 
@@ -85,6 +88,13 @@ def load(name, imdb_full, imdb_n):
 def build(name, candidates, mode):
     if name == "default":
         return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
+    if name == "glove":
+        return make_pipeline(PretrainedEmbedding(random_state=0), RNNClassifier(random_state=0))
+    if name.startswith("glove-") and name[len("glove-") :] in candidates:
+        params = candidates[name[len("glove-") :]]
+        return make_pipeline(
+            PretrainedEmbedding(random_state=0), RNNClassifier(random_state=0, **params)
+        )
     if name in candidates:
         return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0, **candidates[name]))
     return make_model(name, mode=mode, random_state=0)

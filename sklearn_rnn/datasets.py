@@ -124,8 +124,14 @@ def _locate(name, path, env, data_home, candidates):
             raise FileNotFoundError(f"No {name} data at path={path!r}.")
         return path
     if os.environ.get(env):
-        if os.path.exists(os.environ[env]):
-            return os.environ[env]
+        given = os.environ[env]
+        if os.path.isdir(given):  # a folder that holds the file (else the data itself)
+            inside = [os.path.join(given, c) for c in candidates]
+            found = next((c for c in inside if os.path.exists(c)), None)
+            if found is not None:
+                return found
+        if os.path.exists(given):
+            return given
         warnings.warn(f"${env}={os.environ[env]!r} does not exist; looking further.", stacklevel=3)
     home = get_data_home(data_home)
     for candidate in candidates:
@@ -381,10 +387,9 @@ def load_sentence_polarity(name, *, path=None, data_home=None, return_X_y=False,
         raise ValueError(f"name must be one of {sorted(SENTENCE_POLARITY)}; got {name!r}.")
     filename, descr = SENTENCE_POLARITY[name]
     env = "SKLEARN_RNN_SENTENCE_POLARITY"
-    if path is None and os.environ.get(env):
-        folder_copy = os.path.join(os.environ[env], filename)
-        path = folder_copy if os.path.exists(folder_copy) else None
     found = _find_or_fetch(name.upper(), name, path, env, data_home, [filename], False)
+    if os.path.isdir(found):
+        raise FileNotFoundError(f"{found} holds no {filename}.")
     frame = _read_labelled_lines(found)
     return _bunch(frame, "text", "label", "all", return_X_y, as_frame, descr)
 

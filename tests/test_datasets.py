@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from sklearn_rnn import datasets
-from sklearn_rnn.datasets import RemoteFile, load_fra_eng, load_imdb, load_sms_spam
+from sklearn_rnn.datasets import (
+    RemoteFile,
+    load_fra_eng,
+    load_imdb,
+    load_sentence_polarity,
+    load_sms_spam,
+)
 
 REVIEWS = {
     "aclImdb/train/pos/1_9.txt": "A wonderful film.<br />Loved it.",
@@ -176,3 +182,22 @@ def test_a_csv_without_the_columns_is_a_clear_error(tmp_path):
     pd.DataFrame({"a": [1]}).to_csv(csv, index=False)
     with pytest.raises(ValueError, match="needs the columns split, label, text"):
         load_imdb(path=str(csv))
+
+
+def test_load_sentence_polarity_reads_latin1_lines_and_keeps_empty_texts(tmp_path, monkeypatch):
+    folder = tmp_path / "sp"
+    folder.mkdir()
+    # 0x85 is a latin-1 character that str.splitlines would take for a line break.
+    (folder / "custrev.all").write_bytes(b"1 great \x85 phone .\n0 \n0 it broke .\n")
+    monkeypatch.setenv("SKLEARN_RNN_SENTENCE_POLARITY", str(folder))
+    X, y = load_sentence_polarity("cr", return_X_y=True)
+    assert list(X) == ["great \x85 phone .", "", "it broke ."] and list(y) == [1, 0, 0]
+    bunch = load_sentence_polarity("cr", path=str(folder / "custrev.all"))
+    assert "Hu & Liu" in bunch.DESCR
+    (folder / "subj.all").write_bytes(b"1 fine\nx not a label\n")
+    with pytest.raises(ValueError, match="line 2 is not '0\\|1 text'"):
+        load_sentence_polarity("subj")
+    with pytest.raises(ValueError, match="name must be one of"):
+        load_sentence_polarity("sst")
+    with pytest.raises(FileNotFoundError, match="mpqa.all"):
+        load_sentence_polarity("mpqa", data_home=str(tmp_path / "empty"))

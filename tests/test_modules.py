@@ -79,3 +79,13 @@ def test_an_empty_sequence_is_the_zero_vector_with_finite_gradients(pooling, bid
     assert all(torch.isfinite(p.grad).all() for p in encoder.parameters() if p.grad is not None)
     only_empty = encoder(torch.zeros((2, 0), dtype=torch.long), torch.tensor([0, 0]))
     torch.testing.assert_close(only_empty, torch.zeros_like(only_empty))
+
+
+def test_many_to_one_learned_embedding_starts_small_and_pretrained_stays():
+    torch.manual_seed(0)
+    learned = ManyToOneModule(num_embeddings=50, embedding_dim=16, n_outputs=2)
+    weight = learned.encoder.embedding.weight
+    assert weight.abs().max() <= 0.05 and weight[0].abs().sum() == 0
+    pretrained = torch.randn(50, 16)
+    kept = ManyToOneModule(num_embeddings=50, embedding_weights=pretrained, n_outputs=2)
+    torch.testing.assert_close(kept.encoder.embedding.weight, pretrained)
