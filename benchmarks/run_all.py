@@ -19,6 +19,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK_ARGS = {
+    "bench_accuracy.py": ["--sets", "cr", "--use-folds", "1", "--models", "default,bow-bigram"],
     "bench_text.py": ["--repeats", "1"],
     "bench_train.py": ["--n-train", "256", "--repeats", "1"],
     "bench_buckets_accuracy.py": ["--n", "300", "--seeds", "2"],

@@ -1,9 +1,11 @@
 """RNNClassifier: recurrent sequence classification that behaves like a scikit-learn classifier."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ManyToOneRNN
 from ._docs import fill_parameters
@@ -67,6 +69,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     _parameter_constraints = {
         **ManyToOneRNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -80,6 +83,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         bidirectional=False,
         dropout=0.0,
         embedding_dropout=0.0,
+        word_dropout="auto",
         pooling="max",
         freeze_embedding=False,
         optimizer="adam",
@@ -107,6 +111,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
+        self.word_dropout = word_dropout
         self.pooling = pooling
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
@@ -131,6 +136,12 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
 
     classes_ = property(lambda self: self.target_encoder_.classes_)
     class_weight_ = property(lambda self: self.target_encoder_.class_weight_)
+
+    def _module_params(self, embedding):
+        word_dropout = self.word_dropout
+        if word_dropout == "auto":  # measured: helps pretrained vectors, not learned ones
+            word_dropout = 0.0 if embedding is None else 0.25
+        return {**super()._module_params(embedding), "word_dropout": word_dropout}
 
     def _net_params(self):
         params = {"classes": list(range(len(self.classes_)))}

@@ -62,6 +62,13 @@ class RNNEncoderModule(nn.Module):
     pooling : {'last', 'max', 'mean'}
         The true last state (both directions' final states when
         bidirectional), or max/mean over the true steps.
+    word_dropout : float, default=0.0
+        In training, the probability that a token is replaced by ``oov_id``
+        (word dropout, Iyyer et al. 2015): the model learns not to lean on any
+        one word, and the out-of-vocabulary vector, which unseen words read at
+        prediction time, gets trained.
+    oov_id : int, default=1
+        The out-of-vocabulary id.
     """
 
     def __init__(
@@ -79,8 +86,12 @@ class RNNEncoderModule(nn.Module):
         dropout=0.0,
         embedding_dropout=0.0,
         pooling="max",
+        word_dropout=0.0,
+        oov_id=1,
     ):
         super().__init__()
+        self.word_dropout = word_dropout
+        self.oov_id = oov_id
         if num_embeddings is not None:
             if embedding_weights is not None:
                 self.embedding = nn.Embedding.from_pretrained(
@@ -127,6 +138,9 @@ class RNNEncoderModule(nn.Module):
         reading order (position t holds the state after reading steps L-1..L-1-t
         of a sequence of length L): right for pooling, not for per-step use.
         """
+        if self.embedding is not None and self.training and self.word_dropout > 0:
+            dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
+            x = x.masked_fill(dropped & (x != 0), self.oov_id)
         h = self.embedding(x) if self.embedding is not None else x
         h = self.embedding_dropout(h)
         batch, steps = h.shape[:2]

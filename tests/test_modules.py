@@ -89,3 +89,14 @@ def test_many_to_one_learned_embedding_starts_small_and_pretrained_stays():
     pretrained = torch.randn(50, 16)
     kept = ManyToOneModule(num_embeddings=50, embedding_weights=pretrained, n_outputs=2)
     torch.testing.assert_close(kept.encoder.embedding.weight, pretrained)
+
+
+def test_word_dropout_replaces_tokens_by_oov_in_training_only():
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(num_embeddings=20, hidden_size=5, word_dropout=1.0)
+    x, lengths = torch.tensor([[3, 7, 9], [4, 0, 0]]), torch.tensor([3, 1])
+    all_oov = torch.tensor([[1, 1, 1], [1, 0, 0]])
+    encoder.train()
+    torch.testing.assert_close(encoder(x, lengths), encoder(all_oov, lengths))
+    encoder.eval()
+    assert not torch.allclose(encoder(x, lengths), encoder(all_oov, lengths))
