@@ -223,11 +223,27 @@ class WeightedLossMixin:
 
 
 class WeightedNeuralNetClassifier(DevicePathMixin, WeightedLossMixin, NeuralNetClassifier):
-    """skorch's classifier net with per-sample weights and the device path."""
+    """skorch's classifier net with per-sample weights and the device path.
+
+    Parameters
+    ----------
+    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
+        See :class:`DevicePathMixin`.
+    *args, **kwargs
+        skorch's parameters of ``NeuralNetClassifier``.
+    """
 
 
 class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRegressor):
-    """skorch's regressor net with per-sample weights and the device path."""
+    """skorch's regressor net with per-sample weights and the device path.
+
+    Parameters
+    ----------
+    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
+        See :class:`DevicePathMixin`.
+    *args, **kwargs
+        skorch's parameters of ``NeuralNetRegressor``.
+    """
 
 
 class Seq2SeqNet(DevicePathMixin, NeuralNet):

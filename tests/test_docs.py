@@ -1,27 +1,22 @@
 """Every public parameter of every public class is documented, under its own name."""
 
 import dataclasses
+import importlib
 import inspect
+import pkgutil
 
 import pytest
 from numpydoc.docscrape import ClassDoc
 from sklearn.base import BaseEstimator
 
 import sklearn_rnn
-from sklearn_rnn import (
-    compare,
-    datasets,
-    metrics,
-    modules,
-    naive_bayes,
-    named_models,
-    report,
-    seq2seq,
-    timeseries,
-)
 
-MODULES = (compare, datasets, metrics, modules, naive_bayes, named_models, report, seq2seq)
-MODULES += (timeseries,)
+#: Every public module of the package (a new one is checked without being listed).
+MODULES = [
+    importlib.import_module(f"sklearn_rnn.{m.name}")
+    for m in pkgutil.iter_modules(sklearn_rnn.__path__)
+    if not m.name.startswith("_")
+]
 
 
 def _public_classes():
