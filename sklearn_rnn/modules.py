@@ -174,12 +174,12 @@ class RNNEncoderModule(nn.Module):
         """
         pooling = pooling or self.pooling
         lengths = lengths.to(h.device).unsqueeze(1)
+        # An empty sequence is the zero vector, the recurrent layers' initial
+        # state (as a bag of words gives an empty document a row of zeros). Its
+        # row is pooled as if it had one step, then zeroed: no branch, so no
+        # device-to-host sync on the hot path.
         empty = lengths == 0
-        if bool(empty.any()):
-            # An empty sequence is the zero vector, the recurrent layers' initial
-            # state (as a bag of words gives an empty document a row of zeros).
-            rep = self.pool(h, mask, lengths.squeeze(1).clamp_min(1), pooling, aligned)
-            return rep.masked_fill(empty, 0.0)
+        lengths = lengths.clamp_min(1)
         if pooling == "last":
             both = self.bidirectional and not aligned
             width = self.output_size if both else self.hidden_size
@@ -187,10 +187,11 @@ class RNNEncoderModule(nn.Module):
             rep = h[..., :width].gather(1, last).squeeze(1)
             if self.bidirectional and aligned:
                 rep = torch.cat([rep, h[:, 0, self.hidden_size :]], dim=-1)
-            return rep
-        if pooling == "max":
-            return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
-        return (h * mask.unsqueeze(-1)).sum(dim=1) / lengths.to(h.dtype)
+        elif pooling == "max":
+            rep = h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
+        else:
+            rep = (h * mask.unsqueeze(-1)).sum(dim=1) / lengths.to(h.dtype)
+        return rep.masked_fill(empty, 0.0)
 
 
 class ManyToOneModule(nn.Module):

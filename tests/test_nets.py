@@ -11,7 +11,7 @@ def test_flush_denormal_flushes_inside_and_restores_after():
     assert not _flushing_denormals()
 
 
-def test_auto_device_is_the_cpu_without_a_gpu():
+def test_auto_device_is_the_gpu_when_there_is_one_else_the_cpu():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert resolve_device("auto") == expected
 
