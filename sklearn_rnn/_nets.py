@@ -140,15 +140,20 @@ class DevicePathMixin:
         # the loss scaled for backward (the loss itself when not scaling).
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        with self.autocast():
-            y_pred = self.infer(Xi, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        self.grad_scaler_.scale(loss).backward()
+        loss, y_pred = self.backward_loss(Xi, yi, **fit_params)
         if self.grad_scaler_.is_enabled():
             # Before skorch notifies on_grad_computed: clipping sees true norms.
             for name in self._optimizers:
                 self.grad_scaler_.unscale_(getattr(self, name + "_"))
         return {"loss": loss, "y_pred": y_pred}
+
+    def backward_loss(self, Xi, yi, **fit_params):
+        """The training loss of a batch, and the predictions, after backward of the (scaled) loss."""
+        with self.autocast():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.grad_scaler_.scale(loss).backward()
+        return loss, y_pred
 
     def _step_optimizer(self, step_fn):
         # skorch's train_step runs the step (zero_grad, forward, backward,
@@ -222,15 +227,74 @@ class WeightedLossMixin:
         return (losses * weights).sum() / denom.clamp_min(1e-12)
 
 
-class WeightedNeuralNetClassifier(DevicePathMixin, WeightedLossMixin, NeuralNetClassifier):
-    """skorch's classifier net with per-sample weights and the device path.
+@contextmanager
+def _forward_hook(module, hook):
+    handle = module.register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+class AdversarialEmbeddingMixin:
+    """Adversarial training on the embedded input (Miyato, Dai & Goodfellow 2017).
+
+    With ``adversarial_eps`` > 0, each training step also backpropagates the
+    batch's loss at embedded inputs ``e`` moved by ``r = eps * ||e|| g / ||g||``,
+    where ``g`` is the gradient of the loss with respect to a sequence's
+    embedded steps and the norms are taken over the whole sequence: the small
+    move that raises the loss fastest. The size is relative to the
+    sequence's own embedding, so one ``eps`` means the same for small learned
+    vectors and for pretrained ones (Miyato et al. normalise the embeddings
+    instead), and the network cannot escape it by growing its vectors. The network learns to be flat around its training
+    examples in embedding space. Each step costs a second forward and backward
+    pass. ``train_loss`` stays the clean loss; each batch's row of the history
+    also holds ``train_adversarial_loss``. The module must have an
+    ``encoder.embedding`` (token-id input).
+    """
+
+    def __init__(self, *args, adversarial_eps=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.adversarial_eps = adversarial_eps
+
+    def backward_loss(self, Xi, yi, **fit_params):
+        if not self.adversarial_eps:
+            return super().backward_loss(Xi, yi, **fit_params)
+        embedding = self.module_.encoder.embedding
+        embedded = []
+
+        def keep(module, inputs, output):
+            if not output.requires_grad:  # a frozen embedding
+                output = output.detach().requires_grad_()
+            output.retain_grad()
+            embedded.append(output)
+            return output
+
+        with _forward_hook(embedding, keep):
+            loss, y_pred = super().backward_loss(Xi, yi, **fit_params)
+        # The gradient of a scaled loss has the same direction.
+        grad = embedded[0].grad.detach().float()
+        size = embedded[0].detach().float().flatten(1).norm(dim=1)
+        scale = self.adversarial_eps * size / grad.flatten(1).norm(dim=1).clamp_min(1e-12)
+        r = grad * scale.view(-1, *[1] * (grad.ndim - 1))
+        with _forward_hook(embedding, lambda module, inputs, output: output + r.to(output.dtype)):
+            adversarial_loss, _ = super().backward_loss(Xi, yi, **fit_params)
+        self.history.record_batch("train_adversarial_loss", adversarial_loss.item())
+        return loss, y_pred
+
+
+class WeightedNeuralNetClassifier(
+    AdversarialEmbeddingMixin, DevicePathMixin, WeightedLossMixin, NeuralNetClassifier
+):
+    """skorch's classifier net with per-sample weights, the device path and adversarial training.
 
     Parameters
     ----------
-    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
-        See :class:`DevicePathMixin`.
+    adversarial_eps : float, default=0.0
+        See :class:`AdversarialEmbeddingMixin`.
     *args, **kwargs
-        skorch's parameters of ``NeuralNetClassifier``.
+        ``mixed_precision`` (see :class:`DevicePathMixin`) and skorch's
+        parameters of ``NeuralNetClassifier``.
     """
 
 

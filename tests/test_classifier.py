@@ -394,3 +394,40 @@ def test_encoder_pools_unaligned_backward_states_as_aligned_ones(cell, num_layer
     h, mask = encoder.steps(x, lengths)
     with torch.no_grad():
         torch.testing.assert_close(encoder(x, lengths), encoder.pool(h, mask, lengths))
+
+
+def _adversarial_fit(**params):
+    texts = ["good film", "great fun", "bad film", "awful mess"] * 8
+    labels = [1, 1, 0, 0] * 8
+    model = make_pipeline(
+        TextTokenizer(),
+        RNNClassifier(
+            hidden_size=8, max_epochs=2, early_stopping=False, random_state=0, **params
+        ),
+    )
+    return model.fit(texts, labels)[-1]
+
+
+def test_adversarial_step_raises_the_loss_it_trains_on():
+    # No dropout: the two passes differ only by the perturbation, which must
+    # point up the loss (a sign error would make it a descent step).
+    clf = _adversarial_fit(adversarial_eps=0.05)
+    batches = [b for epoch in clf.history_ for b in epoch["batches"]]
+    assert batches
+    for batch in batches:
+        assert batch["train_adversarial_loss"] > batch["train_loss"]
+
+
+def test_adversarial_training_changes_the_weights_and_works_frozen():
+    plain = _adversarial_fit()
+    adversarial = _adversarial_fit(adversarial_eps=0.5)
+    assert "train_adversarial_loss" not in plain.history_[-1]["batches"][0]
+    assert not np.allclose(plain.predict_proba([[2, 3]]), adversarial.predict_proba([[2, 3]]))
+    frozen = _adversarial_fit(adversarial_eps=0.5, freeze_embedding=True)
+    assert "train_adversarial_loss" in frozen.history_[-1]["batches"][0]
+
+
+def test_adversarial_training_needs_token_input():
+    X = np.random.default_rng(0).normal(size=(8, 5, 2)).astype(np.float32)
+    with pytest.raises(ValueError, match="adversarial_eps perturbs the embedded tokens"):
+        RNNClassifier(adversarial_eps=1.0, max_epochs=1).fit(X, [0, 1] * 4)

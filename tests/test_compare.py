@@ -152,9 +152,10 @@ def test_every_model_gets_the_same_folds_and_unset_seeds_are_filled():
 
 def test_multiclass_labels_leave_out_the_binary_only_model(capsys):
     X, y = _corpus(90, classes=("neg", "pos", "neutral"))
-    result = compare(X, y, X, y, models=["bow-unigram", "nb-bigram"], verbose=1)
+    result = compare(X, y, X, y, models=["bow-unigram", "nb-bigram", "stacked"], verbose=1)
     assert list(result.results.index) == ["bow-unigram"]
-    assert "nb-bigram needs binary labels" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "nb-bigram needs binary labels" in out and "stacked needs binary labels" in out
 
 
 @pytest.mark.parametrize(
@@ -183,7 +184,7 @@ def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
     for name in MODELS:
         for mode in ("quick", "full"):
             model = make_model(name, mode=mode, random_state=3)
-            assert model.get_params().get("steps")
+            assert model.get_params().get("steps") or model.get_params().get("estimators")
     full = make_model("lstm", mode="full")[-1]
     quick = make_model("lstm", mode="quick")[-1]
     assert full.hidden_size > quick.hidden_size
@@ -210,6 +211,19 @@ def test_count_parameters_of_linear_and_recurrent_models():
     bow = _bow().fit(X, y)
     assert count_parameters(bow) == bow[-1].coef_.size + 1
     assert np.isnan(count_parameters(DummyClassifier().fit(X, y)))
+
+
+def test_stacked_model_combines_the_recurrent_and_bigram_models_out_of_fold():
+    X, y = _corpus(90)
+    model = make_model("stacked", random_state=0)
+    assert [name for name, _ in model.estimators] == ["bilstm", "nb_bigram"]
+    assert model.estimators[0][1][-1].adversarial_eps > 0
+    model.fit(X, y)
+    # One probability column per binary base model; the meta-model weighs both.
+    assert model.final_estimator_.coef_.shape == (1, 2)
+    assert model.score(X, y) > 0.9
+    parts = [count_parameters(m) for m in model.estimators_]
+    assert count_parameters(model) == sum(parts) + 3
 
 
 def _write_csv(path, n, split):
