@@ -148,7 +148,7 @@ class DevicePathMixin:
         return {"loss": loss, "y_pred": y_pred}
 
     def backward_loss(self, Xi, yi, **fit_params):
-        """The training loss of a batch, and the predictions, after backward of the (scaled) loss."""
+        """The training loss of a batch and the predictions, after backward of the (scaled) loss."""
         with self.autocast():
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -246,8 +246,9 @@ class AdversarialEmbeddingMixin:
     move that raises the loss fastest. The size is relative to the
     sequence's own embedding, so one ``eps`` means the same for small learned
     vectors and for pretrained ones (Miyato et al. normalise the embeddings
-    instead), and the network cannot escape it by growing its vectors. The network learns to be flat around its training
-    examples in embedding space. Each step costs a second forward and backward
+    instead), and the network cannot escape it by growing its vectors. The
+    network learns to be flat around its training examples in embedding
+    space. Each step costs a second forward and backward
     pass. ``train_loss`` stays the clean loss; each batch's row of the history
     also holds ``train_adversarial_loss``. The module must have an
     ``encoder.embedding`` (token-id input).

@@ -9,8 +9,8 @@ laptop CPU) and ``'full'`` (the settings used on the official IMDB split).
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import strip_tags
 from sklearn.ensemble import StackingClassifier
+from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -195,9 +195,7 @@ def count_parameters(model):
     NaN when nothing in the model has a known parameter count.
     """
     if hasattr(model, "estimators_") and hasattr(model, "final_estimator_"):  # stacking
-        return sum(
-            count_parameters(m) for m in (*model.estimators_, model.final_estimator_)
-        )
+        return sum(count_parameters(m) for m in (*model.estimators_, model.final_estimator_))
     steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
     total, known = 0, False
     for step in steps:

@@ -401,9 +401,7 @@ def _adversarial_fit(**params):
     labels = [1, 1, 0, 0] * 8
     model = make_pipeline(
         TextTokenizer(),
-        RNNClassifier(
-            hidden_size=8, max_epochs=2, early_stopping=False, random_state=0, **params
-        ),
+        RNNClassifier(hidden_size=8, max_epochs=2, early_stopping=False, random_state=0, **params),
     )
     return model.fit(texts, labels)[-1]
 
