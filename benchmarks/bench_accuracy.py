@@ -4,7 +4,9 @@ The development panel of the classifier's defaults: SUBJ, CR and MPQA (short
 sentences; stratified 10-fold CV as the literature reports, the same folds for
 every model), SMS spam (short messages, the same protocol) and IMDB (long
 reviews; stratified subsets of the official train and test splits, or the
-whole split with ``--imdb-full``). Every model is a Pipeline from raw text, so
+whole split with ``--imdb-full``; ``imdb-dev`` is a stratified 20k/5k split
+of the official training reviews, for IMDB choices that must not read the
+test reviews). Every model is a Pipeline from raw text, so
 a recurrent model and a bag of words see the same documents; recurrent models
 split their early-stopping data from each fold's training part only.
 
@@ -16,9 +18,10 @@ GloVe 6B-50d from the ``glove`` extra), and candidates given as
 defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
 parameters behind ``PretrainedEmbedding()``).
 
-    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,imdb]
+    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,imdb,imdb-dev]
         [--models default,bow-bigram,nb-bigram] [--folds 10] [--use-folds K]
-        [--candidate NAME=JSON ...] [--out benchmarks/results/bench_accuracy.json]
+        [--candidate NAME=JSON ...] [--imdb-full] [--mode quick|full]
+        [--out benchmarks/results/bench_accuracy.json]
 
 ``--use-folds K`` scores only the first K of the folds (a quicker study; the
 table says so). Prints one table per data set: mean +- sd over folds (or

@@ -69,9 +69,10 @@ def _tokenizer(size):
     return TextTokenizer(preprocessor=strip_tags, max_tokens=size.max_tokens)
 
 
-def _rnn(size, cell, random_state, verbose, **params):
+def _rnn(size, cell, random_state, verbose, bidirectional=False, **params):
     return RNNClassifier(
         cell=cell,
+        bidirectional=bidirectional,
         embedding_dim=size.embedding_dim,
         hidden_size=size.hidden_size,
         pooling="max",

@@ -188,6 +188,7 @@ def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
     full = make_model("lstm", mode="full")[-1]
     quick = make_model("lstm", mode="quick")[-1]
     assert full.hidden_size > quick.hidden_size
+    assert not full.bidirectional  # the unidirectional cells, as named
     assert make_model("bilstm-glove")[-1].bidirectional
 
 
