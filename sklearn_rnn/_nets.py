@@ -248,9 +248,9 @@ class AdversarialEmbeddingMixin:
     vectors and for pretrained ones (Miyato et al. normalise the embeddings
     instead), and the network cannot escape it by growing its vectors. The
     network learns to be flat around its training examples in embedding
-    space. Each step costs a second forward and backward
-    pass. ``train_loss`` stays the clean loss; each batch's row of the history
-    also holds ``train_adversarial_loss``. The module must have an
+    space. Each step costs a second forward and backward pass.
+    ``train_loss`` stays the clean loss; each batch's row of the history also
+    holds ``train_adversarial_loss``. The module must have an
     ``encoder.embedding`` (token-id input).
     """
 
