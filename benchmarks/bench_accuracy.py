@@ -16,7 +16,9 @@ first), ``glove`` (``make_pipeline(PretrainedEmbedding(), RNNClassifier())``,
 GloVe 6B-50d from the ``glove`` extra), and candidates given as
 ``--candidate name='{"param": value}'`` (RNNClassifier parameters on top of the
 defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
-parameters behind ``PretrainedEmbedding()``).
+parameters behind ``PretrainedEmbedding()``). A candidate runs after the
+models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
+and so says where.
 
     python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,imdb,imdb-dev]
         [--models default,bow-bigram,nb-bigram] [--folds 10] [--use-folds K]
@@ -149,7 +151,9 @@ def main():
     for entry in args.candidate:
         name, _, params = entry.partition("=")
         candidates[name] = json.loads(params)
-    models = [m for m in args.models.split(",") if m] + list(candidates)
+    models = [m for m in args.models.split(",") if m]
+    # Candidates not named in --models (as NAME or glove-NAME) run after them.
+    models += [c for c in candidates if c not in models and f"glove-{c}" not in models]
     record = {
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
         "folds": args.folds,
