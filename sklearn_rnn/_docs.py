@@ -34,7 +34,7 @@ PARAMETERS = {
     "dropout": ("float", "Dropout between stacked layers and before the output layer."),
     "embedding_dropout": ("float", "Dropout on the embedded input."),
     "word_dropout": (
-        "float",
+        "float or 'auto'",
         """In training, the probability that each token is replaced by the
         out-of-vocabulary id (word dropout, Iyyer et al. 2015): the model learns
         not to lean on single words, and the out-of-vocabulary vector, which
@@ -46,7 +46,7 @@ PARAMETERS = {
         (benchmarks/bench_accuracy.py). Ignored for numeric input.""",
     ),
     "adversarial_eps": (
-        "float or 'auto'",
+        "float",
         """Adversarial training on the embeddings (Miyato et al. 2017): each
         training batch also counts its loss at embedded inputs moved in the
         direction that raises the loss fastest, by ``adversarial_eps`` times
