@@ -193,7 +193,7 @@ def _bilstm(size, random_state, verbose, **params):
         random_state=random_state,
         verbose=verbose,
     )
-    return make_pipeline(_tokenizer(size), RNNClassifier(**{**settings, **params}))
+    return make_pipeline(_tokenizer(size), RNNClassifier(**(settings | params)))
 
 
 def available_models():
