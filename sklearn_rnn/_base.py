@@ -103,6 +103,10 @@ class BaseRNN(BaseEstimator):
         """Keyword arguments of ``_module`` (``embedding``: a pretrained matrix or None)."""
         raise NotImplementedError
 
+    def _fitted_module_params(self, train):
+        """Module keyword arguments learned from the training data (a ``SequenceDataset``)."""
+        return {}
+
     def _net_params(self):
         """Further skorch net parameters (e.g. ``criterion__weight``); none by default."""
         return {}
@@ -271,7 +275,7 @@ class BaseRNN(BaseEstimator):
             # In length order: validation batches waste no steps on padding either.
             valid_idx = valid_idx[np.argsort(dataset.lengths[valid_idx], kind="stable")]
             dataset, valid = dataset.subset(train_idx), dataset.subset(valid_idx)
-        self.net_ = self._build_net(embedding, valid)
+        self.net_ = self._build_net(embedding, dataset, valid)
         self.net_.fit(dataset, y=None)
         # The validation data is not part of the model: do not pickle it.
         self.net_.train_split = None
@@ -287,7 +291,7 @@ class BaseRNN(BaseEstimator):
         except ValueError:  # too few samples of a class to stratify
             return train_test_split(indices, test_size=self.validation_fraction, random_state=seed)
 
-    def _build_net(self, embedding, valid):
+    def _build_net(self, embedding, train, valid):
         callbacks = []
         if valid is not None:
             stopping = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
@@ -302,7 +306,8 @@ class BaseRNN(BaseEstimator):
         # Page-locked batches let the copy to the GPU run without blocking.
         pin_memory = torch.device(device).type == "cuda"
         collate = self._collate()
-        module_params = {f"module__{k}": v for k, v in self._module_params(embedding).items()}
+        module_params = {**self._module_params(embedding), **self._fitted_module_params(train)}
+        module_params = {f"module__{k}": v for k, v in module_params.items()}
         return self._net_class(
             module=self._module,
             criterion=self._criterion,

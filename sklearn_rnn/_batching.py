@@ -28,6 +28,10 @@ class SequenceDataset(torch.utils.data.Dataset):
     def __len__(self):
         return len(self._sequences)
 
+    sequences = property(lambda self: self._sequences)
+    targets = property(lambda self: self._targets)
+    sample_weight = property(lambda self: self._weights)
+
     def __getitem__(self, i):
         target = None if self._targets is None else self._targets[i]
         weight = 1.0 if self._weights is None else self._weights[i]

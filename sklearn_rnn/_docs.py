@@ -72,6 +72,26 @@ PARAMETERS = {
         quickly and reliably on long texts, where the last state of a one-layer
         LSTM must carry a whole review.""",
     ),
+    "window_normalization": (
+        "{'last', 'mean'} or None",
+        """Numeric input only (forecasting). Each window is re-based on its
+        last step ('last') or its mean ('mean'), feature by feature, before
+        the recurrent layers, so they learn the shape of the recent past and
+        not its level; the level reaches the prediction through the linear
+        path (``linear_lags``). None feeds the windows as they are.""",
+    ),
+    "linear_lags": (
+        "int or 'all'",
+        """Numeric input only (forecasting). A linear path from the last
+        ``linear_lags`` steps of each window (every feature) to the outputs,
+        started at their least squares fit (a ridge regression on lagged
+        values); the recurrent head, started at zero, learns what it misses.
+        Forecasts so follow a level or trend beyond anything in the training
+        windows, where a recurrent network's gates saturate (the highway of
+        LSTNet, Lai et al. 2018). 'all': every step of the shortest training
+        sequence; 0: no linear path. Later sequences must have at least as
+        many steps.""",
+    ),
     "class_weight": (
         "dict, 'balanced' or None",
         """Weights of the classes in the loss, as in scikit-learn: a dict maps

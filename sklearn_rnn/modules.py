@@ -194,6 +194,35 @@ class RNNEncoderModule(nn.Module):
         return rep.masked_fill(empty, 0.0)
 
 
+def window_location(x, lengths, kind):
+    """Each sequence's location per feature: its true last step (``'last'``) or mean (``'mean'``).
+
+    ``x`` is a padded batch of numeric steps (batch, steps, features); an empty
+    sequence's location is 0.
+    """
+    lengths = lengths.to(x.device)
+    if kind == "last":
+        last = (lengths.clamp_min(1) - 1).view(-1, 1, 1).expand(-1, 1, x.shape[-1])
+        loc = x.gather(1, last).squeeze(1)
+    else:
+        mask = torch.arange(x.shape[1], device=x.device).unsqueeze(0) < lengths.unsqueeze(1)
+        loc = (x * mask.unsqueeze(-1)).sum(dim=1) / lengths.clamp_min(1).unsqueeze(1).to(x.dtype)
+    return loc.masked_fill((lengths == 0).unsqueeze(1), 0.0)
+
+
+def recent_steps(x, lengths, k):
+    """The last ``k`` true steps of each sequence, oldest first: shape (batch, k, features).
+
+    A sequence shorter than ``k`` is read from its start, its last step
+    repeated (the estimators never let that happen); an empty one reads the
+    padding.
+    """
+    start = (lengths.to(x.device).unsqueeze(1) - k).clamp_min(0)
+    idx = (start + torch.arange(k, device=x.device)).clamp_max(x.shape[1] - 1)
+    idx = torch.minimum(idx, (lengths.to(x.device).unsqueeze(1) - 1).clamp_min(0))
+    return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+
+
 class ManyToOneModule(nn.Module):
     """Many-to-one: the encoder, dropout, and a linear layer giving ``n_outputs`` values.
 
@@ -207,21 +236,73 @@ class ManyToOneModule(nn.Module):
         Values per sequence: classes, or regression targets.
     output_dropout : float, default=0.0
         Dropout on the pooled representation, before the output layer.
+    window_normalization : {'last', 'mean'} or None, default=None
+        Numeric input only: each sequence is re-based, feature by feature, on
+        its true last step or its mean before the recurrent layers, which so
+        read the shape of the window, not its level. The level then reaches
+        the outputs through the linear path (``linear_lags`` >= 1).
+    linear_lags : int, default=0
+        Numeric input only: a linear path from the last ``linear_lags`` true
+        steps of each sequence (standardised by fixed ``mean`` and ``scale``)
+        to the outputs, added to the recurrent head's outputs (the highway of
+        LSTNet, Lai et al. 2018). A forecast so follows a level or trend
+        beyond anything in the training windows, as a linear model does,
+        where the gates of a recurrent network saturate. 0: no linear path.
+    linear_init : dict of Tensors, optional
+        The linear path's start: ``mean`` and ``scale`` of its inputs
+        (fixed), and its ``weight`` and ``bias`` (e.g. the least squares fit
+        of the targets). Given, the recurrent head's output layer starts at
+        zero: the network starts as the linear model and learns what it
+        misses.
     **encoder_params
         The keyword arguments of :class:`RNNEncoderModule`.
     """
 
-    def __init__(self, *, n_outputs, output_dropout=0.0, **encoder_params):
+    def __init__(
+        self,
+        *,
+        n_outputs,
+        output_dropout=0.0,
+        window_normalization=None,
+        linear_lags=0,
+        linear_init=None,
+        **encoder_params,
+    ):
         super().__init__()
         self.encoder = RNNEncoderModule(**encoder_params)
         if self.encoder.embedding is not None and encoder_params.get("embedding_weights") is None:
             _init_embedding(self.encoder.embedding)
         self.output_dropout = nn.Dropout(output_dropout)
         self.output = nn.Linear(self.encoder.output_size, n_outputs)
+        self.window_normalization = window_normalization
+        self.linear_lags = linear_lags
+        if (window_normalization or linear_lags) and self.encoder.embedding is not None:
+            raise ValueError("window_normalization and linear_lags apply to numeric input only.")
+        if window_normalization is not None and not linear_lags:
+            raise ValueError("window_normalization needs a linear path (linear_lags >= 1).")
+        if linear_lags:
+            width = linear_lags * encoder_params["input_size"]
+            self.linear = nn.Linear(width, n_outputs)
+            self.register_buffer("linear_mean", torch.zeros(width))
+            self.register_buffer("linear_scale", torch.ones(width))
+            if linear_init is not None:
+                with torch.no_grad():
+                    self.linear_mean.copy_(linear_init["mean"])
+                    self.linear_scale.copy_(linear_init["scale"])
+                    self.linear.weight.copy_(linear_init["weight"])
+                    self.linear.bias.copy_(linear_init["bias"])
+                    self.output.weight.zero_()
+                    self.output.bias.zero_()
 
     def forward(self, x, lengths, sample_weight=None):
         # sample_weight rides in the batch for the loss; the network ignores it.
-        return self.output(self.output_dropout(self.encoder(x, lengths)))
+        if not self.linear_lags:
+            return self.output(self.output_dropout(self.encoder(x, lengths)))
+        lags = recent_steps(x, lengths, self.linear_lags).flatten(1)
+        linear = self.linear((lags - self.linear_mean) / self.linear_scale)
+        if self.window_normalization is not None:
+            x = x - window_location(x, lengths, self.window_normalization).unsqueeze(1)
+        return linear + self.output(self.output_dropout(self.encoder(x, lengths)))
 
 
 class AttentionModule(nn.Module):

@@ -1,7 +1,13 @@
 """LSTMRegressor: sequence regression and time-series forecasting."""
 
+from functools import partial
+from numbers import Integral
+
+import numpy as np
 import torch
 from sklearn.base import RegressorMixin
+from sklearn.linear_model import RidgeCV
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ManyToOneRNN
 from ._docs import fill_parameters
@@ -46,6 +52,12 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
     _criterion = torch.nn.MSELoss
     _net_class = WeightedNeuralNetRegressor
 
+    _parameter_constraints = {
+        **ManyToOneRNN._parameter_constraints,
+        "window_normalization": [StrOptions({"last", "mean"}), None],
+        "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
+    }
+
     def __init__(
         self,
         *,
@@ -58,15 +70,17 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         dropout=0.0,
         embedding_dropout=0.0,
         pooling="last",
+        window_normalization="last",
+        linear_lags="all",
         freeze_embedding=False,
         optimizer="adam",
-        lr=1e-3,
-        max_epochs=100,
+        lr=3e-3,
+        max_epochs=300,
         batch_size=32,
         gradient_clip_value=1.0,
         early_stopping=True,
         validation_fraction=0.1,
-        patience=10,
+        patience=20,
         warm_start=False,
         bucket_by_length=True,
         device="auto",
@@ -84,6 +98,8 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
         self.pooling = pooling
+        self.window_normalization = window_normalization
+        self.linear_lags = linear_lags
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
@@ -103,6 +119,82 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
 
     def _target_encoder(self):
         return ScaledTargets()
+
+    def _numeric(self):
+        return self.input_kind_ == "numeric"
+
+    def _module_params(self, embedding):
+        params = super()._module_params(embedding)
+        if not self._numeric():
+            return params
+        return {
+            **params,
+            "window_normalization": self.window_normalization,
+            "linear_lags": self.linear_lags_,
+        }
+
+    def _learn_input_sizes(self, seqs, kind, embedding):
+        super()._learn_input_sizes(seqs, kind, embedding)
+        self.linear_lags_ = None
+        if kind != "numeric":
+            return
+        shortest = int(min(len(s) for s in seqs))
+        uses_steps = self.window_normalization is not None or self.linear_lags != 0
+        if uses_steps and shortest == 0:
+            i = next(i for i, s in enumerate(seqs) if len(s) == 0)
+            raise ValueError(
+                f"Sequence {i} is empty; window_normalization and the linear path "
+                "(linear_lags) read the recent steps of every sequence. Drop empty "
+                "sequences, or set window_normalization=None and linear_lags=0."
+            )
+        lags = shortest if self.linear_lags == "all" else self.linear_lags
+        if self.window_normalization is not None and lags == 0:
+            raise ValueError(
+                "window_normalization re-bases each window, so the level must reach the "
+                "prediction through the linear path: set linear_lags >= 1 (or 'all'), or "
+                "window_normalization=None."
+            )
+        if lags > shortest:
+            raise ValueError(
+                f"linear_lags={lags} but the shortest training sequence has {shortest} "
+                "steps; the linear path reads that many recent steps of every sequence."
+            )
+        self.linear_lags_ = lags
+
+    def _validate_data(self, X, *, reset, training=False):
+        seqs, embedding = super()._validate_data(X, reset=reset, training=training)
+        if not reset and self.linear_lags_:
+            short = np.flatnonzero(np.array([len(s) for s in seqs]) < self.linear_lags_)
+            if len(short):
+                raise ValueError(
+                    f"{len(short)} sequence(s) are shorter than the {self.linear_lags_} "
+                    f"steps the linear path reads (first at index {short[0]}, "
+                    f"{len(seqs[short[0]])} steps); the model was fitted with linear_lags="
+                    f"{self.linear_lags!r}."
+                )
+        return seqs, embedding
+
+    def _fitted_module_params(self, train):
+        """The linear path's start: least squares of the targets on the recent steps."""
+        if not self._numeric() or not self.linear_lags_:
+            return {}
+        k = self.linear_lags_
+        lags = np.stack([s[len(s) - k :].reshape(-1) for s in train.sequences]).astype(np.float64)
+        weight = train.sample_weight
+        mean = np.average(lags, axis=0, weights=weight)
+        scale = np.sqrt(np.average((lags - mean) ** 2, axis=0, weights=weight))
+        scale[scale < 1e-8] = 1.0  # a constant input: nothing to standardise
+        ridge = RidgeCV(alphas=np.logspace(-3, 3, 13))
+        ridge.fit((lags - mean) / scale, train.targets, sample_weight=weight)
+        as_tensor = partial(torch.as_tensor, dtype=torch.float32)
+        return {
+            "linear_init": {
+                "mean": as_tensor(mean),
+                "scale": as_tensor(scale),
+                "weight": as_tensor(ridge.coef_).reshape(self.n_outputs_, -1),
+                "bias": as_tensor(ridge.intercept_).reshape(-1),
+            }
+        }
 
     n_outputs_ = property(lambda self: self.target_encoder_.n_outputs_)
     target_scaler_ = property(lambda self: self.target_encoder_.scaler_)

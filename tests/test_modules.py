@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from sklearn_rnn.modules import ManyToOneModule, RNNEncoderModule, Seq2SeqModule
+from sklearn_rnn.modules import (
+    ManyToOneModule,
+    RNNEncoderModule,
+    Seq2SeqModule,
+    recent_steps,
+    window_location,
+)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
@@ -100,3 +106,33 @@ def test_word_dropout_replaces_tokens_by_oov_in_training_only():
     torch.testing.assert_close(encoder(x, lengths), encoder(all_oov, lengths))
     encoder.eval()
     assert not torch.allclose(encoder(x, lengths), encoder(all_oov, lengths))
+
+
+def test_window_location_and_recent_steps_read_true_steps_only():
+    x = torch.tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 0.0, 0.0]]).unsqueeze(-1)
+    lengths = torch.tensor([4, 2])
+    assert window_location(x, lengths, "last").squeeze(-1).tolist() == [4.0, 6.0]
+    assert window_location(x, lengths, "mean").squeeze(-1).tolist() == [2.5, 5.5]
+    assert recent_steps(x, lengths, 2).squeeze(-1).tolist() == [[3.0, 4.0], [5.0, 6.0]]
+
+
+def test_linear_path_starts_as_the_whole_prediction():
+    init = dict(
+        mean=torch.tensor([1.0, 2.0]),
+        scale=torch.tensor([2.0, 4.0]),
+        weight=torch.tensor([[0.5, -1.0]]),
+        bias=torch.tensor([3.0]),
+    )
+    module = ManyToOneModule(
+        n_outputs=1, input_size=1, window_normalization="last", linear_lags=2, linear_init=init
+    )
+    x = torch.tensor([[0.0, 3.0, 6.0]]).unsqueeze(-1)
+    expected = 0.5 * (3.0 - 1.0) / 2.0 - 1.0 * (6.0 - 2.0) / 4.0 + 3.0
+    assert module(x, torch.tensor([3])).item() == pytest.approx(expected)
+
+
+def test_window_normalization_needs_numeric_input_and_a_linear_path():
+    with pytest.raises(ValueError, match="numeric input only"):
+        ManyToOneModule(n_outputs=1, num_embeddings=10, linear_lags=1)
+    with pytest.raises(ValueError, match="needs a linear path"):
+        ManyToOneModule(n_outputs=1, input_size=1, window_normalization="last")

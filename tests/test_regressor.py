@@ -2,9 +2,10 @@ import pickle
 
 import numpy as np
 import pytest
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import LSTMRegressor, SequencePadder, SequenceScaler, make_windows
@@ -87,6 +88,86 @@ def test_pipeline_with_scaler_in_time_series_cross_validation():
     assert scores.shape == (3,) and np.isfinite(scores).all()
 
 
+def _trend_windows():
+    """A sine on a rising trend: the later windows lie above every training level."""
+    t = np.arange(500.0)
+    X, y = make_windows(0.05 * t + np.sin(t / 5), lookback=20)
+    return X[:350], y[:350, 0], X[350:], y[350:, 0]
+
+
+def test_default_forecaster_follows_a_trend_beyond_the_training_levels():
+    X_train, y_train, X_test, y_test = _trend_windows()
+    naive = np.abs(X_test[:, -1, 0] - y_test).mean()
+    default = LSTMRegressor(random_state=0).fit(X_train, y_train)
+    plain = LSTMRegressor(window_normalization=None, linear_lags=0, random_state=0)
+    plain.fit(X_train, y_train)
+    assert np.abs(default.predict(X_test) - y_test).mean() < 0.1 * naive
+    # Without them the LSTM saturates at the levels it saw in training.
+    assert np.abs(plain.predict(X_test) - y_test).mean() > naive
+
+
+def test_linear_path_starts_at_the_ridge_fit_of_the_recent_steps():
+    X_train, y_train, X_test, _ = _trend_windows()
+    untrained = LSTMRegressor(lr=1e-12, max_epochs=1, early_stopping=False, linear_lags=6)
+    untrained.fit(X_train, y_train)
+    ridge = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
+    ridge.fit(X_train[:, -6:, 0], y_train)
+    np.testing.assert_allclose(
+        untrained.predict(X_test), ridge.predict(X_test[:, -6:, 0]), rtol=1e-4
+    )
+    assert untrained.linear_lags_ == 6
+    assert LSTMRegressor(**FAST).fit(X_train, y_train).linear_lags_ == 20  # 'all'
+
+
+def test_linear_path_and_window_normalization_read_ragged_sequences_at_their_ends():
+    rng = np.random.default_rng(5)
+    X, y = _first_value_task(60, rng)
+    reg = LSTMRegressor(**FAST, window_normalization="mean").fit(X, y)
+    assert reg.linear_lags_ == min(len(s) for s in X)
+    # Padding a sequence's batch-mates must not change its prediction.
+    alone = reg.predict(as_ragged([X[0]]))
+    together = reg.predict(as_ragged([X[0], np.ones((30, 1), np.float32)]))[:1]
+    np.testing.assert_allclose(alone, together, rtol=1e-5)
+
+
+def test_token_id_input_ignores_the_forecasting_parameters():
+    X = as_ragged([np.array([4, 5, 6]), np.array([7, 8])] * 20)
+    reg = LSTMRegressor(**FAST).fit(X, np.arange(40.0))
+    assert reg.linear_lags_ is None
+    assert reg.net_.module_.linear_lags == 0
+
+
+@pytest.mark.parametrize(
+    "params, X, match",
+    [
+        (
+            dict(linear_lags=5),
+            np.ones((4, 3, 1)),
+            "linear_lags=5 but the shortest training sequence has 3 steps",
+        ),
+        (
+            dict(linear_lags=0),
+            np.ones((4, 3, 1)),
+            "window_normalization re-bases each window, so the level must reach",
+        ),
+        (
+            dict(),
+            as_ragged([np.ones((3, 1)), np.ones((0, 1))] * 2),
+            "Sequence 1 is empty; window_normalization and the linear path",
+        ),
+    ],
+)
+def test_forecasting_parameters_bad_input(params, X, match):
+    with pytest.raises(ValueError, match=match):
+        LSTMRegressor(**FAST, **params).fit(X, np.arange(4.0))
+
+
+def test_sequences_shorter_than_the_linear_path_at_predict_are_an_error():
+    reg = LSTMRegressor(**FAST).fit(np.ones((4, 6, 1), dtype=np.float32), np.arange(4.0))
+    with pytest.raises(ValueError, match="1 sequence\\(s\\) are shorter than the 6 steps"):
+        reg.predict(np.ones((1, 4, 1), dtype=np.float32))
+
+
 @pytest.mark.parametrize(
     "X, y, match",
     [
@@ -122,9 +203,6 @@ def test_regressor_on_token_ids_predicts_a_rating():
 EXPECTED_FAILURES = {
     "check_n_features_in": "for sequences n_features_in_ is the features per step",
     "check_n_features_in_after_fitting": "another number of steps is valid input",
-    "check_estimators_partial_fit_n_features": "another number of steps is valid input",
-    "check_transformer_general": "another number of steps is valid input",
-    "check_regressors_train": "tiny nets trained 3 epochs do not reach its accuracy bar",
     "check_dtype_object": "object arrays are ragged batches by the data contract",
     "check_transformer_preserve_dtypes": "representations are float32, torch's default",
     "check_sample_weight_equivalence_on_dense_data": (

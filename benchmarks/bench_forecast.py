@@ -1,0 +1,326 @@
+"""Forecast accuracy of LSTMRegressor against classical baselines across real series.
+
+The development panel of the forecaster's defaults: real series shipped
+offline with statsmodels (CO2 weekly and monthly, sunspots, Nile, El Nino sea
+temperatures, US real GDP and unemployment) and with pmdarima (air passengers,
+Australian beer, wine and wool, lynx, half-hourly electricity demand). Each
+series is cut into supervised windows (:func:`sklearn_rnn.make_windows`:
+``lookback`` steps in, ``horizon`` steps out) and scored by rolling origin:
+``TimeSeriesSplit(n_splits=3, gap=horizon - 1)`` over the windows, the same
+folds for every model, each fold trained on every window whose targets end
+before its test period (``co2-weekly`` on the last 1,000 of them: the setting
+of issue 18).
+
+Models: ``last`` (repeat the last value), ``snaive`` (the value one season
+earlier), ``ridge`` (RidgeCV on the standardised lagged window), ``ets``
+(statsmodels' Holt-Winters: damped additive trend, additive season, fitted on
+the training part of the series, then run with those parameters to each test
+origin) and LSTM candidates: ``make_pipeline(SequenceScaler(),
+LSTMRegressor(...))`` with the defaults (``lstm``) or with parameters given as
+``--candidate NAME='{"param": value}'``.
+
+    python benchmarks/bench_forecast.py [--series co2-monthly,...] [--models last,...]
+        [--candidate NAME=JSON ...] [--seeds 0] [--out benchmarks/results/bench_forecast.json]
+
+Prints one row per series: each model's MASE (mean absolute error over every
+test forecast and horizon step, divided by the in-sample one-step seasonal
+naive MAE of the fold's training series; averaged over folds), then per
+model the mean and spread of its MAE relative to the seasonal naive and to
+Ridge, and the series where it loses to them. Writes every fold's figures to
+``--out``.
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from sklearn_rnn import LSTMRegressor, SequenceScaler, make_windows
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASELINES = ("last", "snaive", "ridge", "ets")
+
+
+def _statsmodels(name):
+    import statsmodels.api as sm
+
+    if name == "co2-weekly":
+        return sm.datasets.co2.load_pandas().data["co2"].interpolate().to_numpy()
+    if name == "co2-monthly":
+        weekly = sm.datasets.co2.load_pandas().data["co2"]
+        return weekly.resample("MS").mean().interpolate().to_numpy()
+    if name == "sunspots":
+        return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy()
+    if name == "nile":
+        return sm.datasets.nile.load_pandas().data["volume"].to_numpy()
+    if name == "elnino":
+        return sm.datasets.elnino.load_pandas().data.iloc[:, 1:].to_numpy().ravel()
+    if name in ("realgdp", "unemp"):
+        return sm.datasets.macrodata.load_pandas().data[name].to_numpy()
+    raise KeyError(name)
+
+
+def _pmdarima(name):
+    try:
+        from pmdarima import datasets
+    except ImportError:
+        raise SystemExit(
+            f"series {name!r} comes from pmdarima: pip install -e '.[benchmarks]', "
+            "or leave it out of --series"
+        ) from None
+
+    return np.asarray(getattr(datasets, f"load_{name}")(), dtype=np.float64)
+
+
+#: name -> (loader, season, lookback, horizon, max training windows)
+SERIES = {
+    "co2-weekly": (_statsmodels, 52, 104, 1, 1000),
+    "co2-monthly": (_statsmodels, 12, 24, 12, None),
+    "sunspots": (_statsmodels, 11, 22, 1, None),
+    "nile": (_statsmodels, 1, 10, 1, None),
+    "elnino": (_statsmodels, 12, 24, 12, None),
+    "realgdp": (_statsmodels, 4, 12, 4, None),
+    "unemp": (_statsmodels, 4, 12, 4, None),
+    "airpassengers": (_pmdarima, 12, 24, 12, None),
+    "ausbeer": (_pmdarima, 4, 12, 4, None),
+    "wineind": (_pmdarima, 12, 24, 12, None),
+    "woolyrnq": (_pmdarima, 4, 12, 4, None),
+    "lynx": (_pmdarima, 10, 20, 1, None),
+    "taylor": (_pmdarima, 48, 96, 48, None),
+}
+
+
+def load_series(name):
+    loader = SERIES[name][0]
+    values = loader(name)
+    values = values[np.isfinite(values)] if name == "ausbeer" else values  # trailing NaN
+    return values
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+def _ets_forecasts(values, train_end, origins, season, horizon):
+    """Holt-Winters fitted on ``values[:train_end]``, forecasting from each origin."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    seasonal = "add" if season > 1 and train_end >= 2 * season + 2 else None
+    spec = dict(
+        trend="add",
+        damped_trend=True,
+        seasonal=seasonal,
+        seasonal_periods=season if seasonal else None,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on short series
+        fitted = ExponentialSmoothing(
+            values[:train_end], initialization_method="estimated", **spec
+        ).fit()
+        p = fitted.params
+        known = dict(
+            initialization_method="known",
+            initial_level=p["initial_level"],
+            initial_trend=p["initial_trend"],
+            initial_seasonal=p["initial_seasons"] if seasonal else None,
+        )
+        smoothing = dict(
+            smoothing_level=p["smoothing_level"],
+            smoothing_trend=p["smoothing_trend"],
+            damping_trend=p["damping_trend"],
+        )
+        if seasonal:
+            smoothing["smoothing_seasonal"] = p["smoothing_seasonal"]
+        out = []
+        for t in origins:
+            model = ExponentialSmoothing(values[:t], **spec, **known)
+            out.append(model.fit(optimized=False, **smoothing).forecast(horizon))
+    return np.asarray(out)
+
+
+def _lstm(params, seed):
+    return make_pipeline(SequenceScaler(), LSTMRegressor(random_state=seed, **params))
+
+
+def run_series(name, models, candidates, seeds):
+    _, season, lookback, horizon, max_train = SERIES[name]
+    values = load_series(name)
+    X, y = make_windows(values, lookback=lookback, horizon=horizon)
+    origins = np.arange(lookback, lookback + len(X))  # each window's first target step
+    test_size = max(horizon, len(X) // 10)
+    cv = TimeSeriesSplit(n_splits=3, test_size=test_size, gap=horizon - 1, max_train_size=max_train)
+    result = {
+        "n_steps": len(values),
+        "season": season,
+        "lookback": lookback,
+        "horizon": horizon,
+        "n_windows": len(X),
+        "folds": [],
+    }
+    for fold, (train, test) in enumerate(cv.split(X)):
+        train_end = origins[train[-1]] + horizon  # the series the fold may read
+        history = values[:train_end]
+        m = season if len(history) > season else 1
+        scale = np.mean(np.abs(history[m:] - history[:-m]))
+        record = {
+            "n_train": len(train),
+            "n_test": len(test),
+            "mase_scale": float(scale),
+            "models": {},
+        }
+        for model in models:
+            runs = []
+            for seed in seeds if model not in BASELINES else [None]:
+                start = time.perf_counter()
+                epochs = None
+                if model == "last":
+                    pred = np.repeat(X[test, -1, :1], horizon, axis=1)
+                elif model == "snaive":
+                    steps = lookback - season + np.arange(horizon) % season
+                    pred = X[test][:, steps, 0]
+                elif model == "ridge":
+                    ridge = make_pipeline(
+                        FunctionTransformer(_flatten),
+                        StandardScaler(),
+                        RidgeCV(alphas=np.logspace(-3, 3, 13)),
+                    )
+                    pred = ridge.fit(X[train], y[train]).predict(X[test])
+                elif model == "ets":
+                    pred = _ets_forecasts(values, train_end, origins[test], season, horizon)
+                else:
+                    est = _lstm(candidates[model], seed).fit(X[train], y[train])
+                    pred = est.predict(X[test])
+                    epochs = len(est[-1].history_)
+                seconds = time.perf_counter() - start
+                err = np.asarray(pred, dtype=np.float64).reshape(y[test].shape) - y[test]
+                runs.append(
+                    {
+                        "seed": seed,
+                        "mae": float(np.abs(err).mean()),
+                        "rmse": float(np.sqrt((err**2).mean())),
+                        "fit_seconds": round(seconds, 2),
+                        "epochs": epochs,
+                    }
+                )
+            record["models"][model] = runs
+        result["folds"].append(record)
+        print(
+            f"  {name} fold {fold}: "
+            + ", ".join(
+                f"{k} {np.mean([r['mae'] for r in v]) / scale:.3f}"
+                for k, v in record["models"].items()
+            ),
+            flush=True,
+        )
+    return result
+
+
+def summarise(results, models):
+    """Per series and model: MASE, MAE relative to snaive and ridge (mean over folds, seeds)."""
+    table = {}
+    for name, res in results.items():
+        row = {}
+        for model in models:
+            mase, rel_snaive, rel_ridge, secs = [], [], [], []
+            for fold in res["folds"]:
+                mae = np.mean([r["mae"] for r in fold["models"][model]])
+                mase.append(mae / fold["mase_scale"])
+                if "snaive" in fold["models"]:
+                    rel_snaive.append(mae / fold["models"]["snaive"][0]["mae"])
+                if "ridge" in fold["models"]:
+                    rel_ridge.append(mae / fold["models"]["ridge"][0]["mae"])
+                secs.append(np.mean([r["fit_seconds"] for r in fold["models"][model]]))
+            row[model] = {
+                "mase": float(np.mean(mase)),
+                "mae_vs_snaive": float(np.mean(rel_snaive)) if rel_snaive else None,
+                "mae_vs_ridge": float(np.mean(rel_ridge)) if rel_ridge else None,
+                "fit_seconds": float(np.mean(secs)),
+            }
+        table[name] = row
+    return table
+
+
+def print_tables(table, models):
+    width = max(8, *(len(m) for m in models))
+    print("\nMASE (lower is better; < 1 beats the in-sample seasonal naive)")
+    print(f"{'series':14s}" + "".join(f"{m:>{width + 1}s}" for m in models))
+    for name, row in table.items():
+        print(f"{name:14s}" + "".join(f"{row[m]['mase']:>{width + 1}.3f}" for m in models))
+    print(
+        "\nMAE relative to the seasonal naive and to Ridge: geometric mean over series "
+        "(spread: min-max); series where the model loses"
+    )
+    for m in models:
+        line = f"{m:>{width}s}"
+        for ref in ("snaive", "ridge"):
+            ratios = [row[m][f"mae_vs_{ref}"] for row in table.values()]
+            if None in ratios or m == ref:
+                continue
+            gm = float(np.exp(np.mean(np.log(ratios))))
+            lost = [n for n, row in table.items() if row[m][f"mae_vs_{ref}"] > 1]
+            line += (
+                f"  vs {ref}: {gm:.3f} ({min(ratios):.2f}-{max(ratios):.2f}), "
+                f"loses on {len(lost)}/{len(ratios)}" + (f" ({', '.join(lost)})" if lost else "")
+            )
+        secs = np.mean([row[m]["fit_seconds"] for row in table.values()])
+        print(line + f"  [fit {secs:.1f} s per fold]")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", default=",".join(SERIES))
+    parser.add_argument("--models", default="last,snaive,ridge,ets,lstm")
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_forecast.json"))
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    candidates = {"lstm": {}}
+    for spec in args.candidate:
+        key, _, params = spec.partition("=")
+        candidates[key] = json.loads(params)
+    models = args.models.split(",")
+    models += [c for c in candidates if c not in models and c != "lstm"]
+    unknown = [m for m in models if m not in BASELINES and m not in candidates]
+    if unknown:
+        parser.error(f"unknown models {unknown}; baselines are {BASELINES}, or use --candidate")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    results = {}
+    for name in args.series.split(","):
+        if name not in SERIES:
+            parser.error(f"unknown series {name!r}; choose from {', '.join(SERIES)}")
+        results[name] = run_series(name, models, candidates, seeds)
+    table = summarise(results, models)
+    print_tables(table, models)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(
+            {
+                "command": "python benchmarks/bench_forecast.py "
+                + " ".join(
+                    f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "out"
+                ),
+                "candidates": candidates,
+                "seeds": seeds,
+                "torch": torch.__version__,
+                "platform": platform.platform(),
+                "summary": table,
+                "series": results,
+            },
+            f,
+            indent=1,
+        )
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
