@@ -48,6 +48,7 @@ from sklearn_rnn import LSTMRegressor, SequenceScaler, make_windows
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINES = ("last", "snaive", "ridge", "ets")
+Z80 = 1.2815515655446004  # the central 80% interval of a Gaussian: mean +- Z80 * std
 
 
 def _statsmodels(name):
@@ -198,19 +199,30 @@ def run_series(name, models, candidates, seeds):
                     pred = _ets_forecasts(values, train_end, origins[test], season, horizon)
                 else:
                     est = _lstm(candidates[model], seed).fit(X[train], y[train])
-                    pred = est.predict(X[test])
+                    if candidates[model].get("loss") == "gaussian_nll":
+                        pred, std = est.predict(X[test], return_std=True)
+                    else:
+                        pred, std = est.predict(X[test]), None
                     epochs = len(est[-1].history_)
                 seconds = time.perf_counter() - start
                 err = np.asarray(pred, dtype=np.float64).reshape(y[test].shape) - y[test]
-                runs.append(
-                    {
-                        "seed": seed,
-                        "mae": float(np.abs(err).mean()),
-                        "rmse": float(np.sqrt((err**2).mean())),
-                        "fit_seconds": round(seconds, 2),
-                        "epochs": epochs,
-                    }
-                )
+                run = {
+                    "seed": seed,
+                    "mae": float(np.abs(err).mean()),
+                    "rmse": float(np.sqrt((err**2).mean())),
+                    "fit_seconds": round(seconds, 2),
+                    "epochs": epochs,
+                }
+                if model not in BASELINES and std is not None:
+                    half = Z80 * np.asarray(std).reshape(err.shape)
+                    run["coverage80"] = float(np.mean(np.abs(err) <= half))
+                    # Mean pinball loss of the interval's two ends (quantiles 0.1, 0.9).
+                    pinball = [
+                        np.mean(np.maximum(q * (y[test] - b), (q - 1) * (y[test] - b)))
+                        for q, b in ((0.1, y[test] + err - half), (0.9, y[test] + err + half))
+                    ]
+                    run["pinball80"] = float(np.mean(pinball))
+                runs.append(run)
             record["models"][model] = runs
         result["folds"].append(record)
         print(
@@ -239,7 +251,14 @@ def summarise(results, models):
                 if "ridge" in fold["models"]:
                     rel_ridge.append(mae / fold["models"]["ridge"][0]["mae"])
                 secs.append(np.mean([r["fit_seconds"] for r in fold["models"][model]]))
+            cover = [
+                r["coverage80"]
+                for fold in res["folds"]
+                for r in fold["models"][model]
+                if "coverage80" in r
+            ]
             row[model] = {
+                "coverage80": float(np.mean(cover)) if cover else None,
                 "mase": float(np.mean(mase)),
                 "mae_vs_snaive": float(np.mean(rel_snaive)) if rel_snaive else None,
                 "mae_vs_ridge": float(np.mean(rel_ridge)) if rel_ridge else None,
@@ -273,6 +292,14 @@ def print_tables(table, models):
             )
         secs = np.mean([row[m]["fit_seconds"] for row in table.values()])
         print(line + f"  [fit {secs:.1f} s per fold]")
+    covered = [m for m in models if all(row[m]["coverage80"] is not None for row in table.values())]
+    if covered:
+        print("\nCoverage of the central 80% intervals (target 0.75-0.85)")
+        print(f"{'series':14s}" + "".join(f"{m:>{width + 1}s}" for m in covered))
+        for name, row in table.items():
+            print(
+                f"{name:14s}" + "".join(f"{row[m]['coverage80']:>{width + 1}.3f}" for m in covered)
+            )
 
 
 def main():

@@ -92,6 +92,13 @@ PARAMETERS = {
         sequence; 0: no linear path. Later sequences must have at least as
         many steps.""",
     ),
+    "loss": (
+        "{'squared_error', 'gaussian_nll'}",
+        """What training minimises. 'gaussian_nll' adds a variance head: the
+        network predicts a mean and a variance per output and minimises the
+        Gaussian negative log-likelihood, so ``predict(X, return_std=True)``
+        gives each prediction's standard deviation (prediction intervals).""",
+    ),
     "class_weight": (
         "dict, 'balanced' or None",
         """Weights of the classes in the loss, as in scikit-learn: a dict maps

@@ -1,15 +1,23 @@
-"""Metrics and scorers for sequence outputs: exact match, token accuracy, token error rate, BLEU.
+"""Metrics and scorers: sequence outputs (exact match, token accuracy, token error rate, BLEU)
+and prediction intervals (coverage, pinball loss).
 
-The metric functions compare reference and predicted token sequences: each
-item a list of tokens (str or int), an int array, or a string (split on
-whitespace). The scorers, for ``scoring=`` in ``GridSearchCV`` and
+The sequence metric functions compare reference and predicted token
+sequences: each item a list of tokens (str or int), an int array, or a string
+(split on whitespace). Their scorers, for ``scoring=`` in ``GridSearchCV`` and
 ``cross_val_score``, ask a fitted :class:`~sklearn_rnn.Seq2SeqEstimator` (or
 a Pipeline ending in one) for its predicted tokens and tokenize the
 references as its target tokenizer does, so the comparison happens on the
 tokens the model works with. BLEU is sacrebleu's corpus BLEU (0-100).
+
+The interval scorers ask a regressor for ``predict(X, return_std=True)``
+(:class:`~sklearn_rnn.LSTMRegressor` with ``loss='gaussian_nll'``, a
+``GaussianProcessRegressor``, or a Pipeline ending in one) and score the
+central Gaussian interval of the chosen coverage.
 """
 
 import numpy as np
+from scipy.stats import norm
+from sklearn.metrics import mean_pinball_loss
 
 
 def _token_lists(sequences, name):
@@ -150,18 +158,103 @@ class Seq2SeqScorer:
         return f"Seq2SeqScorer({self.metric.__name__}{sign})"
 
 
+def interval_coverage_score(y_true, y_lower, y_upper):
+    """The fraction of values inside their intervals ``[y_lower, y_upper]`` (ends included).
+
+    Examples
+    --------
+    >>> interval_coverage_score([1.0, 2.0, 5.0], [0.0, 2.5, 4.0], [2.0, 3.0, 6.0])
+    0.6666666666666666
+    """
+    y_true, y_lower, y_upper = (np.asarray(a, dtype=np.float64) for a in (y_true, y_lower, y_upper))
+    if not y_true.shape == y_lower.shape == y_upper.shape:
+        raise ValueError(
+            f"y_true, y_lower and y_upper must have one shape; got {y_true.shape}, "
+            f"{y_lower.shape} and {y_upper.shape}."
+        )
+    if y_true.size == 0:
+        raise ValueError("Expected at least one value; got none.")
+    return float(np.mean((y_lower <= y_true) & (y_true <= y_upper)))
+
+
+class IntervalScorer:
+    """A scorer ``scorer(estimator, X, y)`` of central prediction intervals.
+
+    The interval of coverage ``c`` around each prediction is
+    ``y_pred +- norm.ppf((1 + c) / 2) * y_std``, from the estimator's
+    ``predict(X, return_std=True)``.
+
+    Parameters
+    ----------
+    metric : {'coverage_error', 'pinball'}
+        'coverage_error': minus the distance between the interval's observed
+        and nominal coverage (0 is best). 'pinball': minus the mean pinball
+        loss of the interval's two ends, the quantiles ``(1 - c) / 2`` and
+        ``(1 + c) / 2`` (scikit-learn's ``mean_pinball_loss``), which also
+        rewards narrow intervals, in the targets' units.
+    coverage : float, default=0.8
+        The nominal coverage ``c`` of the interval, in (0, 1).
+
+    Examples
+    --------
+    >>> from sklearn.gaussian_process import GaussianProcessRegressor
+    >>> X = np.linspace(0, 1, 40)[:, None]
+    >>> gp = GaussianProcessRegressor(alpha=0.01).fit(X, np.sin(6 * X[:, 0]))
+    >>> IntervalScorer("coverage_error")(gp, X, np.sin(6 * X[:, 0])) <= 0
+    True
+    """
+
+    def __init__(self, metric, *, coverage=0.8):
+        if metric not in ("coverage_error", "pinball"):
+            raise ValueError(f"metric must be 'coverage_error' or 'pinball'; got {metric!r}.")
+        if not 0 < coverage < 1:
+            raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+        self.metric = metric
+        self.coverage = coverage
+
+    def __call__(self, estimator, X, y):
+        try:
+            y_pred, y_std = estimator.predict(X, return_std=True)
+        except TypeError as exc:
+            if "return_std" not in str(exc):
+                raise
+            raise TypeError(
+                f"{type(estimator).__name__}.predict does not take return_std; interval "
+                "scorers need a regressor that predicts its spread (e.g. "
+                "LSTMRegressor(loss='gaussian_nll'))."
+            ) from None
+        y = np.asarray(y, dtype=np.float64).reshape(np.shape(y_pred))
+        half = norm.ppf((1 + self.coverage) / 2) * np.asarray(y_std)
+        lower, upper = y_pred - half, y_pred + half
+        if self.metric == "coverage_error":
+            return -abs(interval_coverage_score(y, lower, upper) - self.coverage)
+        low_q, high_q = (1 - self.coverage) / 2, (1 + self.coverage) / 2
+        return -0.5 * (
+            mean_pinball_loss(y, lower, alpha=low_q) + mean_pinball_loss(y, upper, alpha=high_q)
+        )
+
+    def __repr__(self):
+        return f"IntervalScorer({self.metric!r}, coverage={self.coverage})"
+
+
 exact_match_scorer = Seq2SeqScorer(exact_match_score)
 token_accuracy_scorer = Seq2SeqScorer(token_accuracy_score)
 bleu_scorer = Seq2SeqScorer(bleu_score)
 neg_token_error_rate_scorer = Seq2SeqScorer(token_error_rate, greater_is_better=False)
+neg_coverage_error_scorer = IntervalScorer("coverage_error")
+neg_pinball_loss_scorer = IntervalScorer("pinball")
 
 __all__ = [
+    "IntervalScorer",
     "Seq2SeqScorer",
     "bleu_score",
     "bleu_scorer",
     "edit_distance",
     "exact_match_score",
     "exact_match_scorer",
+    "interval_coverage_score",
+    "neg_coverage_error_scorer",
+    "neg_pinball_loss_scorer",
     "neg_token_error_rate_scorer",
     "token_accuracy_score",
     "token_accuracy_scorer",

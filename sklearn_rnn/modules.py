@@ -253,7 +253,13 @@ class ManyToOneModule(nn.Module):
         (fixed), and its ``weight`` and ``bias`` (e.g. the least squares fit
         of the targets). Given, the recurrent head's output layer starts at
         zero: the network starts as the linear model and learns what it
-        misses.
+        misses. With ``gaussian``, ``log_var`` (optional) is the start of
+        the log-variances (e.g. those of the linear fit's residuals).
+    gaussian : bool, default=False
+        Also give a log-variance per output, from the pooled representation
+        (its layer starts at zero weights): the outputs are then
+        ``[means, log-variances]``, ``2 * n_outputs`` values, for
+        :class:`GaussianNLLLoss`.
     **encoder_params
         The keyword arguments of :class:`RNNEncoderModule`.
     """
@@ -266,6 +272,7 @@ class ManyToOneModule(nn.Module):
         window_normalization=None,
         linear_lags=0,
         linear_init=None,
+        gaussian=False,
         **encoder_params,
     ):
         super().__init__()
@@ -276,6 +283,13 @@ class ManyToOneModule(nn.Module):
         self.output = nn.Linear(self.encoder.output_size, n_outputs)
         self.window_normalization = window_normalization
         self.linear_lags = linear_lags
+        self.log_var = None
+        if gaussian:
+            self.log_var = nn.Linear(self.encoder.output_size, n_outputs)
+            with torch.no_grad():
+                self.log_var.weight.zero_()
+                start = (linear_init or {}).get("log_var")
+                self.log_var.bias.copy_(start if start is not None else torch.zeros(n_outputs))
         if (window_normalization or linear_lags) and self.encoder.embedding is not None:
             raise ValueError("window_normalization and linear_lags apply to numeric input only.")
         if window_normalization is not None and not linear_lags:
@@ -296,13 +310,41 @@ class ManyToOneModule(nn.Module):
 
     def forward(self, x, lengths, sample_weight=None):
         # sample_weight rides in the batch for the loss; the network ignores it.
-        if not self.linear_lags:
-            return self.output(self.output_dropout(self.encoder(x, lengths)))
-        lags = recent_steps(x, lengths, self.linear_lags).flatten(1)
-        linear = self.linear((lags - self.linear_mean) / self.linear_scale)
+        linear = 0.0
+        if self.linear_lags:
+            lags = recent_steps(x, lengths, self.linear_lags).flatten(1)
+            linear = self.linear((lags - self.linear_mean) / self.linear_scale)
         if self.window_normalization is not None:
             x = x - window_location(x, lengths, self.window_normalization).unsqueeze(1)
-        return linear + self.output(self.output_dropout(self.encoder(x, lengths)))
+        rep = self.output_dropout(self.encoder(x, lengths))
+        out = linear + self.output(rep)
+        if self.log_var is not None:
+            out = torch.cat([out, self.log_var(rep)], dim=-1)
+        return out
+
+
+class GaussianNLLLoss(nn.Module):
+    """Negative log-likelihood of the targets under N(mean, exp(log_var)), per element.
+
+    ``y_pred`` holds ``[means, log-variances]`` (``2 * n_outputs`` columns,
+    as :class:`ManyToOneModule` gives them with ``gaussian=True``). The
+    constant ``log(2 pi) / 2`` is left out. Log-variances are clamped to
+    [-20, 20] so that a perfect fit cannot drive the loss to minus infinity.
+
+    Parameters
+    ----------
+    reduction : {'none', 'mean'}, default='none'
+    """
+
+    def __init__(self, reduction="none"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, y_pred, y_true):
+        mean, log_var = y_pred.chunk(2, dim=-1)
+        log_var = log_var.clamp(-20.0, 20.0)
+        loss = 0.5 * (log_var + (y_true - mean) ** 2 * torch.exp(-log_var))
+        return loss if self.reduction == "none" else loss.mean()
 
 
 class AttentionModule(nn.Module):

@@ -13,6 +13,7 @@ from ._base import ManyToOneRNN
 from ._docs import fill_parameters
 from ._nets import WeightedNeuralNetRegressor
 from ._targets import ScaledTargets
+from .modules import GaussianNLLLoss
 
 
 @fill_parameters
@@ -49,13 +50,13 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
     True
     """
 
-    _criterion = torch.nn.MSELoss
     _net_class = WeightedNeuralNetRegressor
 
     _parameter_constraints = {
         **ManyToOneRNN._parameter_constraints,
         "window_normalization": [StrOptions({"last", "mean"}), None],
         "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
+        "loss": [StrOptions({"squared_error", "gaussian_nll"})],
     }
 
     def __init__(
@@ -72,6 +73,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         pooling="last",
         window_normalization="last",
         linear_lags="all",
+        loss="squared_error",
         freeze_embedding=False,
         optimizer="adam",
         lr=3e-3,
@@ -100,6 +102,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         self.pooling = pooling
         self.window_normalization = window_normalization
         self.linear_lags = linear_lags
+        self.loss = loss
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
@@ -120,11 +123,16 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
     def _target_encoder(self):
         return ScaledTargets()
 
+    @property
+    def _criterion(self):
+        return GaussianNLLLoss if self.loss == "gaussian_nll" else torch.nn.MSELoss
+
     def _numeric(self):
         return self.input_kind_ == "numeric"
 
     def _module_params(self, embedding):
         params = super()._module_params(embedding)
+        params["gaussian"] = self.loss == "gaussian_nll"
         if not self._numeric():
             return params
         return {
@@ -186,6 +194,9 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         scale[scale < 1e-8] = 1.0  # a constant input: nothing to standardise
         ridge = RidgeCV(alphas=np.logspace(-3, 3, 13))
         ridge.fit((lags - mean) / scale, train.targets, sample_weight=weight)
+        residuals = train.targets - ridge.predict((lags - mean) / scale).reshape(
+            train.targets.shape
+        )
         as_tensor = partial(torch.as_tensor, dtype=torch.float32)
         return {
             "linear_init": {
@@ -193,8 +204,42 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
                 "scale": as_tensor(scale),
                 "weight": as_tensor(ridge.coef_).reshape(self.n_outputs_, -1),
                 "bias": as_tensor(ridge.intercept_).reshape(-1),
+                # The Gaussian head starts at the ridge residuals' variance.
+                "log_var": as_tensor(
+                    np.log(np.average(residuals**2, axis=0, weights=weight) + 1e-6)
+                ),
             }
         }
+
+    def predict(self, X, return_std=False):
+        """The prediction for each sequence, in the targets' units; with its spread if asked.
+
+        Parameters
+        ----------
+        X : numeric or token-id sequences
+        return_std : bool, default=False
+            Also return the standard deviation of each prediction (the
+            Gaussian head's, ``loss='gaussian_nll'`` only), as
+            ``GaussianProcessRegressor.predict`` does.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        y_std : ndarray of the same shape, only with ``return_std``
+            The central interval of coverage ``c`` is ``y_pred +- z * y_std``
+            with ``z = scipy.stats.norm.ppf((1 + c) / 2)``.
+        """
+        if return_std and self.loss != "gaussian_nll":
+            raise ValueError(
+                "return_std=True needs a model of the spread: fit with loss='gaussian_nll'."
+            )
+        outputs = self._outputs(X)
+        k = self.n_outputs_
+        pred = self.target_encoder_.inverse_transform(outputs[:, :k])
+        if not return_std:
+            return pred
+        std = np.exp(0.5 * outputs[:, k:].astype(np.float64)) * self.target_scaler_.scale_
+        return pred, std.reshape(pred.shape)
 
     n_outputs_ = property(lambda self: self.target_encoder_.n_outputs_)
     target_scaler_ = property(lambda self: self.target_encoder_.scaler_)

@@ -1,12 +1,19 @@
 import numpy as np
 import pytest
 import sacrebleu
+from scipy.stats import norm
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import mean_pinball_loss
 
 from sklearn_rnn.metrics import (
+    IntervalScorer,
     Seq2SeqScorer,
     bleu_score,
     edit_distance,
     exact_match_score,
+    interval_coverage_score,
+    neg_coverage_error_scorer,
+    neg_pinball_loss_scorer,
     neg_token_error_rate_scorer,
     token_accuracy_score,
     token_error_rate,
@@ -64,3 +71,49 @@ def test_scorer_rejects_estimators_without_tokens():
         "Seq2SeqScorer(token_error_rate, greater_is_better=False)"
     )
     assert repr(Seq2SeqScorer(bleu_score)) == "Seq2SeqScorer(bleu_score)"
+
+
+def test_interval_coverage_score_counts_the_ends_as_inside():
+    assert interval_coverage_score([1.0, 2.0, 3.0], [1.0, 2.5, 0.0], [1.0, 3.0, 2.9]) == 1 / 3
+    with pytest.raises(ValueError, match="must have one shape"):
+        interval_coverage_score([1.0], [0.0, 0.0], [2.0, 2.0])
+
+
+class _KnownSpread(RegressorMixin, BaseEstimator):
+    """Predicts 0 with standard deviation 1 for every sample."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X, return_std=False):
+        zeros = np.zeros(len(X))
+        return (zeros, np.ones(len(X))) if return_std else zeros
+
+
+def test_interval_scorers_of_a_calibrated_gaussian():
+    y = norm.ppf(np.linspace(0.0005, 0.9995, 1000))  # an exact standard normal sample
+    X = np.zeros((len(y), 1))
+    model = _KnownSpread()
+    assert neg_coverage_error_scorer(model, X, y) == pytest.approx(0.0, abs=2e-3)
+    assert IntervalScorer("coverage_error", coverage=0.5)(model, X, y) == pytest.approx(
+        0.0, abs=2e-3
+    )
+    wide = IntervalScorer("coverage_error", coverage=0.99)(model, X, 3 * y)
+    assert wide < -0.3  # three times the spread: far from 99% coverage
+    expected = -0.5 * (
+        mean_pinball_loss(y, np.full_like(y, norm.ppf(0.1)), alpha=0.1)
+        + mean_pinball_loss(y, np.full_like(y, norm.ppf(0.9)), alpha=0.9)
+    )
+    assert neg_pinball_loss_scorer(model, X, y) == pytest.approx(expected)
+
+
+def test_interval_scorers_need_a_predicted_spread():
+    from sklearn.linear_model import Ridge
+
+    X, y = np.arange(10.0)[:, None], np.arange(10.0)
+    with pytest.raises(TypeError, match="Ridge.predict does not take return_std"):
+        neg_coverage_error_scorer(Ridge().fit(X, y), X, y)
+    with pytest.raises(ValueError, match="metric must be 'coverage_error' or 'pinball'"):
+        IntervalScorer("mae")
+    with pytest.raises(ValueError, match="coverage must be in \\(0, 1\\)"):
+        IntervalScorer("pinball", coverage=1.0)

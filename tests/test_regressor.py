@@ -3,13 +3,14 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge, RidgeCV
-from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import LSTMRegressor, SequencePadder, SequenceScaler, make_windows
 from sklearn_rnn._sequences import as_ragged
+from sklearn_rnn.metrics import neg_coverage_error_scorer, neg_pinball_loss_scorer
 
 FAST = dict(max_epochs=3, hidden_size=8, random_state=0, early_stopping=False)
 
@@ -219,3 +220,56 @@ EXPECTED_FAILURES = {
 )
 def test_lstm_regressor_passes_sklearn_checks(estimator, check):
     check(estimator)
+
+
+def test_gaussian_head_learns_a_spread_that_varies_with_the_window():
+    rng = np.random.default_rng(0)
+    vol = np.where(rng.random(600) < 0.5, 0.2, 1.0)
+    X = (np.cumsum(rng.normal(size=(600, 10)), axis=1) * vol[:, None])[..., None]
+    X = X.astype(np.float32)
+    y = X[:, -1, 0] + vol * rng.normal(size=600)
+    reg = LSTMRegressor(
+        loss="gaussian_nll",
+        hidden_size=16,
+        lr=1e-2,
+        max_epochs=30,
+        early_stopping=False,
+        random_state=0,
+    ).fit(X[:400], y[:400])
+    pred, std = reg.predict(X[400:], return_std=True)
+    assert pred.shape == std.shape == (200,)
+    calm, wild = std[vol[400:] == 0.2].mean(), std[vol[400:] == 1.0].mean()
+    assert 0.1 < calm < 0.4 and 0.7 < wild < 1.4, (calm, wild)
+    np.testing.assert_array_equal(pred, reg.predict(X[400:]))
+
+
+def test_gaussian_spread_is_in_the_targets_units_and_per_output():
+    X, y = make_windows(np.sin(np.arange(200) / 5), lookback=10, horizon=3)
+    a = LSTMRegressor(**FAST, loss="gaussian_nll").fit(X, y)
+    b = LSTMRegressor(**FAST, loss="gaussian_nll").fit(X, 1000 * y + 5)
+    pred_a, std_a = a.predict(X, return_std=True)
+    pred_b, std_b = b.predict(X, return_std=True)
+    assert std_a.shape == (len(X), 3) and (std_a > 0).all()
+    np.testing.assert_allclose(std_b, 1000 * std_a, rtol=1e-4)
+    np.testing.assert_allclose(pred_b, 1000 * pred_a + 5, rtol=1e-4)
+
+
+def test_return_std_needs_the_gaussian_loss():
+    reg = LSTMRegressor(**FAST).fit(np.ones((4, 3, 1), dtype=np.float32), np.arange(4.0))
+    with pytest.raises(ValueError, match="return_std=True needs a model of the spread"):
+        reg.predict(np.ones((1, 3, 1), dtype=np.float32), return_std=True)
+
+
+def test_interval_scorer_in_a_grid_search_over_a_pipeline():
+    series = np.sin(np.arange(300) / 6) + 0.1 * np.random.default_rng(0).normal(size=300)
+    X, y = make_windows(series, lookback=12)
+    pipe = make_pipeline(SequenceScaler(), LSTMRegressor(**FAST, loss="gaussian_nll"))
+    search = GridSearchCV(
+        pipe,
+        {"lstmregressor__hidden_size": [4, 8]},
+        cv=TimeSeriesSplit(n_splits=2),
+        scoring={"pinball": neg_pinball_loss_scorer, "coverage": neg_coverage_error_scorer},
+        refit="pinball",
+    ).fit(X, y.ravel())
+    scores = search.cv_results_["mean_test_coverage"]
+    assert np.isfinite(scores).all() and (scores <= 0).all() and (scores >= -0.8).all()
