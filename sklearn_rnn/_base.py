@@ -279,10 +279,17 @@ class BaseRNN(BaseEstimator):
         self.net_.fit(dataset, y=None)
         # The validation data is not part of the model: do not pickle it.
         self.net_.train_split = None
+        self._after_fit(valid)
         return self
+
+    def _after_fit(self, valid):
+        """What a model learns from its early-stopping data after training; nothing by default."""
 
     def _validation_split(self, targets, seed):
         indices = np.arange(len(targets))
+        if getattr(self, "validation_split", "random") == "last":
+            n_valid = max(1, int(round(self.validation_fraction * len(indices))))
+            return indices[:-n_valid], indices[-n_valid:]
         stratify = targets if self._stratify else None
         try:
             return train_test_split(

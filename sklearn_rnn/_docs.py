@@ -135,6 +135,15 @@ PARAMETERS = {
         (stratified by class for classifiers), drawn with ``random_state``; the
         test data of a cross-validation fold is never part of it.""",
     ),
+    "validation_split": (
+        "{'random', 'last'}",
+        """Which ``validation_fraction`` of the data is held out: a random
+        draw, or the last samples in the order given (Keras'
+        ``validation_split``): for windows of a series in time order, the
+        latest period, so that early stopping and the calibration of the
+        intervals (``loss='gaussian_nll'``) judge forecasts of a period the
+        training did not cover.""",
+    ),
     "patience": (
         "int",
         "Epochs without improvement of the validation loss before training stops.",

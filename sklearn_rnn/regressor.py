@@ -38,6 +38,13 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         Number of targets.
     target_scaler_ : StandardScaler
         Standardises the targets during training.
+    linear_lags_ : int or None
+        Steps the linear path reads (numeric input); None for token ids.
+    std_scale_ : float
+        The factor ``predict(X, return_std=True)`` applies to the Gaussian
+        head's spread: the root mean square of the early-stopping residuals
+        in units of their predicted standard deviations (1 without early
+        stopping, and for ``loss='squared_error'``).
     $many_to_one_attributes
 
     Examples
@@ -57,6 +64,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         "window_normalization": [StrOptions({"last", "mean"}), None],
         "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
         "loss": [StrOptions({"squared_error", "gaussian_nll"})],
+        "validation_split": [StrOptions({"random", "last"})],
     }
 
     def __init__(
@@ -82,6 +90,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         gradient_clip_value=1.0,
         early_stopping=True,
         validation_fraction=0.1,
+        validation_split="random",
         patience=20,
         warm_start=False,
         bucket_by_length=True,
@@ -111,6 +120,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         self.gradient_clip_value = gradient_clip_value
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.patience = patience
         self.warm_start = warm_start
         self.bucket_by_length = bucket_by_length
@@ -211,6 +221,23 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
             }
         }
 
+    def _after_fit(self, valid):
+        """Calibrate the Gaussian head's spread on the early-stopping data.
+
+        ``std_scale_`` is the root mean square of the validation residuals
+        in units of their predicted standard deviations: 1 when the spread
+        is right, above 1 when training left it too narrow.
+        """
+        self.std_scale_ = 1.0
+        if self.loss != "gaussian_nll" or valid is None or len(valid) == 0:
+            return
+        outputs = self._forward(list(valid.sequences))[0].astype(np.float64)
+        k = self.n_outputs_
+        z = (valid.targets - outputs[:, :k]) * np.exp(-0.5 * outputs[:, k:])
+        weight = valid.sample_weight
+        mean_sq = np.average((z**2).mean(axis=1), weights=weight)
+        self.std_scale_ = float(np.sqrt(mean_sq)) if np.isfinite(mean_sq) else 1.0
+
     def predict(self, X, return_std=False):
         """The prediction for each sequence, in the targets' units; with its spread if asked.
 
@@ -239,6 +266,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         if not return_std:
             return pred
         std = np.exp(0.5 * outputs[:, k:].astype(np.float64)) * self.target_scaler_.scale_
+        std *= getattr(self, "std_scale_", 1.0)
         return pred, std.reshape(pred.shape)
 
     n_outputs_ = property(lambda self: self.target_encoder_.n_outputs_)

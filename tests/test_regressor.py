@@ -273,3 +273,25 @@ def test_interval_scorer_in_a_grid_search_over_a_pipeline():
     ).fit(X, y.ravel())
     scores = search.cv_results_["mean_test_coverage"]
     assert np.isfinite(scores).all() and (scores <= 0).all() and (scores >= -0.8).all()
+
+
+def test_validation_split_last_holds_out_the_latest_samples():
+    reg = LSTMRegressor(validation_split="last", validation_fraction=0.2)
+    train, valid = reg._validation_split(np.zeros(10), seed=0)
+    assert train.tolist() == list(range(8)) and valid.tolist() == [8, 9]
+    shuffled = LSTMRegressor(validation_fraction=0.2)._validation_split(np.zeros(10), seed=0)
+    assert sorted(shuffled[1].tolist()) != [8, 9]
+
+
+def test_gaussian_spread_is_calibrated_on_the_validation_windows():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 8, 1)).astype(np.float32)
+    y = X[:, -1, 0] + 0.5 * rng.normal(size=500)
+    params = dict(loss="gaussian_nll", hidden_size=8, max_epochs=20, random_state=0)
+    reg = LSTMRegressor(**params, validation_split="last").fit(X[:400], y[:400])
+    assert 0.5 < reg.std_scale_ < 2.0
+    _, std = reg.predict(X[400:], return_std=True)
+    covered = np.abs(reg.predict(X[400:]) - y[400:]) <= 1.2816 * std
+    assert 0.7 < covered.mean() < 0.9, covered.mean()
+    unscaled = LSTMRegressor(**params, early_stopping=False).fit(X[:400], y[:400])
+    assert unscaled.std_scale_ == 1.0
