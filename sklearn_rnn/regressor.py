@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from sklearn.base import RegressorMixin
 from sklearn.linear_model import RidgeCV
+from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ManyToOneRNN
@@ -58,6 +59,8 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
     """
 
     _net_class = WeightedNeuralNetRegressor
+    # return_std is an option of predict, not metadata to route (as in sklearn's trees).
+    __metadata_request__predict = {"return_std": metadata_routing.UNUSED}
 
     _parameter_constraints = {
         **ManyToOneRNN._parameter_constraints,
