@@ -6,7 +6,8 @@ fixed-length arrays (:class:`SequencePadder`) and pretrained embeddings
 (:class:`PretrainedEmbedding`); :class:`RNNClassifier` trains a recurrent
 network (PyTorch, through skorch) on them and :class:`LSTMRegressor` predicts
 numbers from sequences (time-series windows from :func:`make_windows`, scaled
-by :class:`SequenceScaler`). :class:`Seq2SeqEstimator` maps sequences to
+by :class:`SequenceScaler`, scored by rolling origin against naive forecasts
+with :func:`backtest`). :class:`Seq2SeqEstimator` maps sequences to
 sequences (encoder-decoder with attention, teacher forcing, beam search);
 :mod:`sklearn_rnn.metrics` scores its outputs. All compose in scikit-learn
 Pipelines.
@@ -42,6 +43,7 @@ from ._sequences import (
     pad_sequences,
 )
 from ._vectors import load_word_vectors
+from .backtest import LastValueForecaster, SeasonalNaiveForecaster, backtest
 from .classifier import RNNClassifier
 from .embedding import PretrainedEmbedding
 from .hashing import HashingOneHot
@@ -65,14 +67,17 @@ __all__ = [
     "PAD_ID",
     "HashingOneHot",
     "LSTMRegressor",
+    "LastValueForecaster",
     "NGramVectorizer",
     "PretrainedEmbedding",
     "RNNClassifier",
+    "SeasonalNaiveForecaster",
     "Seq2SeqEstimator",
     "SequencePadder",
     "SequenceScaler",
     "TextTokenizer",
     "TokenSequences",
+    "backtest",
     "load_word_vectors",
     "make_windows",
     "pad_sequences",

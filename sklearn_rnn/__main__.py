@@ -2,11 +2,15 @@
 
 ``compare`` runs :func:`sklearn_rnn.compare.compare` on IMDB, the SMS spam
 collection or your own CSV file (a text column and a label column) and writes
-the table, CSV/JSON and plots. ``models`` lists the named models.
+the table, CSV/JSON and plots. ``backtest`` runs
+:func:`sklearn_rnn.backtest` on a series (a CSV column, or Mauna Loa CO2 from
+statsmodels) and writes the table, CSV/JSON and plots. ``models`` lists the
+named models. Bad input ends with one line on stderr and exit status 2.
 """
 
 import argparse
 import importlib
+import json
 import os
 import sys
 
@@ -166,13 +170,140 @@ def _parser():
         "-v", "--verbose", action="count", default=1, help="-v also prints the networks' epochs"
     )
     run.add_argument("-q", "--quiet", action="store_true")
+    bt = sub.add_parser(
+        "backtest",
+        help="score forecasters on a series by rolling origin against naive forecasts",
+        description="Cut the series into windows, fit every model on the same time-ordered "
+        "folds and score its forecasts of each fold (MAE, RMSE, MASE, interval coverage); "
+        "print a table and write results.csv, forecasts.csv, results.json, forecasts.png "
+        "and error_by_step.png.",
+    )
+    bt.add_argument(
+        "--data",
+        required=True,
+        help="a CSV file (the series in --column, oldest first), or 'co2' (monthly Mauna "
+        "Loa CO2 from statsmodels)",
+    )
+    bt.add_argument("--column", help="the CSV column to forecast (required for a CSV)")
+    bt.add_argument("--lookback", type=int, required=True, help="steps each window reads")
+    bt.add_argument("--horizon", type=int, default=1, help="steps ahead to forecast")
+    bt.add_argument("--season", type=int, default=1, help="steps per season (MASE, naive)")
+    bt.add_argument("--folds", type=int, default=3)
+    bt.add_argument("--test-size", type=int, help="windows per fold (default: a tenth)")
+    bt.add_argument("--max-train-size", type=int, help="at most this many training windows")
+    bt.add_argument(
+        "--intervals",
+        action="store_true",
+        help="the LSTM also predicts its spread (loss='gaussian_nll'): 80%% intervals",
+    )
+    bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument("--output-dir", default=os.path.join("results", "backtest"))
     sub.add_parser("models", help="list the named models")
     return parser
 
 
+def load_series(data, column=None):
+    """The series for ``backtest``: a CSV column, or 'co2' (monthly, statsmodels). Returns
+    (values, title)."""
+    if data == "co2":
+        try:
+            import statsmodels.api as sm
+        except ImportError:
+            raise ValueError(
+                "--data co2 reads statsmodels' data set: pip install statsmodels."
+            ) from None
+        weekly = sm.datasets.co2.load_pandas().data["co2"]
+        return weekly.resample("MS").mean().interpolate().to_numpy(), "Mauna Loa CO2 (monthly)"
+    if not os.path.exists(data):
+        raise ValueError(f"--data must be 'co2' or an existing CSV file; got {data!r}.")
+    frame = pd.read_csv(data)
+    if column is None or column not in frame.columns:
+        raise ValueError(
+            f"{data}: choose the series with --column, one of {list(frame.columns)}"
+            + ("." if column is None else f"; got {column!r}.")
+        )
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        rows = frame.index[bad][:5].tolist()
+        raise ValueError(
+            f"{data}: column {column!r} has {int(bad.sum())} missing or non-numeric values "
+            f"(first rows {rows}); fill or interpolate them first."
+        )
+    return values.to_numpy(dtype=np.float64), f"{os.path.basename(data)}: {column}"
+
+
+def _run_backtest(args):
+    from .backtest import backtest, default_forecasters, plot_backtest, summarize_backtest
+
+    values, title = load_series(args.data, args.column)
+    models = default_forecasters(args.season, random_state=args.seed)
+    if args.intervals:
+        models["lstm"].set_params(lstmregressor__loss="gaussian_nll")
+    result, forecasts = backtest(
+        values,
+        models,
+        lookback=args.lookback,
+        horizon=args.horizon,
+        season=args.season,
+        n_splits=args.folds,
+        test_size=args.test_size,
+        max_train_size=args.max_train_size,
+        return_forecasts=True,
+    )
+    summary = summarize_backtest(result)
+    print(
+        f"{title}: {len(values)} steps, windows of {args.lookback} in, {args.horizon} out, "
+        f"{args.folds} rolling-origin folds"
+    )
+    print(summary.round(4).to_string())
+    os.makedirs(args.output_dir, exist_ok=True)
+    result.to_csv(os.path.join(args.output_dir, "results.csv"), index=False)
+    forecasts.to_csv(os.path.join(args.output_dir, "forecasts.csv"), index=False)
+    settings = {k: v for k, v in vars(args).items() if k != "command"}
+    lstm = models["lstm"][-1]
+    with open(os.path.join(args.output_dir, "results.json"), "w") as f:
+        json.dump(
+            {
+                "title": title,
+                "settings": settings,
+                "lstm_params": {k: repr(v) for k, v in lstm.get_params().items()},
+                "summary": json.loads(summary.to_json(orient="index")),
+                "folds": json.loads(result.to_json(orient="records")),
+            },
+            f,
+            indent=1,
+        )
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:
+        print("matplotlib is not installed: no plots (pip install matplotlib).")
+        return 0
+    for name, fig in plot_backtest(forecasts, values).items():
+        fig.savefig(os.path.join(args.output_dir, f"{name}.png"), dpi=110)
+    print(f"written to {args.output_dir}")
+    return 0
+
+
 def main(argv=None):
-    """Entry point of the ``sklearn-rnn`` console script."""
+    """Entry point of the ``sklearn-rnn`` console script.
+
+    Bad input (a ``ValueError`` or ``TypeError`` naming the problem) ends
+    with one line on stderr and exit status 2, as argparse's own errors do.
+    """
     args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except (ValueError, TypeError) as exc:
+        print(f"sklearn-rnn {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(args):
+    if args.command == "backtest":
+        return _run_backtest(args)
     if args.command == "models":
         for name, description in MODELS.items():
             print(f"{name:14s} {description}")

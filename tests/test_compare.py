@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -296,12 +297,14 @@ def test_load_data_reads_imdb_from_the_environment(tmp_path, monkeypatch):
         (["--estimator", "oops"], "NAME=module:attribute"),
     ],
 )
-def test_command_line_errors_name_the_problem(tmp_path, argv, match):
+def test_command_line_errors_name_the_problem(tmp_path, capsys, argv, match):
     data = _write_csv(tmp_path / "reviews.csv", 40, split=False)
     base = ["compare", "--data", str(data), "--label-column", "sentiment"]
     base += ["--text-column", "review", "--models", "bow-unigram"]
-    with pytest.raises(ValueError, match=match):
-        main(base + argv)
+    assert main(base + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-rnn compare: error: ") and err.count("\n") == 1
+    assert re.search(match, err)
 
 
 def test_csv_with_missing_texts_is_an_error_not_a_silent_drop(tmp_path):

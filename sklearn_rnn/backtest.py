@@ -1,0 +1,407 @@
+"""Rolling-origin backtests of forecasters on a series, and the naive forecasts they must beat.
+
+:func:`backtest` cuts a series into supervised windows
+(:func:`~sklearn_rnn.make_windows`), splits them into time-ordered folds
+(``TimeSeriesSplit`` with ``gap=horizon - 1``, so no training window's
+targets reach into the test period), fits every model on each fold's past
+and scores its forecasts of the fold: MAE, RMSE, MASE (scaled by the
+in-sample one-step seasonal-naive error of the fold's training series) and,
+for models that predict their spread (``predict(X, return_std=True)``), the
+coverage of their central intervals. The same folds serve every model.
+
+:class:`LastValueForecaster` and :class:`SeasonalNaiveForecaster` are the
+reference forecasts as scikit-learn regressors on windows, so they go
+through the same backtest, Pipeline and cross-validation as any model.
+"""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from .regressor import LSTMRegressor
+from .timeseries import SequenceScaler, make_windows
+
+
+def _check_windows(X):
+    X = np.asarray(X)
+    if X.ndim != 3 or X.dtype == object:
+        raise ValueError(
+            "Expected windows as a 3-D float array (n_windows, lookback, n_features), as "
+            f"make_windows returns; got an array of shape {X.shape} and dtype {X.dtype}."
+        )
+    return X.astype(np.float64)
+
+
+class _NaiveForecaster(RegressorMixin, BaseEstimator):
+    """What the naive forecasters share: the target column and the outputs' shape."""
+
+    _parameter_constraints = {"target": [Interval(Integral, 0, None, closed="left")]}
+
+    def fit(self, X, y):
+        """Learn the number of outputs (horizon steps) from y; nothing else is learned."""
+        self._validate_params()
+        X = _check_windows(X)
+        y = np.asarray(y, dtype=np.float64)
+        if len(y) != len(X):
+            raise ValueError(f"X holds {len(X)} windows but y holds {len(y)} targets.")
+        if self.target >= X.shape[2]:
+            raise ValueError(f"target={self.target} but the windows have {X.shape[2]} feature(s).")
+        self.n_features_in_ = X.shape[2]
+        self.lookback_ = X.shape[1]
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        self._y_ndim = y.ndim
+        return self
+
+    def predict(self, X):
+        """The forecast of each window, in the shape of the training targets."""
+        check_is_fitted(self, "n_outputs_")
+        X = _check_windows(X)
+        if X.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"The windows have {X.shape[2]} feature(s); fitted on {self.n_features_in_}."
+            )
+        pred = self._forecast(X[:, :, self.target])
+        return pred.ravel() if self._y_ndim == 1 else pred
+
+
+class LastValueForecaster(_NaiveForecaster):
+    """Repeat each window's last value for every step ahead (the naive forecast).
+
+    Parameters
+    ----------
+    target : int, default=0
+        The feature (column of the windows) to repeat.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import make_windows
+    >>> X, y = make_windows(np.arange(6.0), lookback=3, horizon=2)
+    >>> LastValueForecaster().fit(X, y).predict(X)
+    array([[2., 2.],
+           [3., 3.]])
+    """
+
+    def __init__(self, *, target=0):
+        self.target = target
+
+    def _forecast(self, values):
+        return np.repeat(values[:, -1:], self.n_outputs_, axis=1)
+
+
+class SeasonalNaiveForecaster(_NaiveForecaster):
+    """Forecast each step ahead by the value one season earlier.
+
+    Step ``h`` ahead (1-based) of a window is its value at ``h - season``
+    steps from its end, going back a further season while that lies in the
+    future: the window must hold at least one season.
+
+    Parameters
+    ----------
+    season : int
+        Steps per season (12 for monthly data with a yearly cycle); 1 is the
+        last-value forecast.
+    target : int, default=0
+        The feature (column of the windows) to forecast.
+
+    Examples
+    --------
+    >>> X, y = make_windows(np.array([1.0, 5, 1, 5, 1, 5]), lookback=4, horizon=2)
+    >>> SeasonalNaiveForecaster(season=2).fit(X, y).predict(X)
+    array([[1., 5.]])
+    """
+
+    _parameter_constraints = {
+        **_NaiveForecaster._parameter_constraints,
+        "season": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, *, season, target=0):
+        self.season = season
+        self.target = target
+
+    def _forecast(self, values):
+        lookback = values.shape[1]
+        if lookback < self.season:
+            raise ValueError(
+                f"The windows hold {lookback} steps, fewer than one season ({self.season})."
+            )
+        steps = lookback - self.season + np.arange(self.n_outputs_) % self.season
+        return values[:, steps]
+
+
+def _flatten(X):
+    return np.asarray(X).reshape(len(X), -1)
+
+
+def default_forecasters(season=1, random_state=None):
+    """The models :func:`backtest` compares when given none: naive forecasts, Ridge, LSTM.
+
+    Parameters
+    ----------
+    season : int, default=1
+        Steps per season, for the seasonal-naive forecast.
+    random_state : int or None, default=None
+        Seed of the LSTM.
+
+    Returns
+    -------
+    dict of str to estimator
+        ``'last value'``, ``'seasonal naive'``, ``'ridge'`` (RidgeCV on the
+        standardised lagged window) and ``'lstm'`` (``LSTMRegressor()`` with
+        its defaults behind a ``SequenceScaler``).
+    """
+    return {
+        "last value": LastValueForecaster(),
+        "seasonal naive": SeasonalNaiveForecaster(season=season),
+        "ridge": make_pipeline(
+            FunctionTransformer(_flatten), StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13))
+        ),
+        "lstm": make_pipeline(SequenceScaler(), LSTMRegressor(random_state=random_state)),
+    }
+
+
+def _predict_with_spread(model, X):
+    """``(prediction, std or None)``: the spread where the model predicts one."""
+    try:
+        return model.predict(X, return_std=True)
+    except (TypeError, ValueError) as exc:
+        if "return_std" not in str(exc):
+            raise
+        return model.predict(X), None
+
+
+def backtest(
+    series,
+    models=None,
+    *,
+    lookback,
+    horizon=1,
+    season=1,
+    target=None,
+    n_splits=3,
+    test_size=None,
+    max_train_size=None,
+    coverage=0.8,
+    return_forecasts=False,
+):
+    """Score forecasters on a series by rolling origin, the same folds for every model.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_steps,) or (n_steps, n_features)
+        The series, oldest first (a pandas Series or DataFrame works too).
+    models : dict of str to estimator, default=None
+        Regressors on windows (3-D arrays), cloned for every fold; None is
+        :func:`default_forecasters` (``season``).
+    lookback : int
+        Steps of history each window reads.
+    horizon : int, default=1
+        Steps ahead each window forecasts (one output per step).
+    season : int, default=1
+        Steps per season: the scale of MASE is the in-sample error of the
+        forecast one season back (1: the last value).
+    target : int or None, default=None
+        The column to forecast when the series has several (required then).
+    n_splits : int, default=3
+        Folds, each later in time than the one before.
+    test_size : int or None, default=None
+        Windows per fold; None is a tenth of the windows (at least ``horizon``).
+    max_train_size : int or None, default=None
+        At most this many of the latest windows train each fold; None: all.
+    coverage : float, default=0.8
+        Nominal coverage of the central intervals scored for models that
+        predict their spread.
+    return_forecasts : bool, default=False
+        Also return every test forecast.
+
+    Returns
+    -------
+    result : pandas.DataFrame
+        One row per model and fold: ``model``, ``fold``, ``n_train``,
+        ``n_test``, ``mae``, ``rmse``, ``mase``, ``coverage`` (NaN for models
+        without a spread) and ``fit_seconds``. Average over folds with
+        ``result.groupby("model").mean()``.
+    forecasts : pandas.DataFrame, only with ``return_forecasts``
+        One row per model, test window and step ahead: ``model``, ``fold``,
+        ``origin`` (the series index of the window's first forecast step),
+        ``step`` (1 to ``horizon``), ``y_true``, ``y_pred`` and ``y_std``
+        (NaN without a spread).
+
+    Examples
+    --------
+    >>> t = np.arange(300)
+    >>> series = np.sin(2 * np.pi * t / 12) + 0.01 * t
+    >>> models = {
+    ...     "last value": LastValueForecaster(),
+    ...     "seasonal naive": SeasonalNaiveForecaster(season=12),
+    ... }
+    >>> result = backtest(series, models, lookback=24, horizon=6, season=12)
+    >>> result.groupby("model")["mase"].mean().round(2).to_dict()
+    {'last value': 7.66, 'seasonal naive': 1.0}
+    """
+    values = np.asarray(series, dtype=np.float64)
+    if values.ndim == 2 and values.shape[1] > 1 and target is None:
+        raise ValueError(
+            f"The series has {values.shape[1]} columns; say which to forecast with target=."
+        )
+    column = 0 if target is None else target
+    if not isinstance(coverage, Real) or not 0 < coverage < 1:
+        raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+    X, y = make_windows(values, lookback=lookback, horizon=horizon, target=column)
+    history_values = values if values.ndim == 1 else values[:, column]
+    if models is None:
+        models = default_forecasters(season)
+    if not models:
+        raise ValueError("models is empty; pass a dict of name to estimator, or None.")
+    test_size = test_size or max(horizon, len(X) // 10)
+    if len(X) < (n_splits + 1) * test_size:
+        raise ValueError(
+            f"{len(X)} windows cannot make {n_splits} test folds of {test_size} windows "
+            "after a training part; use a longer series, fewer or smaller folds."
+        )
+    cv = TimeSeriesSplit(
+        n_splits=n_splits, test_size=test_size, gap=horizon - 1, max_train_size=max_train_size
+    )
+    z = norm.ppf((1 + coverage) / 2)
+    rows, forecasts = [], []
+    origins = np.arange(lookback, lookback + len(X))
+    for fold, (train, test) in enumerate(cv.split(X)):
+        # The series up to the last training target: what the fold may read.
+        history = history_values[: lookback + train[-1] + horizon]
+        lag = season if len(history) > season else 1
+        scale = np.mean(np.abs(history[lag:] - history[:-lag]))
+        for name, model in models.items():
+            start = time.perf_counter()
+            fitted = clone(model).fit(X[train], y[train])
+            pred, std = _predict_with_spread(fitted, X[test])
+            seconds = time.perf_counter() - start
+            err = np.asarray(pred, dtype=np.float64).reshape(y[test].shape) - y[test]
+            covered = np.nan
+            if std is not None:
+                half = z * np.asarray(std, dtype=np.float64).reshape(err.shape)
+                covered = float(np.mean(np.abs(err) <= half))
+            mae = float(np.abs(err).mean())
+            if return_forecasts:
+                n, steps = err.shape
+                forecasts.append(
+                    pd.DataFrame(
+                        {
+                            "model": name,
+                            "fold": fold,
+                            "origin": np.repeat(origins[test], steps),
+                            "step": np.tile(np.arange(1, steps + 1), n),
+                            "y_true": y[test].ravel(),
+                            "y_pred": (y[test] + err).ravel(),
+                            "y_std": np.nan
+                            if std is None
+                            else np.asarray(std, dtype=np.float64).reshape(err.shape).ravel(),
+                        }
+                    )
+                )
+            rows.append(
+                {
+                    "model": name,
+                    "fold": fold,
+                    "n_train": len(train),
+                    "n_test": len(test),
+                    "mae": mae,
+                    "rmse": float(np.sqrt((err**2).mean())),
+                    "mase": mae / scale if scale > 0 else np.nan,
+                    "coverage": covered,
+                    "fit_seconds": seconds,
+                }
+            )
+    result = pd.DataFrame(rows)
+    if return_forecasts:
+        return result, pd.concat(forecasts, ignore_index=True)
+    return result
+
+
+def summarize_backtest(result, reference="seasonal naive"):
+    """One row per model: fold means, and MAE relative to ``reference`` (when it was run).
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        What :func:`backtest` returns.
+    reference : str, default='seasonal naive'
+        The model whose MAE the others are divided by, fold by fold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by model (in the order run): ``mae``, ``rmse``, ``mase``,
+        ``coverage``, ``fit_seconds`` (means over folds) and, with the
+        reference, ``mae_vs_<reference>`` (the mean over folds of the ratio).
+    """
+    order = list(dict.fromkeys(result["model"]))
+    columns = ["mae", "rmse", "mase", "coverage", "fit_seconds"]
+    summary = result.groupby("model")[columns].mean().loc[order]
+    if reference in order:
+        ref = result[result["model"] == reference].set_index("fold")["mae"]
+        ratio = result["mae"] / result["fold"].map(ref)
+        summary[f"mae_vs_{reference.replace(' ', '_')}"] = ratio.groupby(result["model"]).mean()
+    return summary
+
+
+def plot_backtest(forecasts, series=None, *, coverage=0.8):
+    """Two figures: the last fold's one-step forecasts (with intervals) and MAE by step ahead.
+
+    Parameters
+    ----------
+    forecasts : pandas.DataFrame
+        The forecasts of :func:`backtest` (``return_forecasts=True``).
+    series : array-like of shape (n_steps,), default=None
+        The observed series, drawn behind the forecasts.
+    coverage : float, default=0.8
+        The coverage of the intervals drawn for models with a spread.
+
+    Returns
+    -------
+    dict of str to matplotlib Figure
+        ``'forecasts'`` and ``'error_by_step'``.
+    """
+    import matplotlib.pyplot as plt
+
+    z = norm.ppf((1 + coverage) / 2)
+    last = forecasts[(forecasts["fold"] == forecasts["fold"].max()) & (forecasts["step"] == 1)]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    if series is not None:
+        start = max(0, int(last["origin"].min()) - 3 * len(last["origin"].unique()) // 2)
+        end = int(last["origin"].max()) + 1
+        ax.plot(range(start, end), np.asarray(series)[start:end], color="black", label="observed")
+    for name, rows in last.groupby("model", sort=False):
+        line = ax.plot(rows["origin"], rows["y_pred"], label=name, alpha=0.8)[0]
+        if rows["y_std"].notna().any():
+            half = z * rows["y_std"]
+            ax.fill_between(
+                rows["origin"],
+                rows["y_pred"] - half,
+                rows["y_pred"] + half,
+                color=line.get_color(),
+                alpha=0.2,
+                label=f"{name} {coverage:.0%} interval",
+            )
+    ax.set_xlabel("step of the series")
+    ax.set_title("One-step forecasts in the last fold")
+    ax.legend()
+    fig.tight_layout()
+    errors = forecasts.assign(abs_error=(forecasts["y_pred"] - forecasts["y_true"]).abs())
+    by_step = errors.groupby(["model", "step"], sort=False)["abs_error"].mean().unstack(0)
+    fig2, ax2 = plt.subplots(figsize=(6, 4))
+    by_step.plot(ax=ax2, marker="o")
+    ax2.set_xlabel("steps ahead")
+    ax2.set_ylabel("MAE (all folds)")
+    ax2.set_title("Error by step ahead")
+    fig2.tight_layout()
+    return {"forecasts": fig, "error_by_step": fig2}

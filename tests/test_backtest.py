@@ -1,0 +1,149 @@
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklearn_rnn import (
+    LastValueForecaster,
+    LSTMRegressor,
+    SeasonalNaiveForecaster,
+    SequenceScaler,
+    backtest,
+    make_windows,
+)
+from sklearn_rnn.__main__ import main
+from sklearn_rnn.backtest import default_forecasters
+
+T = np.arange(240)
+SEASONAL = 10 + np.sin(2 * np.pi * T / 12) + 0.02 * T
+
+
+def test_last_value_and_seasonal_naive_forecasts():
+    X, y = make_windows(np.arange(10.0), lookback=4, horizon=3)
+    np.testing.assert_array_equal(LastValueForecaster().fit(X, y).predict(X)[0], [3, 3, 3])
+    np.testing.assert_array_equal(
+        SeasonalNaiveForecaster(season=2).fit(X, y).predict(X)[0], [2, 3, 2]
+    )
+    assert LastValueForecaster().fit(X, y[:, 0]).predict(X).shape == (len(X),)
+    # Several features: the target column is the one forecast.
+    X2, y2 = make_windows(np.c_[np.arange(10.0), -np.arange(10.0)], lookback=4, target=1)
+    assert LastValueForecaster(target=1).fit(X2, y2).predict(X2)[0, 0] == -3
+
+
+@pytest.mark.parametrize(
+    "forecaster, X, match",
+    [
+        (LastValueForecaster(), np.ones((3, 4)), "Expected windows as a 3-D float array"),
+        (LastValueForecaster(target=2), np.ones((3, 4, 1)), "target=2 but the windows have 1"),
+        (SeasonalNaiveForecaster(season=6), np.ones((3, 4, 1)), "fewer than one season"),
+    ],
+)
+def test_naive_forecasters_bad_input(forecaster, X, match):
+    with pytest.raises(ValueError, match=match):
+        forecaster.fit(X, np.ones(len(X))).predict(X)
+
+
+def test_backtest_scores_every_model_on_the_same_time_ordered_folds():
+    models = {
+        "last value": LastValueForecaster(),
+        "seasonal naive": SeasonalNaiveForecaster(season=12),
+        "linear": make_pipeline(
+            FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression()
+        ),
+    }
+    result = backtest(SEASONAL, models, lookback=24, horizon=6, season=12, n_splits=3)
+    assert result.shape[0] == 9 and set(result["model"]) == set(models)
+    assert (result.groupby("fold")["n_train"].nunique() == 1).all()  # the same folds
+    assert result["n_train"].is_monotonic_increasing
+    mase = result.groupby("model")["mase"].mean()
+    # A sine on a trend: exact for the linear model, the seasonal lag's trend step for
+    # the seasonal naive forecast (its in-sample error: MASE 1), far off for the last value.
+    assert mase["linear"] < 1e-3 and mase["seasonal naive"] == pytest.approx(1.0)
+    assert mase["last value"] > 3
+    assert result["coverage"].isna().all()
+
+
+def test_backtest_scores_the_intervals_of_a_model_with_a_spread():
+    rng = np.random.default_rng(0)
+    series = np.sin(2 * np.pi * T / 12) + 0.3 * rng.normal(size=len(T))
+    lstm = LSTMRegressor(loss="gaussian_nll", hidden_size=8, max_epochs=5, random_state=0)
+    models = {"lstm": make_pipeline(SequenceScaler(), lstm), "last": LastValueForecaster()}
+    result = backtest(series, models, lookback=12, season=12, n_splits=2, coverage=0.9)
+    coverage = result.set_index(["model", "fold"])["coverage"]
+    assert coverage["lstm"].between(0.3, 1.0).all() and coverage["last"].isna().all()
+
+
+def test_backtest_bad_input():
+    two_columns = np.c_[SEASONAL, SEASONAL]
+    with pytest.raises(ValueError, match="2 columns; say which to forecast with target="):
+        backtest(two_columns, lookback=12)
+    with pytest.raises(ValueError, match="cannot make 3 test folds of 60 windows"):
+        backtest(SEASONAL, {"last": LastValueForecaster()}, lookback=12, test_size=60)
+    with pytest.raises(ValueError, match="coverage must be in \\(0, 1\\)"):
+        backtest(SEASONAL, lookback=12, coverage=80)
+
+
+def test_default_forecasters_are_the_documented_four():
+    models = default_forecasters(season=12, random_state=0)
+    assert list(models) == ["last value", "seasonal naive", "ridge", "lstm"]
+    assert models["seasonal naive"].season == 12
+
+
+@pytest.mark.parametrize("forecaster", [LastValueForecaster(), SeasonalNaiveForecaster(season=1)])
+def test_naive_forecasters_are_sklearn_estimators(forecaster):
+    from sklearn.base import clone
+
+    assert clone(forecaster).get_params() == forecaster.get_params()
+    X, y = make_windows(SEASONAL, lookback=12, horizon=2)
+    assert forecaster.fit(X, y).score(X, y) > 0.5
+
+
+def test_command_line_backtest_writes_the_report(tmp_path, capsys):
+    pd.DataFrame({"month": np.arange(len(SEASONAL)), "sales": SEASONAL}).to_csv(
+        tmp_path / "sales.csv", index=False
+    )
+    out = tmp_path / "report"
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    argv += ["--lookback", "24", "--horizon", "3", "--season", "12", "--folds", "2"]
+    assert main(argv + ["--output-dir", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "sales.csv: sales: 240 steps" in printed and "seasonal naive" in printed
+    rows = pd.read_csv(out / "results.csv")
+    assert set(rows["model"]) == {"last value", "seasonal naive", "ridge", "lstm"}
+    assert len(pd.read_csv(out / "forecasts.csv")) == 4 * 2 * rows["n_test"].iloc[0] * 3
+    assert (out / "forecasts.png").exists() and (out / "error_by_step.png").exists()
+    with open(out / "results.json") as f:
+        assert json.load(f)["summary"]["seasonal naive"]["mae_vs_seasonal_naive"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (
+            ["--column", "price"],
+            r"choose the series with --column, one of \['month', 'sales'\]",
+        ),
+        (["--column", "month", "--lookback", "500"], "no window fits"),
+    ],
+)
+def test_command_line_backtest_errors_are_one_line(tmp_path, capsys, argv, match):
+    pd.DataFrame({"month": [1, 2, 3], "sales": [1.0, None, 3.0]}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    base = ["backtest", "--data", str(tmp_path / "s.csv"), "--lookback", "2"]
+    assert main(base + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-rnn backtest: error: ") and err.count("\n") == 1
+    assert re.search(match, err), err
+
+
+def test_command_line_backtest_refuses_missing_values(tmp_path, capsys):
+    pd.DataFrame({"sales": [1.0, None, 3.0]}).to_csv(tmp_path / "s.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "s.csv"), "--column", "sales"]
+    assert main(argv + ["--lookback", "1"]) == 2
+    assert "1 missing or non-numeric values (first rows [1])" in capsys.readouterr().err
