@@ -89,8 +89,8 @@ PARAMETERS = {
         Forecasts so follow a level or trend beyond anything in the training
         windows, where a recurrent network's gates saturate (the highway of
         LSTNet, Lai et al. 2018). 'all': every step of the shortest training
-        sequence; 0: no linear path. Later sequences must have at least as
-        many steps.""",
+        sequence, up to 1024 values (steps times features) per window; 0: no
+        linear path. Later sequences must have at least as many steps.""",
     ),
     "loss": (
         "{'squared_error', 'gaussian_nll'}",

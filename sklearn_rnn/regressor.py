@@ -16,6 +16,9 @@ from ._nets import WeightedNeuralNetRegressor
 from ._targets import ScaledTargets
 from .modules import GaussianNLLLoss
 
+#: The most values (steps x features) of a window that ``linear_lags='all'`` reads.
+MAX_LINEAR_INPUTS = 1024
+
 
 @fill_parameters
 class LSTMRegressor(RegressorMixin, ManyToOneRNN):
@@ -168,7 +171,12 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
                 "(linear_lags) read the recent steps of every sequence. Drop empty "
                 "sequences, or set window_normalization=None and linear_lags=0."
             )
-        lags = shortest if self.linear_lags == "all" else self.linear_lags
+        if self.linear_lags == "all":
+            # Every step, up to MAX_LINEAR_INPUTS values per window: the ridge
+            # start and the layer stay small for long multivariate sequences.
+            lags = min(shortest, max(1, MAX_LINEAR_INPUTS // self.n_features_in_))
+        else:
+            lags = self.linear_lags
         if self.window_normalization is not None and lags == 0:
             raise ValueError(
                 "window_normalization re-bases each window, so the level must reach the "

@@ -295,3 +295,10 @@ def test_gaussian_spread_is_calibrated_on_the_validation_windows():
     assert 0.7 < covered.mean() < 0.9, covered.mean()
     unscaled = LSTMRegressor(**params, early_stopping=False).fit(X[:400], y[:400])
     assert unscaled.std_scale_ == 1.0
+
+
+def test_linear_lags_all_reads_at_most_1024_values_per_window():
+    X = np.zeros((8, 40, 64), dtype=np.float32)
+    reg = LSTMRegressor(**FAST).fit(X, np.arange(8.0))
+    assert reg.linear_lags_ == 16  # 16 steps x 64 features
+    assert reg.net_.module_.linear.in_features == 1024
