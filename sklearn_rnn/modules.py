@@ -218,8 +218,10 @@ def recent_steps(x, lengths, k):
     padding.
     """
     start = (lengths.to(x.device).unsqueeze(1) - k).clamp_min(0)
-    idx = (start + torch.arange(k, device=x.device)).clamp_max(x.shape[1] - 1)
-    idx = torch.minimum(idx, (lengths.to(x.device).unsqueeze(1) - 1).clamp_min(0))
+    idx = torch.minimum(
+        start + torch.arange(k, device=x.device),
+        (lengths.to(x.device).unsqueeze(1) - 1).clamp_min(0),
+    )
     return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
@@ -327,9 +329,10 @@ class GaussianNLLLoss(nn.Module):
     """Negative log-likelihood of the targets under N(mean, exp(log_var)), per element.
 
     ``y_pred`` holds ``[means, log-variances]`` (``2 * n_outputs`` columns,
-    as :class:`ManyToOneModule` gives them with ``gaussian=True``). The
-    constant ``log(2 pi) / 2`` is left out. Log-variances are clamped to
-    [-20, 20] so that a perfect fit cannot drive the loss to minus infinity.
+    as :class:`ManyToOneModule` gives them with ``gaussian=True``); the loss
+    is torch's ``gaussian_nll_loss`` (the constant ``log(2 pi) / 2`` left
+    out, variances clamped at 1e-6 so that a perfect fit cannot drive it to
+    minus infinity).
 
     Parameters
     ----------
@@ -342,9 +345,9 @@ class GaussianNLLLoss(nn.Module):
 
     def forward(self, y_pred, y_true):
         mean, log_var = y_pred.chunk(2, dim=-1)
-        log_var = log_var.clamp(-20.0, 20.0)
-        loss = 0.5 * (log_var + (y_true - mean) ** 2 * torch.exp(-log_var))
-        return loss if self.reduction == "none" else loss.mean()
+        return nn.functional.gaussian_nll_loss(
+            mean, y_true, log_var.exp(), reduction=self.reduction
+        )
 
 
 class AttentionModule(nn.Module):
