@@ -5,11 +5,11 @@ offline with statsmodels (CO2 weekly and monthly, sunspots, Nile, El Nino sea
 temperatures, US real GDP and unemployment) and with pmdarima (air passengers,
 Australian beer, wine and wool, lynx, half-hourly electricity demand). Each
 series is cut into supervised windows (:func:`sklearn_rnn.make_windows`:
-``lookback`` steps in, ``horizon`` steps out) and scored by rolling origin:
-``TimeSeriesSplit(n_splits=3, gap=horizon - 1)`` over the windows, the same
-folds for every model, each fold trained on every window whose targets end
-before its test period (``co2-weekly`` on the last 1,000 of them: the setting
-of issue 18).
+``lookback`` steps in, ``horizon`` steps out) and scored by rolling origin
+with :func:`sklearn_rnn.backtest` (``TimeSeriesSplit(n_splits=3,
+gap=horizon - 1)`` over the windows, the same folds for every model), each
+fold trained on every window whose targets end before its test period
+(``co2-weekly`` on the last 1,000 of them: the setting of issue 18).
 
 Models: ``last`` (repeat the last value), ``snaive`` (the value one season
 earlier), ``ridge`` (RidgeCV on the standardised lagged window), ``ets``
@@ -39,16 +39,13 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.linear_model import RidgeCV
-from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklearn_rnn import LSTMRegressor, SequenceScaler, make_windows
+from sklearn_rnn import LSTMRegressor, SequenceScaler, backtest, make_windows
+from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINES = ("last", "snaive", "ridge", "ets")
-Z80 = 1.2815515655446004  # the central 80% interval of a Gaussian: mean +- Z80 * std
 
 
 def _statsmodels(name):
@@ -107,10 +104,6 @@ def load_series(name):
     return values
 
 
-def _flatten(X):
-    return X.reshape(len(X), -1)
-
-
 def _ets_forecasts(values, train_end, origins, season, horizon):
     """Holt-Winters fitted on ``values[:train_end]``, forecasting from each origin."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
@@ -152,79 +145,70 @@ def _lstm(params, seed):
     return make_pipeline(SequenceScaler(), LSTMRegressor(random_state=seed, **params))
 
 
+def _records(result, seed):
+    """backtest() rows as {fold: {model: run}}."""
+    out = {}
+    for row in result.itertuples(index=False):
+        run = {
+            "seed": seed,
+            "mae": row.mae,
+            "rmse": row.rmse,
+            "fit_seconds": round(row.fit_seconds, 2),
+        }
+        if not np.isnan(row.coverage):
+            run["coverage80"] = row.coverage
+        out.setdefault(row.fold, {})[row.model] = (run, row)
+    return out
+
+
 def run_series(name, models, candidates, seeds):
+    """Every model on the series' folds: ``sklearn_rnn.backtest`` per seed, and Holt-Winters."""
     _, season, lookback, horizon, max_train = SERIES[name]
     values = load_series(name)
-    X, y = make_windows(values, lookback=lookback, horizon=horizon)
-    origins = np.arange(lookback, lookback + len(X))  # each window's first target step
-    test_size = max(horizon, len(X) // 10)
-    cv = TimeSeriesSplit(n_splits=3, test_size=test_size, gap=horizon - 1, max_train_size=max_train)
-    result = {
-        "n_steps": len(values),
-        "season": season,
-        "lookback": lookback,
-        "horizon": horizon,
-        "n_windows": len(X),
-        "folds": [],
-    }
-    for fold, (train, test) in enumerate(cv.split(X)):
-        train_end = origins[train[-1]] + horizon  # the series the fold may read
-        history = values[:train_end]
-        m = season if len(history) > season else 1
-        scale = np.mean(np.abs(history[m:] - history[:-m]))
+    n_windows = len(values) - lookback - horizon + 1
+    settings = dict(lookback=lookback, horizon=horizon, season=season, max_train_size=max_train)
+    cv = rolling_origin_cv(n_windows, horizon=horizon, max_train_size=max_train)
+    reference = default_forecasters(season)
+    naive = {"last": reference["last value"], "snaive": reference["seasonal naive"]}
+    naive["ridge"] = reference["ridge"]
+    runs = {}  # fold -> model -> list of runs
+    scales = {}
+    batches = [(None, {m: naive[m] for m in models if m in naive})]
+    batches += [
+        (seed, {m: _lstm(candidates[m], seed) for m in models if m in candidates}) for seed in seeds
+    ]
+    for seed, batch in batches:
+        if not batch:
+            continue
+        result = backtest(values, batch, **settings, test_size=cv.test_size)
+        for fold, by_model in _records(result, seed).items():
+            for model, (run, row) in by_model.items():
+                runs.setdefault(fold, {}).setdefault(model, []).append(run)
+                scales[fold] = row.mae / row.mase
+    origins = np.arange(lookback, lookback + n_windows)  # each window's first target step
+    _, y = make_windows(values, lookback=lookback, horizon=horizon)
+    folds = []
+    for fold, (train, test) in enumerate(cv.split(np.arange(n_windows))):
+        if "ets" in models:
+            start = time.perf_counter()
+            train_end = origins[train[-1]] + horizon  # the series the fold may read
+            pred = _ets_forecasts(values, train_end, origins[test], season, horizon)
+            err = pred.reshape(y[test].shape) - y[test]
+            ets = {
+                "seed": None,
+                "mae": float(np.abs(err).mean()),
+                "rmse": float(np.sqrt((err**2).mean())),
+                "fit_seconds": round(time.perf_counter() - start, 2),
+            }
+            runs.setdefault(fold, {})["ets"] = [ets]
         record = {
             "n_train": len(train),
             "n_test": len(test),
-            "mase_scale": float(scale),
-            "models": {},
+            "mase_scale": float(scales.get(fold, np.nan)),
+            "models": {m: runs[fold][m] for m in models},
         }
-        for model in models:
-            runs = []
-            for seed in seeds if model not in BASELINES else [None]:
-                start = time.perf_counter()
-                epochs = None
-                if model == "last":
-                    pred = np.repeat(X[test, -1, :1], horizon, axis=1)
-                elif model == "snaive":
-                    steps = lookback - season + np.arange(horizon) % season
-                    pred = X[test][:, steps, 0]
-                elif model == "ridge":
-                    ridge = make_pipeline(
-                        FunctionTransformer(_flatten),
-                        StandardScaler(),
-                        RidgeCV(alphas=np.logspace(-3, 3, 13)),
-                    )
-                    pred = ridge.fit(X[train], y[train]).predict(X[test])
-                elif model == "ets":
-                    pred = _ets_forecasts(values, train_end, origins[test], season, horizon)
-                else:
-                    est = _lstm(candidates[model], seed).fit(X[train], y[train])
-                    if candidates[model].get("loss") == "gaussian_nll":
-                        pred, std = est.predict(X[test], return_std=True)
-                    else:
-                        pred, std = est.predict(X[test]), None
-                    epochs = len(est[-1].history_)
-                seconds = time.perf_counter() - start
-                err = np.asarray(pred, dtype=np.float64).reshape(y[test].shape) - y[test]
-                run = {
-                    "seed": seed,
-                    "mae": float(np.abs(err).mean()),
-                    "rmse": float(np.sqrt((err**2).mean())),
-                    "fit_seconds": round(seconds, 2),
-                    "epochs": epochs,
-                }
-                if model not in BASELINES and std is not None:
-                    half = Z80 * np.asarray(std).reshape(err.shape)
-                    run["coverage80"] = float(np.mean(np.abs(err) <= half))
-                    # Mean pinball loss of the interval's two ends (quantiles 0.1, 0.9).
-                    pinball = [
-                        np.mean(np.maximum(q * (y[test] - b), (q - 1) * (y[test] - b)))
-                        for q, b in ((0.1, y[test] + err - half), (0.9, y[test] + err + half))
-                    ]
-                    run["pinball80"] = float(np.mean(pinball))
-                runs.append(run)
-            record["models"][model] = runs
-        result["folds"].append(record)
+        folds.append(record)
+        scale = record["mase_scale"]
         print(
             f"  {name} fold {fold}: "
             + ", ".join(
@@ -233,7 +217,14 @@ def run_series(name, models, candidates, seeds):
             ),
             flush=True,
         )
-    return result
+    return {
+        "n_steps": len(values),
+        "season": season,
+        "lookback": lookback,
+        "horizon": horizon,
+        "n_windows": n_windows,
+        "folds": folds,
+    }
 
 
 def summarise(results, models):

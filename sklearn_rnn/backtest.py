@@ -170,6 +170,33 @@ def default_forecasters(season=1, random_state=None):
     }
 
 
+def rolling_origin_cv(n_windows, *, horizon=1, n_splits=3, test_size=None, max_train_size=None):
+    """The folds of :func:`backtest`: time-ordered, no training target inside a test period.
+
+    Parameters
+    ----------
+    n_windows : int
+        Windows of the series, in time order (as :func:`~sklearn_rnn.make_windows` cuts them).
+    horizon, n_splits, test_size, max_train_size :
+        As in :func:`backtest`.
+
+    Returns
+    -------
+    TimeSeriesSplit
+        With ``gap=horizon - 1``; use it as ``cv=`` in ``GridSearchCV`` to tune on
+        the folds a backtest scores.
+    """
+    test_size = test_size or max(horizon, n_windows // 10)
+    if n_windows < (n_splits + 1) * test_size:
+        raise ValueError(
+            f"{n_windows} windows cannot make {n_splits} test folds of {test_size} windows "
+            "after a training part; use a longer series, fewer or smaller folds."
+        )
+    return TimeSeriesSplit(
+        n_splits=n_splits, test_size=test_size, gap=horizon - 1, max_train_size=max_train_size
+    )
+
+
 def _predict_with_spread(model, X):
     """``(prediction, std or None)``: the spread where the model predicts one."""
     try:
@@ -263,14 +290,12 @@ def backtest(
         models = default_forecasters(season)
     if not models:
         raise ValueError("models is empty; pass a dict of name to estimator, or None.")
-    test_size = test_size or max(horizon, len(X) // 10)
-    if len(X) < (n_splits + 1) * test_size:
-        raise ValueError(
-            f"{len(X)} windows cannot make {n_splits} test folds of {test_size} windows "
-            "after a training part; use a longer series, fewer or smaller folds."
-        )
-    cv = TimeSeriesSplit(
-        n_splits=n_splits, test_size=test_size, gap=horizon - 1, max_train_size=max_train_size
+    cv = rolling_origin_cv(
+        len(X),
+        horizon=horizon,
+        n_splits=n_splits,
+        test_size=test_size,
+        max_train_size=max_train_size,
     )
     z = norm.ppf((1 + coverage) / 2)
     rows, forecasts = [], []

@@ -17,7 +17,7 @@ from sklearn_rnn import (
     make_windows,
 )
 from sklearn_rnn.__main__ import main
-from sklearn_rnn.backtest import default_forecasters
+from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv
 
 T = np.arange(240)
 SEASONAL = 10 + np.sin(2 * np.pi * T / 12) + 0.02 * T
@@ -147,3 +147,10 @@ def test_command_line_backtest_refuses_missing_values(tmp_path, capsys):
     argv = ["backtest", "--data", str(tmp_path / "s.csv"), "--column", "sales"]
     assert main(argv + ["--lookback", "1"]) == 2
     assert "1 missing or non-numeric values (first rows [1])" in capsys.readouterr().err
+
+
+def test_rolling_origin_cv_keeps_training_targets_out_of_the_test_period():
+    cv = rolling_origin_cv(100, horizon=4, n_splits=3, max_train_size=30)
+    for train, test in cv.split(np.arange(100)):
+        assert len(test) == 10 and len(train) <= 30
+        assert train[-1] + 4 <= test[0]  # the last training window's targets end before
