@@ -51,7 +51,7 @@ from .ngrams import NGramVectorizer
 from .padding import SequencePadder
 from .regressor import LSTMRegressor
 from .seq2seq import Seq2SeqEstimator
-from .timeseries import SequenceScaler, make_windows
+from .timeseries import RollingOriginSplit, SequenceScaler, make_windows
 from .tokenizer import TextTokenizer
 
 try:
@@ -71,6 +71,7 @@ __all__ = [
     "NGramVectorizer",
     "PretrainedEmbedding",
     "RNNClassifier",
+    "RollingOriginSplit",
     "SeasonalNaiveForecaster",
     "Seq2SeqEstimator",
     "SequencePadder",

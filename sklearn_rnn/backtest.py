@@ -22,14 +22,13 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import RidgeCV
-from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .regressor import LSTMRegressor
-from .timeseries import SequenceScaler, make_windows
+from .timeseries import RollingOriginSplit, SequenceScaler, _as_series_list, make_windows
 
 
 def _check_windows(X):
@@ -176,15 +175,17 @@ def rolling_origin_cv(n_windows, *, horizon=1, n_splits=3, test_size=None, max_t
     Parameters
     ----------
     n_windows : int
-        Windows of the series, in time order (as :func:`~sklearn_rnn.make_windows` cuts them).
+        Windows of the series, in time order (as :func:`~sklearn_rnn.make_windows`
+        cuts them); for several series, the time steps their windows cover.
     horizon, n_splits, test_size, max_train_size :
         As in :func:`backtest`.
 
     Returns
     -------
-    TimeSeriesSplit
-        With ``gap=horizon - 1``; use it as ``cv=`` in ``GridSearchCV`` to tune on
-        the folds a backtest scores.
+    RollingOriginSplit
+        ``TimeSeriesSplit`` with ``gap=horizon - 1`` (by the windows' times
+        when ``split`` is given them as ``groups``); use it as ``cv=`` in
+        ``GridSearchCV`` to tune on the folds a backtest scores.
     """
     test_size = test_size or max(horizon, n_windows // 10)
     if n_windows < (n_splits + 1) * test_size:
@@ -192,8 +193,8 @@ def rolling_origin_cv(n_windows, *, horizon=1, n_splits=3, test_size=None, max_t
             f"{n_windows} windows cannot make {n_splits} test folds of {test_size} windows "
             "after a training part; use a longer series, fewer or smaller folds."
         )
-    return TimeSeriesSplit(
-        n_splits=n_splits, test_size=test_size, gap=horizon - 1, max_train_size=max_train_size
+    return RollingOriginSplit(
+        n_splits=n_splits, horizon=horizon, test_size=test_size, max_train_size=max_train_size
     )
 
 
@@ -215,17 +216,24 @@ def backtest(
     horizon=1,
     season=1,
     target=None,
+    future_covariates=None,
     n_splits=3,
     test_size=None,
     max_train_size=None,
     coverage=0.8,
     return_forecasts=False,
 ):
-    """Score forecasters on a series by rolling origin, the same folds for every model.
+    """Score forecasters on a series, or several, by rolling origin, the same folds for every model.
+
+    A list of series is forecast by one model of all of them (a global
+    model): each fold trains on the windows of every series up to a time and
+    tests on the windows of every series after it (:class:`RollingOriginSplit`
+    on the series aligned at their ends, as :func:`~sklearn_rnn.make_windows`
+    aligns them).
 
     Parameters
     ----------
-    series : array-like of shape (n_steps,) or (n_steps, n_features)
+    series : array-like of shape (n_steps,) or (n_steps, n_features), or a list of them
         The series, oldest first (a pandas Series or DataFrame works too).
     models : dict of str to estimator, default=None
         Regressors on windows (3-D arrays), cloned for every fold; None is
@@ -239,12 +247,16 @@ def backtest(
         forecast one season back (1: the last value).
     target : int or None, default=None
         The column to forecast when the series has several (required then).
+    future_covariates : array-like of shape (n_steps, n_covariates), or a list of them
+        Covariates known ahead (calendar features), one row per step of each
+        series; the windows hold them as :func:`~sklearn_rnn.make_windows`
+        places them, after the series' own features.
     n_splits : int, default=3
         Folds, each later in time than the one before.
     test_size : int or None, default=None
-        Windows per fold; None is a tenth of the windows (at least ``horizon``).
+        Time steps per fold; None is a tenth of them (at least ``horizon``).
     max_train_size : int or None, default=None
-        At most this many of the latest windows train each fold; None: all.
+        At most this many of the latest time steps train each fold; None: all.
     coverage : float, default=0.8
         Nominal coverage of the central intervals scored for models that
         predict their spread.
@@ -255,14 +267,18 @@ def backtest(
     -------
     result : pandas.DataFrame
         One row per model and fold: ``model``, ``fold``, ``n_train``,
-        ``n_test``, ``mae``, ``rmse``, ``mase``, ``coverage`` (NaN for models
-        without a spread) and ``fit_seconds``. Average over folds with
+        ``n_test`` (windows), ``mae``, ``rmse``, ``mase``, ``coverage`` (NaN
+        for models without a spread) and ``fit_seconds``. For several series,
+        ``mae``, ``rmse`` and ``coverage`` pool the windows of all of them and
+        ``mase`` is the mean over series of each one's MASE (each scaled by
+        its own seasonal-naive error). Average over folds with
         ``result.groupby("model").mean()``.
     forecasts : pandas.DataFrame, only with ``return_forecasts``
         One row per model, test window and step ahead: ``model``, ``fold``,
-        ``origin`` (the series index of the window's first forecast step),
-        ``step`` (1 to ``horizon``), ``y_true``, ``y_pred`` and ``y_std``
-        (NaN without a spread).
+        ``series`` (its position in the list; 0 for one series), ``origin``
+        (the step of that series the window forecasts first), ``step`` (1 to
+        ``horizon``), ``y_true``, ``y_pred`` and ``y_std`` (NaN without a
+        spread).
 
     Examples
     --------
@@ -276,22 +292,30 @@ def backtest(
     >>> result.groupby("model")["mase"].mean().round(2).to_dict()
     {'last value': 7.66, 'seasonal naive': 1.0}
     """
-    values = np.asarray(series, dtype=np.float64)
-    if values.ndim == 2 and values.shape[1] > 1 and target is None:
-        raise ValueError(
-            f"The series has {values.shape[1]} columns; say which to forecast with target=."
-        )
+    values, _ = _as_series_list(series, "series")
+    n_columns = values[0].shape[1]
+    if n_columns > 1 and target is None:
+        raise ValueError(f"The series has {n_columns} columns; say which to forecast with target=.")
     column = 0 if target is None else target
     if not isinstance(coverage, Real) or not 0 < coverage < 1:
         raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-    X, y = make_windows(values, lookback=lookback, horizon=horizon, target=column)
-    history_values = values if values.ndim == 1 else values[:, column]
+    X, y, index = make_windows(
+        series,
+        lookback=lookback,
+        horizon=horizon,
+        target=column,
+        future_covariates=future_covariates,
+        return_index=True,
+    )
+    histories = [v[:, column] for v in values]
+    longest = max(len(v) for v in values)
     if models is None:
         models = default_forecasters(season)
     if not models:
         raise ValueError("models is empty; pass a dict of name to estimator, or None.")
+    times = index["time"].to_numpy()
     cv = rolling_origin_cv(
-        len(X),
+        len(np.unique(times)),
         horizon=horizon,
         n_splits=n_splits,
         test_size=test_size,
@@ -299,12 +323,16 @@ def backtest(
     )
     z = norm.ppf((1 + coverage) / 2)
     rows, forecasts = [], []
-    origins = np.arange(lookback, lookback + len(X))
-    for fold, (train, test) in enumerate(cv.split(X)):
-        # The series up to the last training target: what the fold may read.
-        history = history_values[: lookback + train[-1] + horizon]
-        lag = season if len(history) > season else 1
-        scale = np.mean(np.abs(history[lag:] - history[:-lag]))
+    series_id = index["series"].to_numpy()
+    for fold, (train, test) in enumerate(cv.split(X, groups=times)):
+        # Each series up to the fold's last training target: what the fold may
+        # read, and the in-sample scale of its MASE.
+        end = times[train].max() + horizon
+        scales = {}
+        for i in np.unique(series_id[test]):
+            history = histories[i][: end - (longest - len(histories[i]))]
+            lag = season if len(history) > season else 1
+            scales[i] = np.mean(np.abs(history[lag:] - history[:-lag])) if len(history) > 1 else 0
         for name, model in models.items():
             start = time.perf_counter()
             fitted = clone(model).fit(X[train], y[train])
@@ -313,9 +341,13 @@ def backtest(
             err = np.asarray(pred, dtype=np.float64).reshape(y[test].shape) - y[test]
             covered = np.nan
             if std is not None:
-                half = z * np.asarray(std, dtype=np.float64).reshape(err.shape)
-                covered = float(np.mean(np.abs(err) <= half))
-            mae = float(np.abs(err).mean())
+                std = np.asarray(std, dtype=np.float64).reshape(err.shape)
+                covered = float(np.mean(np.abs(err) <= z * std))
+            abs_err = np.abs(err).mean(axis=1)
+            mase = [
+                abs_err[series_id[test] == i].mean() / s if s > 0 else np.nan
+                for i, s in scales.items()
+            ]
             if return_forecasts:
                 n, steps = err.shape
                 forecasts.append(
@@ -323,13 +355,12 @@ def backtest(
                         {
                             "model": name,
                             "fold": fold,
-                            "origin": np.repeat(origins[test], steps),
+                            "series": np.repeat(series_id[test], steps),
+                            "origin": np.repeat(index["origin"].to_numpy()[test], steps),
                             "step": np.tile(np.arange(1, steps + 1), n),
                             "y_true": y[test].ravel(),
                             "y_pred": (y[test] + err).ravel(),
-                            "y_std": np.nan
-                            if std is None
-                            else np.asarray(std, dtype=np.float64).reshape(err.shape).ravel(),
+                            "y_std": np.nan if std is None else std.ravel(),
                         }
                     )
                 )
@@ -339,9 +370,9 @@ def backtest(
                     "fold": fold,
                     "n_train": len(train),
                     "n_test": len(test),
-                    "mae": mae,
+                    "mae": float(abs_err.mean()),
                     "rmse": float(np.sqrt((err**2).mean())),
-                    "mase": mae / scale if scale > 0 else np.nan,
+                    "mase": float(np.mean(mase)),
                     "coverage": covered,
                     "fit_seconds": seconds,
                 }
@@ -379,7 +410,7 @@ def summarize_backtest(result, reference="seasonal naive"):
     return summary
 
 
-def plot_backtest(forecasts, series=None, *, coverage=0.8):
+def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0):
     """Two figures: the last fold's one-step forecasts (with intervals) and MAE by step ahead.
 
     Parameters
@@ -387,9 +418,13 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8):
     forecasts : pandas.DataFrame
         The forecasts of :func:`backtest` (``return_forecasts=True``).
     series : array-like of shape (n_steps,), default=None
-        The observed series, drawn behind the forecasts.
+        The observed series, drawn behind the forecasts (for a backtest of
+        several series, the one at ``series_index``).
     coverage : float, default=0.8
         The coverage of the intervals drawn for models with a spread.
+    series_index : int, default=0
+        For a backtest of several series: the one whose forecasts are drawn
+        (the error by step ahead pools all of them).
 
     Returns
     -------
@@ -399,7 +434,12 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8):
     import matplotlib.pyplot as plt
 
     z = norm.ppf((1 + coverage) / 2)
-    last = forecasts[(forecasts["fold"] == forecasts["fold"].max()) & (forecasts["step"] == 1)]
+    shown = forecasts
+    if "series" in forecasts:
+        if series_index not in set(forecasts["series"]):
+            raise ValueError(f"series_index={series_index!r}: no forecasts of that series.")
+        shown = forecasts[forecasts["series"] == series_index]
+    last = shown[(shown["fold"] == shown["fold"].max()) & (shown["step"] == 1)]
     fig, ax = plt.subplots(figsize=(9, 4))
     if series is not None:
         start = max(0, int(last["origin"].min()) - 3 * len(last["origin"].unique()) // 2)

@@ -154,3 +154,47 @@ def test_rolling_origin_cv_keeps_training_targets_out_of_the_test_period():
     for train, test in cv.split(np.arange(100)):
         assert len(test) == 10 and len(train) <= 30
         assert train[-1] + 4 <= test[0]  # the last training window's targets end before
+
+
+def _flat_linear():
+    return make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression())
+
+
+def test_backtest_of_several_series_scales_each_by_its_own_naive_error():
+    rng = np.random.default_rng(0)
+    # Two random walks of very different scales, the second one 40 steps shorter.
+    walks = [np.cumsum(rng.normal(size=200)), 1000 * np.cumsum(rng.normal(size=160))]
+    models = {"last value": LastValueForecaster(), "linear": _flat_linear()}
+    result, forecasts = backtest(
+        walks, models, lookback=5, horizon=2, n_splits=2, return_forecasts=True
+    )
+    assert set(forecasts["series"]) == {0, 1}
+    # The same test times for every series: their windows share the folds.
+    last = forecasts[(forecasts["model"] == "linear") & (forecasts["step"] == 1)]
+    ends = last.groupby(["fold", "series"])["origin"].max().unstack()
+    np.testing.assert_array_equal(ends[0] - ends[1], [40, 40])
+    # MASE is the mean of each series' MAE over its own in-sample scale, not pooled.
+    row = result[(result["model"] == "last value") & (result["fold"] == 1)].iloc[0]
+    rows = forecasts[(forecasts["model"] == "last value") & (forecasts["fold"] == 1)]
+    per_series = []
+    for i, walk in enumerate(walks):
+        mine = rows[rows["series"] == i]
+        # Up to the last training target: the gap ends right before the test period.
+        history = walk[: mine["origin"].min()]
+        scale = np.abs(np.diff(history)).mean()
+        per_series.append((mine["y_pred"] - mine["y_true"]).abs().mean() / scale)
+    assert row["mase"] == pytest.approx(np.mean(per_series))
+    pooled_mae = (rows["y_pred"] - rows["y_true"]).abs().mean()
+    assert row["mae"] == pytest.approx(pooled_mae)
+    # A random walk: the last value is the best forecast, near MASE 1 on each series.
+    assert 0.5 < row["mase"] < 2
+
+
+def test_backtest_models_read_known_future_covariates():
+    rng = np.random.default_rng(0)
+    promotion = (rng.random(300) < 0.3).astype(float)  # known ahead: planned promotions
+    sales = 10 + 5 * promotion + 0.1 * rng.normal(size=300)
+    models = {"linear": _flat_linear()}
+    blind = backtest(sales, models, lookback=4, horizon=2)
+    informed = backtest(sales, models, lookback=4, horizon=2, future_covariates=promotion[:, None])
+    assert informed["mae"].mean() < 0.2 < 1.5 < blind["mae"].mean()
