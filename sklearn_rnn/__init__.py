@@ -51,7 +51,7 @@ from .ngrams import NGramVectorizer
 from .padding import SequencePadder
 from .regressor import LSTMRegressor
 from .seq2seq import Seq2SeqEstimator
-from .timeseries import RollingOriginSplit, SequenceScaler, make_windows
+from .timeseries import RollingOriginSplit, SequenceScaler, forecast_windows, make_windows
 from .tokenizer import TextTokenizer
 
 try:
@@ -79,6 +79,7 @@ __all__ = [
     "TextTokenizer",
     "TokenSequences",
     "backtest",
+    "forecast_windows",
     "load_word_vectors",
     "make_windows",
     "pad_sequences",

@@ -185,11 +185,21 @@ def _parser():
         "Loa CO2 from statsmodels)",
     )
     bt.add_argument("--column", help="the CSV column to forecast (required for a CSV)")
+    bt.add_argument(
+        "--series-column",
+        help="a CSV column naming the series of each row: several series (each oldest first) "
+        "forecast by one model of all of them",
+    )
+    bt.add_argument(
+        "--covariates",
+        help="comma-separated CSV columns known ahead of time (calendar, holidays): the "
+        "windows also read them for the steps they forecast",
+    )
     bt.add_argument("--lookback", type=int, required=True, help="steps each window reads")
     bt.add_argument("--horizon", type=int, default=1, help="steps ahead to forecast")
     bt.add_argument("--season", type=int, default=1, help="steps per season (MASE, naive)")
     bt.add_argument("--folds", type=int, default=3)
-    bt.add_argument("--test-size", type=int, help="windows per fold (default: a tenth)")
+    bt.add_argument("--test-size", type=int, help="time steps per fold (default: a tenth)")
     bt.add_argument("--max-train-size", type=int, help="at most this many training windows")
     bt.add_argument(
         "--intervals",
@@ -202,26 +212,7 @@ def _parser():
     return parser
 
 
-def load_series(data, column=None):
-    """The series for ``backtest``: a CSV column, or 'co2' (monthly, statsmodels). Returns
-    (values, title)."""
-    if data == "co2":
-        try:
-            import statsmodels.api as sm
-        except ImportError:
-            raise ValueError(
-                "--data co2 reads statsmodels' data set: pip install statsmodels."
-            ) from None
-        weekly = sm.datasets.co2.load_pandas().data["co2"]
-        return weekly.resample("MS").mean().interpolate().to_numpy(), "Mauna Loa CO2 (monthly)"
-    if not os.path.exists(data):
-        raise ValueError(f"--data must be 'co2' or an existing CSV file; got {data!r}.")
-    frame = pd.read_csv(data)
-    if column is None or column not in frame.columns:
-        raise ValueError(
-            f"{data}: choose the series with --column, one of {list(frame.columns)}"
-            + ("." if column is None else f"; got {column!r}.")
-        )
+def _numeric_column(frame, data, column):
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna()
     if bad.any():
@@ -230,13 +221,57 @@ def load_series(data, column=None):
             f"{data}: column {column!r} has {int(bad.sum())} missing or non-numeric values "
             f"(first rows {rows}); fill or interpolate them first."
         )
-    return values.to_numpy(dtype=np.float64), f"{os.path.basename(data)}: {column}"
+    return values.to_numpy(dtype=np.float64)
+
+
+def load_series(data, column=None, series_column=None, covariates=None):
+    """The series for ``backtest``: a CSV column, or 'co2' (monthly, statsmodels).
+
+    Returns ``(values, covariates, title)``: with ``series_column``, lists of
+    one array per series (in the order they first appear); ``covariates``
+    is None without covariate columns.
+    """
+    if data == "co2":
+        if series_column or covariates:
+            raise ValueError("--series-column and --covariates read a CSV, not --data co2.")
+        try:
+            import statsmodels.api as sm
+        except ImportError:
+            raise ValueError(
+                "--data co2 reads statsmodels' data set: pip install statsmodels."
+            ) from None
+        weekly = sm.datasets.co2.load_pandas().data["co2"]
+        values = weekly.resample("MS").mean().interpolate().to_numpy()
+        return values, None, "Mauna Loa CO2 (monthly)"
+    if not os.path.exists(data):
+        raise ValueError(f"--data must be 'co2' or an existing CSV file; got {data!r}.")
+    frame = pd.read_csv(data)
+    if column is None or column not in frame.columns:
+        raise ValueError(
+            f"{data}: choose the series with --column, one of {list(frame.columns)}"
+            + ("." if column is None else f"; got {column!r}.")
+        )
+    names = [c.strip() for c in covariates.split(",")] if covariates else []
+    for name in names + ([series_column] if series_column else []):
+        if name not in frame.columns:
+            raise ValueError(f"{data}: no column {name!r}; the columns are {list(frame.columns)}.")
+    values = _numeric_column(frame, data, column)
+    known = np.column_stack([_numeric_column(frame, data, c) for c in names]) if names else None
+    title = f"{os.path.basename(data)}: {column}"
+    if not series_column:
+        return values, known, title
+    groups = frame.groupby(series_column, sort=False).indices
+    values = [values[rows] for rows in groups.values()]
+    known = None if known is None else [known[rows] for rows in groups.values()]
+    return values, known, f"{title}, {len(groups)} series by {series_column!r}"
 
 
 def _run_backtest(args):
     from .backtest import backtest, default_forecasters, plot_backtest, summarize_backtest
 
-    values, title = load_series(args.data, args.column)
+    values, covariates, title = load_series(
+        args.data, args.column, args.series_column, args.covariates
+    )
     models = default_forecasters(args.season, random_state=args.seed)
     if args.intervals:
         models["lstm"].set_params(lstmregressor__loss="gaussian_nll")
@@ -246,14 +281,16 @@ def _run_backtest(args):
         lookback=args.lookback,
         horizon=args.horizon,
         season=args.season,
+        future_covariates=covariates,
         n_splits=args.folds,
         test_size=args.test_size,
         max_train_size=args.max_train_size,
         return_forecasts=True,
     )
     summary = summarize_backtest(result)
+    steps = sum(map(len, values)) if isinstance(values, list) else len(values)
     print(
-        f"{title}: {len(values)} steps, windows of {args.lookback} in, {args.horizon} out, "
+        f"{title}: {steps} steps, windows of {args.lookback} in, {args.horizon} out, "
         f"{args.folds} rolling-origin folds"
     )
     print(summary.round(4).to_string())
@@ -281,7 +318,8 @@ def _run_backtest(args):
     except ImportError:
         print("matplotlib is not installed: no plots (pip install matplotlib).")
         return 0
-    for name, fig in plot_backtest(forecasts, values).items():
+    shown = values[0] if isinstance(values, list) else values  # the first series
+    for name, fig in plot_backtest(forecasts, shown).items():
         fig.savefig(os.path.join(args.output_dir, f"{name}.png"), dpi=110)
     print(f"written to {args.output_dir}")
     return 0

@@ -145,26 +145,7 @@ def make_windows(
             raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
     values, is_list = _as_series_list(series, "series")
     n_features = values[0].shape[1]
-    for i, v in enumerate(values):
-        if v.shape[1] != n_features:
-            raise ValueError(
-                f"series[{i}] has {v.shape[1]} features per step; series[0] has {n_features}."
-            )
-    covariates = None
-    if future_covariates is not None:
-        covariates, cov_list = _as_series_list(future_covariates, "future_covariates")
-        if cov_list != is_list or len(covariates) != len(values):
-            raise ValueError(
-                "future_covariates must match series: one array for one series, a list of "
-                f"{len(values)} arrays for a list of {len(values)} series."
-            )
-        for i, (v, c) in enumerate(zip(values, covariates)):
-            if len(c) != len(v) or c.shape[1] != covariates[0].shape[1]:
-                where = f"future_covariates[{i}]" if is_list else "future_covariates"
-                raise ValueError(
-                    f"{where} has shape {c.shape}; expected ({len(v)}, "
-                    f"{covariates[0].shape[1]}): one row per step of the series."
-                )
+    covariates = _check_covariates(values, is_list, future_covariates, extra_steps=0)
     columns = list(range(n_features)) if target is None else np.atleast_1d(target).tolist()
     for c in columns:
         if not isinstance(c, Integral) or not 0 <= c < n_features:
@@ -180,13 +161,7 @@ def make_windows(
         starts = np.arange(lookback, len(v) - horizon + 1, stride)
         if len(starts) == 0:
             continue
-        inputs = v
-        if covariates is not None:
-            # Step s of a window holds the covariates of step s + horizon; the
-            # last `horizon` steps of the series have none, and no window reads them.
-            lead = np.zeros((len(v), covariates[i].shape[1]))
-            lead[: len(v) - horizon] = covariates[i][horizon:]
-            inputs = np.concatenate([v, lead], axis=1)
+        inputs = _with_covariates(v, None if covariates is None else covariates[i], horizon)
         Xs.append(np.stack([inputs[t - lookback : t] for t in starts]))
         ys.append(np.stack([v[t : t + horizon][:, columns].reshape(-1) for t in starts]))
         time = starts + longest - len(v)
@@ -204,6 +179,97 @@ def make_windows(
     if return_index:
         return X, y, index.iloc[order].reset_index(drop=True)
     return X, y
+
+
+def _check_covariates(values, is_list, future_covariates, extra_steps):
+    """The covariates as 2-D arrays, ``len(series) + extra_steps`` rows each; None if none."""
+    n_features = values[0].shape[1]
+    for i, v in enumerate(values):
+        if v.shape[1] != n_features:
+            raise ValueError(
+                f"series[{i}] has {v.shape[1]} features per step; series[0] has {n_features}."
+            )
+    if future_covariates is None:
+        return None
+    covariates, cov_list = _as_series_list(future_covariates, "future_covariates")
+    if cov_list != is_list or len(covariates) != len(values):
+        raise ValueError(
+            "future_covariates must match series: one array for one series, a list of "
+            f"{len(values)} arrays for a list of {len(values)} series."
+        )
+    width = covariates[0].shape[1]
+    for i, (v, c) in enumerate(zip(values, covariates)):
+        if len(c) != len(v) + extra_steps or c.shape[1] != width:
+            where = f"future_covariates[{i}]" if is_list else "future_covariates"
+            rows = "one row per step of the series" + (
+                f" and of the {extra_steps} steps to forecast" if extra_steps else ""
+            )
+            raise ValueError(
+                f"{where} has shape {c.shape}; expected ({len(v) + extra_steps}, {width}): {rows}."
+            )
+    return covariates
+
+
+def _with_covariates(values, covariates, horizon):
+    """The series' steps, each beside the covariates of the step ``horizon`` later.
+
+    Where those are not known (the last ``horizon`` steps of a series whose
+    covariates end with it) they are 0; no window with a target reads them.
+    """
+    if covariates is None:
+        return values
+    lead = np.zeros((len(values), covariates.shape[1]))
+    known = covariates[horizon : horizon + len(values)]
+    lead[: len(known)] = known
+    return np.concatenate([values, lead], axis=1)
+
+
+def forecast_windows(series, lookback, horizon=1, *, future_covariates=None):
+    """The window of each series that forecasts the ``horizon`` steps after its end.
+
+    The input of ``model.predict`` for a forecast of the future, cut as
+    :func:`make_windows` cuts its training windows: the last ``lookback``
+    steps of each series, beside (with ``future_covariates``) the covariates
+    ``horizon`` steps later, which so reach ``horizon`` steps past the end.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_steps,) or (n_steps, n_features), or a list of them
+        As in :func:`make_windows`.
+    lookback : int
+        Steps of history each window reads.
+    horizon : int, default=1
+        Steps ahead the model forecasts.
+    future_covariates : array-like of shape (n_steps + horizon, n_covariates), or a list
+        The covariates of every step of the series and of the ``horizon``
+        steps after it.
+
+    Returns
+    -------
+    X : ndarray of shape (n_series, lookback, n_features + n_covariates), float32
+        One window per series (1 for one series).
+
+    Examples
+    --------
+    >>> forecast_windows(np.arange(6.0), lookback=3, horizon=2,
+    ...                  future_covariates=np.arange(8.0) * 10)[0]
+    array([[ 3., 50.],
+           [ 4., 60.],
+           [ 5., 70.]], dtype=float32)
+    """
+    for name, value in (("lookback", lookback), ("horizon", horizon)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+    values, is_list = _as_series_list(series, "series")
+    covariates = _check_covariates(values, is_list, future_covariates, extra_steps=horizon)
+    windows = []
+    for i, v in enumerate(values):
+        if len(v) < lookback:
+            where = f"series[{i}]" if is_list else "The series"
+            raise ValueError(f"{where} has {len(v)} steps, fewer than lookback={lookback}.")
+        inputs = _with_covariates(v, None if covariates is None else covariates[i], horizon)
+        windows.append(inputs[-lookback:])
+    return np.stack(windows).astype(np.float32)
 
 
 class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):

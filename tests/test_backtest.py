@@ -121,6 +121,30 @@ def test_command_line_backtest_writes_the_report(tmp_path, capsys):
         assert json.load(f)["summary"]["seasonal naive"]["mae_vs_seasonal_naive"] == 1.0
 
 
+def test_command_line_backtest_of_several_series_with_covariates(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frames = []
+    for shop, n in (("north", 90), ("south", 70)):
+        promotion = (rng.random(n) < 0.3).astype(int)
+        sales = 10 + 5 * promotion + 0.1 * rng.normal(size=n)
+        frames.append(pd.DataFrame({"shop": shop, "promotion": promotion, "sales": sales}))
+    pd.concat(frames).to_csv(tmp_path / "shops.csv", index=False)
+    out = tmp_path / "report"
+    argv = ["backtest", "--data", str(tmp_path / "shops.csv"), "--column", "sales"]
+    argv += ["--series-column", "shop", "--covariates", "promotion", "--lookback", "4"]
+    assert main(argv + ["--folds", "2", "--output-dir", str(out)]) == 0
+    assert "2 series by 'shop'" in capsys.readouterr().out
+    forecasts = pd.read_csv(out / "forecasts.csv")
+    assert set(forecasts["series"]) == {0, 1}
+    rows = pd.read_csv(out / "results.csv").groupby("model")["mae"].mean()
+    # The promotions, known ahead, make the forecast: Ridge reads them, the naive ones cannot.
+    assert rows["ridge"] < 0.3 < 1 < rows["last value"]
+    assert main([a if a != "promotion" else "price" for a in argv]) == 2
+    assert "no column 'price'; the columns are ['shop', 'promotion', 'sales']" in (
+        capsys.readouterr().err
+    )
+
+
 @pytest.mark.parametrize(
     "argv, match",
     [

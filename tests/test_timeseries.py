@@ -179,3 +179,31 @@ def test_make_windows_reads_nested_lists_as_one_series_and_arrays_as_several():
     assert X.shape == (4, 2, 2)
     X, _ = make_windows([np.array(r) for r in rows], lookback=1)
     assert X.shape == (6, 1, 1)  # six series of two steps
+
+
+def test_forecast_windows_are_the_windows_make_windows_would_cut_next():
+    from sklearn_rnn import forecast_windows
+
+    rng = np.random.default_rng(0)
+    series = [rng.normal(size=(30, 2)), rng.normal(size=(25, 2))]
+    calendar = [rng.normal(size=(30, 3)), rng.normal(size=(25, 3))]
+    X, _, index = make_windows(
+        series, lookback=6, horizon=4, future_covariates=calendar, return_index=True
+    )
+    # Forecasting the last 4 steps from the series without them is the last training window.
+    future = forecast_windows(
+        [s[:-4] for s in series], lookback=6, horizon=4, future_covariates=calendar
+    )
+    assert future.shape == (2, 6, 5)
+    for i in range(2):
+        last = index.index[index["series"] == i][-1]
+        np.testing.assert_array_equal(future[i], X[last])
+    np.testing.assert_array_equal(forecast_windows(np.arange(5.0), lookback=2)[0, :, 0], [3.0, 4.0])
+    with pytest.raises(
+        ValueError,
+        match=r"expected \(34, 3\): one row per step of the series "
+        "and of the 4 steps to forecast",
+    ):
+        forecast_windows(series[0], lookback=6, horizon=4, future_covariates=calendar[0])
+    with pytest.raises(ValueError, match=r"series\[1\] has 25 steps, fewer than lookback=26"):
+        forecast_windows(series, lookback=26)
