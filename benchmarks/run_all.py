@@ -24,6 +24,7 @@ QUICK_ARGS = {
     "bench_train.py": ["--n-train", "256", "--repeats", "1"],
     "bench_buckets_accuracy.py": ["--n", "300", "--seeds", "2"],
     "bench_forecast.py": ["--series", "nile", "--models", "last,snaive,ridge,lstm"],
+    "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],
 }
 
 
