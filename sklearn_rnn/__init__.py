@@ -51,6 +51,7 @@ from .ngrams import NGramVectorizer
 from .padding import SequencePadder
 from .regressor import LSTMRegressor
 from .seq2seq import Seq2SeqEstimator
+from .tagger import RNNTagger
 from .timeseries import RollingOriginSplit, SequenceScaler, forecast_windows, make_windows
 from .tokenizer import TextTokenizer
 
@@ -71,6 +72,7 @@ __all__ = [
     "NGramVectorizer",
     "PretrainedEmbedding",
     "RNNClassifier",
+    "RNNTagger",
     "RollingOriginSplit",
     "SeasonalNaiveForecaster",
     "Seq2SeqEstimator",

@@ -150,3 +150,33 @@ def collate_pairs(batch):
         return X, None
     X["target_in"] = _padded([np.concatenate([[BOS_ID], t]) for t in targets])
     return X, _padded([np.concatenate([t, [EOS_ID]]) for t in targets])
+
+
+#: The label of padding steps in a tagging batch: the loss ignores it (torch's default).
+IGNORE_LABEL = -100
+
+
+def collate_tagged(batch, *, numeric=False):
+    """Pad a tagging batch: steps as in :func:`collate_sequences`, labels with ``IGNORE_LABEL``.
+
+    An id sequence may carry its words' characters: a 2-D array (steps,
+    1 + characters) whose column 0 is the word ids and the rest the
+    character ids of each word, 0 padded; the batch then also holds
+    ``chars`` (batch, steps, longest word). Labels are one per step.
+    """
+    sequences, targets, weights = zip(*batch)
+    lengths = [len(s) for s in sequences]
+    if numeric or sequences[0].ndim == 1:
+        X = {"x": _padded(sequences, np.float32 if numeric else np.int64)}
+    else:
+        width = max(s.shape[1] for s in sequences)
+        steps = np.zeros((len(sequences), max(lengths), width), dtype=np.int64)
+        for i, s in enumerate(sequences):
+            steps[i, : len(s), : s.shape[1]] = s
+        X = {"x": torch.from_numpy(steps[:, :, 0]), "chars": torch.from_numpy(steps[:, :, 1:])}
+    X["lengths"] = torch.tensor(lengths, dtype=torch.int64)
+    if targets[0] is None:
+        return X, None
+    X["sample_weight"] = torch.tensor(weights, dtype=torch.float32)
+    labels = pad_sequences(targets, padding="post", dtype=np.int64, value=IGNORE_LABEL)
+    return X, torch.from_numpy(labels)

@@ -213,6 +213,52 @@ OVERRIDES = {
             validation loss stalls.""",
         ),
     },
+    "RNNTagger": {
+        "embedding_dim": (
+            "int",
+            "Width of the learned word embedding (ignored with ``vectors``).",
+        ),
+        "dropout": (
+            "float",
+            """Dropout between stacked layers and on the states before the output
+            layer.""",
+        ),
+        "embedding_dropout": (
+            "float",
+            "Dropout on each step's input vector (word and characters).",
+        ),
+        "word_dropout": (
+            "float",
+            """In training, the probability that a word is read as the
+            out-of-vocabulary word (its characters stay): the out-of-vocabulary
+            vector, which words unseen in training read, gets trained, and the
+            model learns to tag from spelling and context. Token-id input too.""",
+        ),
+        "char_embedding_dim": ("int", "Width of a character's embedding."),
+        "char_filters": (
+            "int",
+            """Width of each word's character-level vector (convolution filters
+            over its characters, max-pooled; Ma & Hovy 2016). 0: no character
+            features. Word input only.""",
+        ),
+        "lowercase": (
+            "bool",
+            """Look words up in lowercase (the character features keep the case).
+            GloVe's vocabulary is lowercase.""",
+        ),
+        "vectors": (
+            "str, path, mapping, KeyedVectors or None",
+            """Pretrained word vectors, as for
+            :class:`~sklearn_rnn.PretrainedEmbedding` (``'glove-6b-50d'``, a
+            file, a mapping, gensim ``KeyedVectors``). The embedding starts at
+            them (their width replaces ``embedding_dim``), and the words that
+            have a vector but never occur in training join the vocabulary, so
+            at prediction time they read their vector instead of the
+            out-of-vocabulary one. None: a learned embedding. Word input only.""",
+        ),
+        "freeze_embedding": ("bool", "Keep the word embedding fixed during training."),
+        "max_epochs": ("int", "Most passes over the training sequences per fit."),
+    },
     "Seq2SeqEstimator": {
         "source_tokenizer": (
             "TextTokenizer or None",

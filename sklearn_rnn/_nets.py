@@ -14,6 +14,7 @@ from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 
+from ._batching import IGNORE_LABEL
 from ._sequences import PAD_ID
 
 OPTIMIZERS = {
@@ -326,6 +327,29 @@ class Seq2SeqNet(DevicePathMixin, NeuralNet):
         y_true = y_true.to(y_pred.device)
         losses = self.criterion_(y_pred.transpose(1, 2), y_true)  # (batch, steps)
         return losses.sum() / (y_true != PAD_ID).sum().clamp_min(1)
+
+
+class TaggerNet(DevicePathMixin, NeuralNet):
+    """skorch's NeuralNet with the loss averaged over the labelled steps, weighted per sequence.
+
+    The criterion (``CrossEntropyLoss(reduction='none')``) gives padding
+    steps, labelled ``IGNORE_LABEL``, a loss of 0; each step's loss is
+    weighted by its sequence's sample weight, and the sum divided by the
+    weights of the labelled steps.
+
+    Parameters
+    ----------
+    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
+        See :class:`DevicePathMixin`.
+    *args, **kwargs
+        skorch's ``NeuralNet`` parameters.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = y_true.to(y_pred.device)
+        losses = self.criterion_(y_pred.transpose(1, 2).float(), y_true)  # (batch, steps)
+        weights = X["sample_weight"].to(losses.device).unsqueeze(1) * (y_true != IGNORE_LABEL)
+        return (losses * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
 class TeacherForcingSchedule(Callback):

@@ -237,3 +237,62 @@ class TokenTargets(TransformerMixin, BaseEstimator):
             analyze = self.tokenizer_._build_text_analyzer()
             return [list(analyze(doc)) for doc in check_raw_documents(materialize(Y))]
         return [t.tolist() for t in self._ids(Y)]
+
+
+class TagTargets(TransformerMixin, BaseEstimator):
+    """Label sequences (one label per step) as class-index sequences; logits back to labels."""
+
+    @staticmethod
+    def _sequences(y):
+        if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
+            raise TypeError(
+                "y must be a collection of label sequences (one label per step), e.g. "
+                f"[['DET', 'NOUN'], ['VERB']]; got a {type(y).__name__}."
+            )
+        out = []
+        for i, seq in enumerate(y):
+            if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
+                raise TypeError(
+                    f"y[{i}] is a {type(seq).__name__}, not a sequence of labels (one label "
+                    "per step of sequence {i})."
+                )
+            out.append(np.asarray(list(seq)))
+        return out
+
+    def fit(self, y, sample_weight=None):
+        seqs = self._sequences(y)
+        labels = [s for s in seqs if len(s)]
+        if not labels:
+            raise ValueError("y holds no labels: every label sequence is empty.")
+        self.classes_ = np.unique(np.concatenate(labels))
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y holds one label only ({self.classes_[0]!r}); a tagger needs at least two."
+            )
+        return self
+
+    def transform(self, y):
+        out = []
+        for i, seq in enumerate(self._sequences(y)):
+            if not len(seq):
+                out.append(np.zeros(0, dtype=np.int64))
+                continue
+            index = np.searchsorted(self.classes_, seq)
+            index = np.clip(index, 0, len(self.classes_) - 1)
+            unknown = self.classes_[index] != seq
+            if unknown.any():
+                raise ValueError(
+                    f"y[{i}] holds the label {seq[np.argmax(unknown)].item()!r}, which the "
+                    f"first fit did not see; the labels are {self.classes_.tolist()}."
+                )
+            out.append(index.astype(np.int64))
+        return as_ragged(out)
+
+    def fit_transform(self, y, sample_weight=None):
+        return self.fit(y).transform(y)
+
+    def inverse_transform(self, logits):
+        """Per-sequence logits (steps, n_classes) to label arrays."""
+        return as_ragged([self.classes_[np.argmax(s, axis=-1)] for s in logits])
+
+    n_outputs_ = property(lambda self: len(self.classes_))

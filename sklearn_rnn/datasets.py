@@ -1,4 +1,4 @@
-"""Real text data sets, local copy first: IMDB reviews, SMS spam, short sentences, English-French.
+"""Real text data sets, local copy first: IMDB, SMS spam, short sentences, English-French, UD.
 
 Each loader looks, in order, at an explicit ``path``, an environment variable,
 and the cache directory (``data_home``: ``$SKLEARN_RNN_DATA`` or
@@ -442,10 +442,173 @@ def load_fra_eng(*, path=None, data_home=None, return_X_y=False, as_frame=False)
     )
 
 
+#: The columns of a CoNLL-U token line (universaldependencies.org/format.html).
+CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
+
+
+def _open_text(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return raw.decode("utf-8")
+
+
+def read_conllu(path, *, tag="upos"):
+    """Read a CoNLL-U file (Universal Dependencies) as word sequences and their tags.
+
+    Comment lines (``#``), multiword-token ranges (``1-2``) and empty nodes
+    (``8.1``) are skipped: the words are the syntactic words, as the tags
+    are given for them. Sentences end at blank lines. Plain or gzipped.
+
+    Parameters
+    ----------
+    path : str or path
+        The ``.conllu`` (or ``.conllu.gz``) file.
+    tag : str, default='upos'
+        The column to return as labels: 'upos' (universal part-of-speech
+        tags), 'xpos' (language-specific tags, the Penn tags for English),
+        'lemma', 'deprel' or 'feats'.
+
+    Returns
+    -------
+    words : list of list of str
+    tags : list of list of str
+
+    Examples
+    --------
+    >>> import io, os, tempfile
+    >>> text = "# sent_id = 1\n1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_\n\n"
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.conllu")
+    >>> _ = open(path, "w").write(text)
+    >>> read_conllu(path)
+    ([['Hi']], [['INTJ']])
+    """
+    if tag not in CONLLU_COLUMNS or tag in ("id", "form"):
+        raise ValueError(
+            f"tag must name a CoNLL-U label column ('upos', 'xpos', 'lemma', 'deprel', "
+            f"'feats'); got {tag!r}."
+        )
+    column = CONLLU_COLUMNS.index(tag)
+    words, tags, sentence, labels = [], [], [], []
+    for lineno, line in enumerate(_open_text(path).split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            if sentence:
+                words.append(sentence)
+                tags.append(labels)
+                sentence, labels = [], []
+            continue
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 10:
+            raise ValueError(
+                f"{path}: line {lineno} has {len(fields)} tab-separated fields; a CoNLL-U "
+                "token line has 10."
+            )
+        if "-" in fields[0] or "." in fields[0]:
+            continue
+        sentence.append(fields[1])
+        labels.append(fields[column])
+    if sentence:
+        words.append(sentence)
+        tags.append(labels)
+    return words, tags
+
+
+def read_conll(path, *, word_column=0, tag_column=-1, sep=None):
+    """Read a column-format file (CoNLL-2000 chunking, CoNLL-2003 entities) as words and tags.
+
+    One token a line, columns separated by ``sep`` (None: any whitespace),
+    sentences separated by blank lines; ``-DOCSTART-`` lines are skipped.
+
+    Parameters
+    ----------
+    path : str or path
+        The file (plain or gzipped).
+    word_column, tag_column : int, default=0, -1
+        The columns of the word and of the label.
+    sep : str or None, default=None
+        The column separator.
+
+    Returns
+    -------
+    words : list of list of str
+    tags : list of list of str
+    """
+    words, tags, sentence, labels = [], [], [], []
+    for lineno, line in enumerate(_open_text(path).split("\n"), start=1):
+        fields = line.strip().split(sep)
+        if not line.strip() or fields[0] == "-DOCSTART-":
+            if sentence:
+                words.append(sentence)
+                tags.append(labels)
+                sentence, labels = [], []
+            continue
+        try:
+            sentence.append(fields[word_column])
+            labels.append(fields[tag_column])
+        except IndexError:
+            raise ValueError(
+                f"{path}: line {lineno} has {len(fields)} columns; word_column={word_column} "
+                f"and tag_column={tag_column} need more."
+            ) from None
+    if sentence:
+        words.append(sentence)
+        tags.append(labels)
+    return words, tags
+
+
+def load_ud_english_ewt(subset="train", *, tag="upos", path=None, data_home=None):
+    """Load the Universal Dependencies English Web Treebank: word sequences and their tags.
+
+    12,544 / 2,001 / 2,077 sentences (train / dev / test) of web text
+    (blogs, reviews, e-mail, answers) with universal part-of-speech tags (17)
+    and Penn tags. Looks at ``path`` (a folder holding the ``.conllu`` files,
+    or one file), ``$SKLEARN_RNN_UD_EWT``, then the cache, for
+    ``en_ewt-ud-<subset>.conllu`` (or ``.conllu.gz``). Nothing is
+    downloaded (the treebank is released by tag, with no checksum to pin):
+    get it from https://github.com/UniversalDependencies/UD_English-EWT.
+    Licence: CC BY-SA 4.0 (Silveira et al. 2014).
+
+    Parameters
+    ----------
+    subset : {'train', 'dev', 'test'}, default='train'
+    tag : str, default='upos'
+        The label column (see :func:`read_conllu`).
+    path : str, default=None
+        A folder holding the files, or the file of the subset.
+    data_home : str, default=None
+        Cache directory (see :func:`get_data_home`).
+
+    Returns
+    -------
+    words : list of list of str
+    tags : list of list of str
+    """
+    if subset not in ("train", "dev", "test"):
+        raise ValueError(f"subset must be 'train', 'dev' or 'test'; got {subset!r}.")
+    candidates = [f"en_ewt-ud-{subset}.conllu.gz", f"en_ewt-ud-{subset}.conllu"]
+    if path is not None and os.path.isdir(path):
+        inside = [os.path.join(path, c) for c in candidates]
+        found = next((c for c in inside if os.path.exists(c)), None)
+        if found is None:
+            raise FileNotFoundError(f"{path} holds none of {', '.join(candidates)}.")
+    else:
+        found = _find_or_fetch(
+            "UD English EWT", "ud_ewt", path, "SKLEARN_RNN_UD_EWT", data_home, candidates, False
+        )
+    return read_conllu(found, tag=tag)
+
+
 __all__ = [
     "get_data_home",
     "load_fra_eng",
+    "load_ud_english_ewt",
     "load_imdb",
     "load_sentence_polarity",
     "load_sms_spam",
+    "read_conll",
+    "read_conllu",
 ]

@@ -1,5 +1,6 @@
-"""Metrics and scorers: sequence outputs (exact match, token accuracy, token error rate, BLEU)
-and prediction intervals (coverage, pinball loss).
+"""Metrics and scorers: sequence outputs (exact match, token accuracy, token error rate, BLEU),
+tagging (tag accuracy, entity-level precision, recall and F1) and prediction intervals
+(coverage, pinball loss).
 
 The sequence metric functions compare reference and predicted token
 sequences: each item a list of tokens (str or int), an int array, or a string
@@ -9,6 +10,11 @@ a Pipeline ending in one) for its predicted tokens and tokenize the
 references as its target tokenizer does, so the comparison happens on the
 tokens the model works with. BLEU is sacrebleu's corpus BLEU (0-100).
 
+The tagging metrics compare label sequences step by step (reference and
+prediction of each sequence have the same length); their scorers
+(``tag_accuracy_scorer``, ``entity_f1_scorer``) call ``predict`` of any
+tagger, :class:`~sklearn_rnn.RNNTagger` or a Pipeline ending in one.
+
 The interval scorers ask a regressor for ``predict(X, return_std=True)``
 (:class:`~sklearn_rnn.LSTMRegressor` with ``loss='gaussian_nll'``, a
 ``GaussianProcessRegressor``, or a Pipeline ending in one) and score the
@@ -17,7 +23,7 @@ central Gaussian interval of the chosen coverage.
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.metrics import mean_pinball_loss
+from sklearn.metrics import make_scorer, mean_pinball_loss
 
 
 def _token_lists(sequences, name):
@@ -123,6 +129,110 @@ def bleu_score(y_true, y_pred):
     hyps = [" ".join(map(str, p)) for p in pred]
     refs = [" ".join(map(str, t)) for t in true]
     return float(sacrebleu.corpus_bleu(hyps, [refs], tokenize="none").score)
+
+
+def _chunk_end(prev_tag, tag, prev_type, type_):
+    """Whether a chunk ended before the current tag (conlleval's rules, as seqeval applies them)."""
+    if prev_tag in ("E", "S"):
+        return True
+    if prev_tag in ("B", "I") and tag in ("B", "S", "O"):
+        return True
+    return prev_tag not in ("O", ".") and prev_type != type_
+
+
+def _chunk_start(prev_tag, tag, prev_type, type_):
+    """Whether a chunk starts at the current tag (conlleval's rules)."""
+    if tag in ("B", "S"):
+        return True
+    if prev_tag in ("E", "S", "O") and tag in ("E", "I"):
+        return True
+    return tag not in ("O", ".") and prev_type != type_
+
+
+def entities(tags):
+    """The entities of one sequence of IOB1, IOB2 (BIO), IOE or IOBES tags: (type, start, end).
+
+    conlleval's chunking, which seqeval's default mode follows: a chunk starts
+    at ``B-``/``S-`` (or an ``I-``/``E-`` of a new type), ends before ``O``, a
+    new ``B-``/``S-``, or a change of type; ``end`` is inclusive. A tag with no
+    type (``B``) has type ``'_'``.
+
+    Examples
+    --------
+    >>> entities(["B-PER", "I-PER", "O", "B-LOC", "I-ORG"])
+    [('PER', 0, 1), ('LOC', 3, 3), ('ORG', 4, 4)]
+    """
+    out = []
+    prev_tag, prev_type, begin = "O", "", 0
+    for i, label in enumerate([*map(str, tags), "O"]):
+        tag = label[0]
+        type_ = label[1:].split("-", maxsplit=1)[-1] or "_"
+        if _chunk_end(prev_tag, tag, prev_type, type_):
+            out.append((prev_type, begin, i - 1))
+        if _chunk_start(prev_tag, tag, prev_type, type_):
+            begin = i
+        prev_tag, prev_type = tag, type_
+    return out
+
+
+def _aligned(y_true, y_pred):
+    true, pred = _check_pair(y_true, y_pred)
+    for i, (t, p) in enumerate(zip(true, pred)):
+        if len(t) != len(p):
+            raise ValueError(
+                f"Sequence {i} has {len(t)} reference tags but {len(p)} predicted ones; tags "
+                "are compared step by step."
+            )
+    return true, pred
+
+
+def entity_precision_recall_fscore(y_true, y_pred):
+    """Entity-level precision, recall and F1 over a corpus of tag sequences (micro-averaged).
+
+    An entity counts as found when a predicted entity has its exact type,
+    start and end (:func:`entities`; seqeval's default definitions, those
+    of the CoNLL shared tasks' conlleval).
+
+    Returns
+    -------
+    precision, recall, f1 : float
+        0 where undefined (no predicted or no reference entity).
+
+    Examples
+    --------
+    >>> y_true = [["O", "B-MISC", "I-MISC", "O"], ["B-PER", "I-PER", "O"]]
+    >>> y_pred = [["B-MISC", "I-MISC", "I-MISC", "O"], ["B-PER", "I-PER", "O"]]
+    >>> entity_precision_recall_fscore(y_true, y_pred)
+    (0.5, 0.5, 0.5)
+    """
+    true, pred = _aligned(y_true, y_pred)
+    gold = {(i, *e) for i, t in enumerate(true) for e in entities(t)}
+    found = {(i, *e) for i, p in enumerate(pred) for e in entities(p)}
+    hits = len(gold & found)
+    precision = hits / len(found) if found else 0.0
+    recall = hits / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return precision, recall, f1
+
+
+def entity_f1_score(y_true, y_pred):
+    """Entity-level F1 of tag sequences (see :func:`entity_precision_recall_fscore`)."""
+    return entity_precision_recall_fscore(y_true, y_pred)[2]
+
+
+def tag_accuracy_score(y_true, y_pred):
+    """Share of steps whose predicted tag equals the reference (sequences of equal lengths).
+
+    Examples
+    --------
+    >>> tag_accuracy_score([["DET", "NOUN"], ["VERB"]], [["DET", "VERB"], ["VERB"]])
+    0.6666666666666666
+    """
+    true, pred = _aligned(y_true, y_pred)
+    steps = sum(len(t) for t in true)
+    if steps == 0:
+        raise ValueError("The references hold no tags: the accuracy is undefined.")
+    return sum(sum(a == b for a, b in zip(t, p)) for t, p in zip(true, pred)) / steps
 
 
 class Seq2SeqScorer:
@@ -242,6 +352,9 @@ token_accuracy_scorer = Seq2SeqScorer(token_accuracy_score)
 bleu_scorer = Seq2SeqScorer(bleu_score)
 neg_token_error_rate_scorer = Seq2SeqScorer(token_error_rate, greater_is_better=False)
 neg_coverage_error_scorer = IntervalScorer("coverage_error")
+#: Scorers of taggers (any estimator whose ``predict`` gives a label sequence per sequence).
+tag_accuracy_scorer = make_scorer(tag_accuracy_score)
+entity_f1_scorer = make_scorer(entity_f1_score)
 neg_pinball_loss_scorer = IntervalScorer("pinball")
 
 __all__ = [
@@ -250,12 +363,18 @@ __all__ = [
     "bleu_score",
     "bleu_scorer",
     "edit_distance",
+    "entities",
+    "entity_f1_score",
+    "entity_f1_scorer",
+    "entity_precision_recall_fscore",
     "exact_match_score",
     "exact_match_scorer",
     "interval_coverage_score",
     "neg_coverage_error_scorer",
     "neg_pinball_loss_scorer",
     "neg_token_error_rate_scorer",
+    "tag_accuracy_score",
+    "tag_accuracy_scorer",
     "token_accuracy_score",
     "token_accuracy_scorer",
     "token_error_rate",

@@ -653,3 +653,157 @@ def _never(logp, tokens):
 
 def _length_penalty(length, alpha):
     return ((5.0 + length.float()) / 6.0) ** alpha
+
+
+class CharCNNModule(nn.Module):
+    """Each word's vector from its characters: embedding, one convolution, max over the word.
+
+    The character-level word features of Ma & Hovy (2016): a word the tagger
+    never saw in training still gets a vector from its spelling (suffixes,
+    capitals, digits, hyphens).
+
+    Parameters
+    ----------
+    num_chars : int
+        Character vocabulary size (0 is padding).
+    char_embedding_dim : int
+        Width of a character's embedding.
+    char_filters : int
+        Convolution filters: the width of the word vector.
+    kernel_size : int, default=3
+        Characters each filter reads.
+    """
+
+    def __init__(self, num_chars, char_embedding_dim, char_filters, kernel_size=3):
+        super().__init__()
+        self.embedding = nn.Embedding(num_chars, char_embedding_dim, padding_idx=0)
+        self.conv = nn.Conv1d(
+            char_embedding_dim, char_filters, kernel_size, padding=kernel_size // 2
+        )
+        self.output_size = char_filters
+
+    def forward(self, chars):
+        """``chars`` (..., max_word_length) of ids, 0 padded; returns (..., char_filters)."""
+        shape = chars.shape
+        flat = chars.reshape(-1, shape[-1])
+        h = self.conv(self.embedding(flat).transpose(1, 2))  # (words, filters, length)
+        real = (flat != 0).unsqueeze(1)
+        h = h.masked_fill(~real, float("-inf")).max(dim=-1).values
+        h = h.masked_fill(~real.any(dim=-1), 0.0)  # padding words: zero vectors
+        return h.reshape(*shape[:-1], self.output_size)
+
+
+class TaggerModule(nn.Module):
+    """Many-to-many: one label per step, from the states of a (bidirectional) recurrent encoder.
+
+    Each step is read as a word embedding (token ids), optionally beside a
+    character-level vector of the word (:class:`CharCNNModule`), or as
+    numeric features; the recurrent layers of :class:`RNNEncoderModule` run
+    over the steps (``steps(..., aligned=True)``: the backward direction's
+    state of a step sits at that step) and a linear layer gives each step's
+    label logits, shape (batch, steps, n_tags).
+
+    Parameters
+    ----------
+    n_tags : int
+        Labels per step.
+    num_embeddings : int or None
+        Word vocabulary size; None for numeric input.
+    input_size : int or None
+        Features per step of numeric input.
+    embedding_dim : int, default=100
+        Width of the learned word embedding.
+    embedding_weights : Tensor, optional
+        Initial word embedding (e.g. GloVe rows).
+    freeze_embedding : bool, default=False
+        Keep the word embedding fixed.
+    num_chars : int or None, default=None
+        Character vocabulary size; None: no character features.
+    char_embedding_dim, char_filters : int
+        See :class:`CharCNNModule`.
+    word_dropout : float, default=0.0
+        In training, the probability that a word id is replaced by ``oov_id``
+        (its characters stay), so the out-of-vocabulary vector is trained and
+        the model learns to tag from the characters and the context.
+    oov_id : int, default=1
+    embedding_dropout : float, default=0.0
+        Dropout on each step's input vector.
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the output layer.
+    cell, hidden_size, num_layers, bidirectional :
+        As in :class:`RNNEncoderModule`.
+    """
+
+    def __init__(
+        self,
+        *,
+        n_tags,
+        num_embeddings=None,
+        input_size=None,
+        embedding_dim=100,
+        embedding_weights=None,
+        freeze_embedding=False,
+        num_chars=None,
+        char_embedding_dim=30,
+        char_filters=50,
+        word_dropout=0.0,
+        oov_id=1,
+        embedding_dropout=0.0,
+        dropout=0.0,
+        cell="lstm",
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=True,
+    ):
+        super().__init__()
+        self.word_dropout = word_dropout
+        self.oov_id = oov_id
+        self.embedding = None
+        self.chars = None
+        step_size = input_size
+        if num_embeddings is not None:
+            if embedding_weights is not None:
+                self.embedding = nn.Embedding.from_pretrained(
+                    embedding_weights.detach().clone().float(),
+                    freeze=freeze_embedding,
+                    padding_idx=0,
+                )
+            else:
+                self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)
+                _init_embedding(self.embedding)
+                self.embedding.weight.requires_grad_(not freeze_embedding)
+            step_size = self.embedding.embedding_dim
+            if num_chars is not None:
+                self.chars = CharCNNModule(num_chars, char_embedding_dim, char_filters)
+                step_size += self.chars.output_size
+        self.embedding_dropout = nn.Dropout(embedding_dropout)
+        self.encoder = RNNEncoderModule(
+            input_size=step_size,
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )
+        self.output_dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(self.encoder.output_size, n_tags)
+
+    def features(self, x, lengths, chars=None):
+        """Each step's input vector (batch, steps, width), before the recurrent layers."""
+        if self.embedding is None:
+            return x
+        if self.training and self.word_dropout > 0:
+            dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
+            x = x.masked_fill(dropped & (x != 0), self.oov_id)
+        h = self.embedding(x)
+        if self.chars is not None:
+            h = torch.cat([h, self.chars(chars)], dim=-1)
+        return h
+
+    def forward(self, x, lengths, chars=None, sample_weight=None):
+        # sample_weight rides in the batch for the loss; the network ignores it.
+        if x.shape[1] == 0:  # a batch of empty sequences: no step to label
+            return x.new_zeros((x.shape[0], 0, self.output.out_features), dtype=torch.float32)
+        h = self.embedding_dropout(self.features(x, lengths, chars))
+        states, _ = self.encoder.steps(h, lengths, aligned=True)
+        return self.output(self.output_dropout(states))

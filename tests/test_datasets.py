@@ -201,3 +201,60 @@ def test_load_sentence_polarity_reads_latin1_lines_and_keeps_empty_texts(tmp_pat
         load_sentence_polarity("sst")
     with pytest.raises(FileNotFoundError, match="mpqa.all"):
         load_sentence_polarity("mpqa", data_home=str(tmp_path / "empty"))
+
+
+CONLLU = """# sent_id = 1
+# text = Don't go.
+1-2\tDon't\t_\t_\t_\t_\t_\t_\t_\t_
+1\tDo\tdo\tAUX\tVBP\t_\t3\taux\t_\t_
+2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_
+3\tgo\tgo\tVERB\tVB\t_\t0\troot\t_\tSpaceAfter=No
+3.1\tgone\tgo\tVERB\tVBN\t_\t_\t_\t3:conj\t_
+4\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_
+"""
+
+
+def test_read_conllu_keeps_syntactic_words_and_the_chosen_column(tmp_path):
+    from sklearn_rnn.datasets import read_conllu
+
+    path = tmp_path / "x.conllu.gz"
+    path.write_bytes(gzip.compress(CONLLU.encode()))
+    words, tags = read_conllu(path)
+    # The multiword token "Don't" and the empty node 3.1 are not words of their own.
+    assert words == [["Do", "n't", "go", "."], ["Hi"]]
+    assert tags == [["AUX", "PART", "VERB", "PUNCT"], ["INTJ"]]
+    assert read_conllu(path, tag="xpos")[1][0] == ["VBP", "RB", "VB", "."]
+    with pytest.raises(ValueError, match="tag must name a CoNLL-U label column"):
+        read_conllu(path, tag="form")
+    (tmp_path / "bad.conllu").write_text("1\tDo\tdo\n")
+    with pytest.raises(ValueError, match="line 1 has 3 tab-separated fields"):
+        read_conllu(tmp_path / "bad.conllu")
+
+
+def test_read_conll_columns_and_docstart(tmp_path):
+    from sklearn_rnn.datasets import read_conll
+
+    (tmp_path / "ner.txt").write_text(
+        "-DOCSTART- -X- O O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nPeter NNP B-NP B-PER\n"
+    )
+    words, tags = read_conll(tmp_path / "ner.txt")
+    assert words == [["EU", "rejects"], ["Peter"]] and tags == [["B-ORG", "O"], ["B-PER"]]
+    assert read_conll(tmp_path / "ner.txt", tag_column=2)[1][0] == ["B-NP", "B-VP"]
+    with pytest.raises(ValueError, match="line 3 has 4 columns; word_column=0 and tag_column=7"):
+        read_conll(tmp_path / "ner.txt", tag_column=7)
+
+
+def test_load_ud_english_ewt_from_a_folder_or_the_env(tmp_path, monkeypatch):
+    from sklearn_rnn.datasets import load_ud_english_ewt
+
+    (tmp_path / "en_ewt-ud-dev.conllu").write_text(CONLLU)
+    words, _ = load_ud_english_ewt("dev", path=str(tmp_path))
+    assert len(words) == 2
+    monkeypatch.setenv("SKLEARN_RNN_UD_EWT", str(tmp_path))
+    assert load_ud_english_ewt("dev", tag="lemma")[1][1] == ["hi"]
+    with pytest.raises(FileNotFoundError, match="holds none of en_ewt-ud-test.conllu.gz"):
+        load_ud_english_ewt("test", path=str(tmp_path))
+    with pytest.raises(ValueError, match="subset must be 'train', 'dev' or 'test'"):
+        load_ud_english_ewt("valid")

@@ -117,3 +117,35 @@ def test_interval_scorers_need_a_predicted_spread():
         IntervalScorer("mae")
     with pytest.raises(ValueError, match="coverage must be in \\(0, 1\\)"):
         IntervalScorer("pinball", coverage=1.0)
+
+
+def test_entities_follow_conlleval_chunking():
+    from sklearn_rnn.metrics import entities
+
+    assert entities(["B-PER", "I-PER", "O", "B-LOC", "I-ORG"]) == [
+        ("PER", 0, 1),
+        ("LOC", 3, 3),
+        ("ORG", 4, 4),
+    ]
+    # IOBES: S- is a one-word entity, E- ends one; an I- after O starts one (IOB1).
+    assert entities(["S-LOC", "B-PER", "E-PER", "O", "I-MISC"]) == [
+        ("LOC", 0, 0),
+        ("PER", 1, 2),
+        ("MISC", 4, 4),
+    ]
+    assert entities(["B", "I", "O"]) == [("_", 0, 1)]  # untyped tags
+    assert entities([]) == [] and entities(["O", "O"]) == []
+
+
+def test_entity_scores_match_seqeval_examples():
+    from sklearn_rnn.metrics import entity_f1_score, entity_precision_recall_fscore
+
+    # seqeval's README example: one of two entities found in each direction.
+    y_true = [["O", "O", "O", "B-MISC", "I-MISC", "I-MISC", "O"], ["B-PER", "I-PER", "O"]]
+    y_pred = [["O", "O", "B-MISC", "I-MISC", "I-MISC", "I-MISC", "O"], ["B-PER", "I-PER", "O"]]
+    assert entity_precision_recall_fscore(y_true, y_pred) == (0.5, 0.5, 0.5)
+    # Entities are per sequence: an entity cannot run across two sentences.
+    assert entity_f1_score([["B-A"], ["I-A"]], [["B-A", "I-A"][:1], ["I-A"]]) == 1.0
+    assert entity_precision_recall_fscore([["O"]], [["B-A"]]) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="Sequence 0 has 1 reference tags but 2 predicted"):
+        entity_f1_score([["O"]], [["O", "O"]])

@@ -22,6 +22,7 @@ from sklearn_rnn import (
     NGramVectorizer,
     PretrainedEmbedding,
     RNNClassifier,
+    RNNTagger,
     Seq2SeqEstimator,
     SequencePadder,
     TextTokenizer,
@@ -38,7 +39,10 @@ SMALL = dict(max_epochs=2, random_state=0)
 
 def _outputs(model, X):
     if hasattr(model, "predict_proba"):
-        return np.asarray(model.predict_proba(X))
+        out = model.predict_proba(X)
+        if out.dtype == object:  # a tagger: one (steps, classes) array per sequence
+            return np.concatenate(list(out))
+        return np.asarray(out)
     if hasattr(model, "predict"):
         out = model.predict(X)
     else:
@@ -83,6 +87,11 @@ MODELS = {
         Seq2SeqEstimator(hidden_size=8, embedding_dim=4, **SMALL),
         DOCS,
         [d[::-1] for d in DOCS],
+    ),
+    "RNNTagger": lambda: (
+        RNNTagger(hidden_size=8, embedding_dim=4, char_filters=4, **SMALL),
+        [d.split() for d in DOCS],
+        [["A" if len(w) < 4 else "B" for w in d.split()] for d in DOCS],
     ),
     "Pipeline": lambda: (
         make_pipeline(

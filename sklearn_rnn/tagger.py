@@ -1,0 +1,379 @@
+"""RNNTagger: one label per step (part-of-speech tags, entities, per-step labels of a series)."""
+
+import numbers
+from collections import Counter
+from functools import partial
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseRNN
+from ._batching import SequenceDataset, by_length, collate_tagged
+from ._docs import fill_parameters
+from ._nets import TaggerNet
+from ._sequences import (
+    BOS_ID,
+    EOS_ID,
+    N_RESERVED,
+    OOV_ID,
+    as_ragged,
+    materialize,
+    sequence_lengths,
+)
+from ._targets import TagTargets
+from ._vectors import align_vectors, load_word_vectors
+from .metrics import tag_accuracy_score
+from .modules import TaggerModule
+
+
+def _is_word_sequences(X):
+    """Whether X is a batch of word sequences (each a sequence of strings)."""
+    if isinstance(X, (str, bytes)) or (isinstance(X, np.ndarray) and X.dtype != object):
+        return False
+    for seq in X:
+        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
+            return False
+        first = next(iter(seq), None)
+        if first is not None:
+            return isinstance(first, str)
+    return len(X) > 0  # only empty sequences: words, the tagger's own kind
+
+
+def _check_word_sequences(X):
+    sentences = []
+    for i, seq in enumerate(X):
+        if isinstance(seq, str):
+            raise TypeError(
+                f"Sequence {i} is a string; RNNTagger reads sequences of words, e.g. "
+                "[['The', 'cat', 'sat'], ...]: split each sentence into its tokens first."
+            )
+        words = list(seq)
+        for j, w in enumerate(words):
+            if not isinstance(w, str):
+                raise TypeError(
+                    f"Sequence {i} holds {type(w).__name__} {w!r} at step {j}; a word "
+                    "sequence holds strings only."
+                )
+            if not w:
+                raise ValueError(f"Sequence {i} holds an empty word at step {j}.")
+        sentences.append(words)
+    if not sentences:
+        raise ValueError("Expected at least one sequence; got an empty batch.")
+    return sentences
+
+
+def _vocabulary(counts):
+    """Tokens numbered after the reserved ids, most frequent first, ties in sorted order."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {token: N_RESERVED + i for i, (token, _) in enumerate(ranked)}
+
+
+@fill_parameters
+class RNNTagger(BaseRNN):
+    """A bidirectional recurrent network giving one label per step of each sequence.
+
+    Part-of-speech tagging, named entities, chunking: ``X`` is a collection of
+    word sequences (``[['The', 'cat', 'sat'], ...]``, ragged) and ``y`` the
+    matching label sequences (``[['DET', 'NOUN', 'VERB'], ...]``, any
+    hashable labels), one label per word. The tagger owns its vocabularies:
+    each word is read as a learned embedding of its lowercased form (or a
+    pretrained vector, ``vectors``) beside a character-level vector of its
+    spelling (:class:`~sklearn_rnn.modules.CharCNNModule`), so words never
+    seen in training still get tags from their shape and context. Token-id
+    sequences (no character features) and numeric sequences (a 3-D float
+    array or ragged 2-D float arrays: per-step labels of a series) work too.
+
+    The loss is the cross-entropy of every labelled step (padding is
+    masked); training is skorch's with early stopping on a random
+    validation split of the sequences, as in the other estimators.
+    ``predict`` returns a label array per sequence, of its length.
+
+    Parameters
+    ----------
+    $parameters
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The labels, sorted.
+    vocabulary_ : dict of str to int or None
+        Word (lowercased with ``lowercase``) to id, for word input.
+    char_vocabulary_ : dict of str to int or None
+        Character to id, for word input with character features.
+    vectors_found_ : float or None
+        With ``vectors``: share of the training vocabulary with a pretrained vector.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the PyTorch model.
+    history_ : skorch.History
+        Per-epoch training history (losses, validation scores, durations).
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNTagger
+    >>> X = [["the", "dog", "runs"], ["a", "cat", "sleeps"], ["the", "cat", "runs"]] * 20
+    >>> y = [["DET", "NOUN", "VERB"]] * 60
+    >>> tagger = RNNTagger(max_epochs=20, early_stopping=False, random_state=0).fit(X, y)
+    >>> tagger.predict([["a", "dog", "sleeps"]])[0]
+    array(['DET', 'NOUN', 'VERB'], dtype='<U4')
+    """
+
+    _module = TaggerModule
+    _criterion = torch.nn.CrossEntropyLoss
+    _net_class = TaggerNet
+    _target_noun = "label sequences"
+    # An empty sequence has no step to label: its prediction is an empty array.
+    _reads_empty_sequences = True
+
+    _parameter_constraints = {
+        **BaseRNN._parameter_constraints,
+        "word_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "char_embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "char_filters": [Interval(numbers.Integral, 0, None, closed="left")],
+        "lowercase": ["boolean"],
+        "vectors": [str, "array-like", object, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        embedding_dim=100,
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.5,
+        embedding_dropout=0.5,
+        word_dropout=0.25,
+        char_embedding_dim=30,
+        char_filters=100,
+        lowercase=True,
+        vectors=None,
+        freeze_embedding=False,
+        optimizer="adam",
+        lr=2e-3,
+        max_epochs=40,
+        batch_size=32,
+        gradient_clip_value=5.0,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=5,
+        warm_start=False,
+        bucket_by_length=True,
+        device="auto",
+        mixed_precision="no",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
+        self.word_dropout = word_dropout
+        self.char_embedding_dim = char_embedding_dim
+        self.char_filters = char_filters
+        self.lowercase = lowercase
+        self.vectors = vectors
+        self.freeze_embedding = freeze_embedding
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.gradient_clip_value = gradient_clip_value
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.warm_start = warm_start
+        self.bucket_by_length = bucket_by_length
+        self.device = device
+        self.mixed_precision = mixed_precision
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- what the template asks ------------------------------------------------
+
+    def _target_encoder(self):
+        return TagTargets()
+
+    classes_ = property(lambda self: self.target_encoder_.classes_)
+
+    def _collate(self):
+        return partial(collate_tagged, numeric=self.input_kind_ == "numeric")
+
+    def _module_params(self, embedding):
+        return {
+            "n_tags": self.target_encoder_.n_outputs_,
+            "num_embeddings": self.num_embeddings_,
+            "input_size": getattr(self, "n_features_in_", None)
+            if self.num_embeddings_ is None
+            else None,
+            "embedding_dim": self.embedding_dim,
+            "embedding_weights": None if embedding is None else torch.tensor(np.asarray(embedding)),
+            "freeze_embedding": self.freeze_embedding,
+            "num_chars": self._num_chars(),
+            "char_embedding_dim": self.char_embedding_dim,
+            "char_filters": self.char_filters,
+            "word_dropout": self.word_dropout if self.num_embeddings_ is not None else 0.0,
+            "embedding_dropout": self.embedding_dropout,
+            "dropout": self.dropout,
+            "cell": self.cell,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+        }
+
+    def _num_chars(self):
+        chars = getattr(self, "char_vocabulary_", None)
+        if not chars or not self.char_filters:
+            return None
+        return N_RESERVED + len(chars)
+
+    # -- input -------------------------------------------------------------------
+
+    def _validate_data(self, X, *, reset, training=False):
+        """Word sequences are encoded with the tagger's own vocabularies; the rest as usual."""
+        if not reset:
+            check_is_fitted(self, "net_")
+        X = materialize(X)
+        if not _is_word_sequences(X):
+            if not reset and self.input_kind_ == "words":
+                raise TypeError(
+                    "The tagger was fitted on word sequences (lists of strings); got "
+                    "token ids or numbers."
+                )
+            if reset:
+                self.vocabulary_ = self.char_vocabulary_ = self.vectors_found_ = None
+                if self.vectors is not None:
+                    raise ValueError(
+                        "vectors gives words their pretrained vectors; the input is not "
+                        "words. Pass word sequences, or vectors=None."
+                    )
+            return super()._validate_data(X, reset=reset, training=training)
+        sentences = _check_word_sequences(X)
+        if not reset and self.input_kind_ != "words":
+            raise TypeError(f"The tagger was fitted on {self.input_kind_} input; got words.")
+        embedding = None
+        if reset:
+            self.input_kind_ = "words"
+            self.n_features_in_ = None
+            embedding = self._learn_vocabularies(sentences)
+        return [self._encode(s) for s in sentences], embedding
+
+    def _text_to_ids(self, X, *, reset):
+        raise TypeError(
+            "Sequence 0 is a string; RNNTagger reads sequences of words, e.g. [['The', "
+            "'cat', 'sat'], ...]: split each sentence into its tokens first."
+        )
+
+    def _key(self, word):
+        return word.lower() if self.lowercase else word
+
+    def _learn_vocabularies(self, sentences):
+        """Word and character ids from the training words; the pretrained rows if any."""
+        words = Counter(self._key(w) for s in sentences for w in s)
+        self.vocabulary_ = _vocabulary(words)
+        self.char_vocabulary_ = None
+        if self.char_filters:
+            self.char_vocabulary_ = _vocabulary(Counter(c for s in sentences for w in s for c in w))
+        self.vectors_found_ = None
+        embedding = None
+        if self.vectors is not None:
+            # Words with a pretrained vector that training never saw join the
+            # vocabulary too: at prediction time they read their vector.
+            vocab_words, matrix = load_word_vectors(self.vectors)
+            extra = [w for w in vocab_words if w not in self.vocabulary_]
+            for i, w in enumerate(extra):
+                self.vocabulary_[w] = N_RESERVED + len(words) + i
+            tokens = ["<pad>", "<oov>", "<bos>", "<eos>"] + sorted(
+                self.vocabulary_, key=self.vocabulary_.get
+            )
+            embedding, found = align_vectors(
+                vocab_words, matrix, tokens, random_state=self.random_state
+            )
+            self.vectors_found_ = float(found[N_RESERVED : N_RESERVED + len(words)].mean())
+        self.num_embeddings_ = N_RESERVED + len(self.vocabulary_)
+        return embedding
+
+    def _encode(self, words):
+        """A word sequence as ids: (steps,) without characters, else (steps, 3 + longest word)."""
+        ids = [self.vocabulary_.get(self._key(w), OOV_ID) for w in words]
+        if not self.char_vocabulary_:
+            return np.asarray(ids, dtype=np.int64)
+        # Each word's characters between begin and end markers, so that the
+        # convolution tells a suffix from the same letters inside the word.
+        width = max((len(w) for w in words), default=0) + 2
+        out = np.zeros((len(words), 1 + width), dtype=np.int64)
+        out[:, 0] = ids
+        for i, w in enumerate(words):
+            chars = [self.char_vocabulary_.get(c, OOV_ID) for c in w]
+            out[i, 1 : 3 + len(w)] = [BOS_ID, *chars, EOS_ID]
+        return out
+
+    def _fit(self, X, y, sample_weight=None, *, warm_start):
+        # Check that every label sequence matches its input before training.
+        X = materialize(X)
+        labels = TagTargets._sequences(y)  # a TypeError for y that is no label sequences
+        if hasattr(X, "__len__") and len(labels) == len(X):
+            for i, (n, tags) in enumerate(zip(self._step_counts(X), labels)):
+                if n >= 0 and len(tags) != n:
+                    raise ValueError(
+                        f"Sequence {i} has {n} steps but {len(tags)} labels; a tagger "
+                        "takes one label per step."
+                    )
+        return super()._fit(X, y, sample_weight, warm_start=warm_start)
+
+    @staticmethod
+    def _step_counts(X):
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            return [X.shape[1]] * len(X)  # a padded array's rows: every step is labelled
+        # -1: not a sequence the check can count (input validation names it).
+        return [len(s) if hasattr(s, "__len__") and not isinstance(s, str) else -1 for s in X]
+
+    # -- inference ---------------------------------------------------------------
+
+    def _step_logits(self, X):
+        """Each sequence's logits, shape (its steps, n_classes), in the input order."""
+        seqs, _ = self._validate_data(X, reset=False)
+        lengths = sequence_lengths(seqs)
+        order, _ = by_length(lengths, enabled=self.bucket_by_length)
+        dataset = SequenceDataset([seqs[i] for i in order])
+        out = [None] * len(seqs)
+        k = 0
+        for logits in self.net_.forward_method_iter(dataset):
+            for row in logits:
+                i = order[k]
+                out[i] = row[: lengths[i]].numpy()
+                k += 1
+        return out
+
+    def predict(self, X):
+        """The label of every step: an object array of label arrays, one per sequence."""
+        return self.target_encoder_.inverse_transform(self._step_logits(X))
+
+    def predict_proba(self, X):
+        """Label probabilities of every step: arrays (steps, n_classes), columns as ``classes_``."""
+        return as_ragged(
+            [
+                torch.from_numpy(s).softmax(dim=-1).numpy().astype(np.float64)
+                for s in self._step_logits(X)
+            ]
+        )
+
+    def score(self, X, y, sample_weight=None):
+        """Token accuracy: the share of steps whose predicted label is right."""
+        if sample_weight is not None:
+            raise ValueError("RNNTagger.score does not weight sequences; pass no sample_weight.")
+        return tag_accuracy_score(y, self.predict(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,193 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.utils import estimator_checks
+
+from sklearn_rnn import RNNTagger
+from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
+from sklearn_rnn._nets import TaggerNet
+from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
+
+SMALL = dict(hidden_size=16, embedding_dim=8, char_embedding_dim=8, char_filters=8)
+
+# A toy language whose tags follow the word's ending: verbs end in -ing, adverbs in -ly.
+STEMS = [
+    "walk", "talk", "jump", "read", "sing", "play", "cook", "paint", "swim", "build",
+    "write", "draw", "run", "sleep", "eat", "climb", "drive", "fly", "dance", "laugh",
+]  # fmt: skip
+
+
+def _toy_sentences(stems, seed):
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for _ in range(150):
+        words, tags = [], []
+        for _ in range(rng.integers(2, 7)):
+            stem = stems[rng.integers(len(stems))]
+            kind = rng.integers(3)
+            words.append(stem + ["ing", "ly", "er"][kind])
+            tags.append(["VERB", "ADV", "NOUN"][kind])
+        X.append(words)
+        y.append(tags)
+    return X, y
+
+
+TRAIN_X, TRAIN_Y = _toy_sentences(STEMS[:14], seed=0)
+UNSEEN_X, UNSEEN_Y = _toy_sentences(STEMS[14:], seed=1)  # every word new
+
+
+def test_tagger_predicts_one_label_per_step_with_probabilities():
+    tagger = RNNTagger(max_epochs=3, random_state=0, **SMALL).fit(TRAIN_X, TRAIN_Y)
+    pred = tagger.predict(TRAIN_X[:5])
+    assert pred.dtype == object and len(pred) == 5
+    assert [len(p) for p in pred] == [len(x) for x in TRAIN_X[:5]]
+    assert set(np.concatenate(pred)) <= {"ADV", "NOUN", "VERB"}
+    proba = tagger.predict_proba(TRAIN_X[:5])
+    assert all(p.shape == (len(x), 3) for p, x in zip(proba, TRAIN_X[:5]))
+    np.testing.assert_allclose(np.concatenate(proba).sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(
+        tagger.classes_[np.concatenate(proba).argmax(axis=1)], np.concatenate(pred)
+    )
+    # An empty sequence has nothing to tag.
+    assert len(tagger.predict([[], ["walking"]])[0]) == 0
+
+
+def test_character_features_tag_words_never_seen_in_training():
+    params = dict(max_epochs=40, early_stopping=False, random_state=0, **SMALL)
+    with_chars = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)
+    assert with_chars.score(TRAIN_X, TRAIN_Y) > 0.99
+    assert with_chars.score(UNSEEN_X, UNSEEN_Y) > 0.95
+    # Without the characters every unseen word is the same unknown word.
+    words_only = RNNTagger(**{**params, "char_filters": 0}).fit(TRAIN_X, TRAIN_Y)
+    assert words_only.char_vocabulary_ is None
+    assert words_only.score(UNSEEN_X, UNSEEN_Y) < 0.6
+
+
+def test_padding_never_changes_a_prediction():
+    tagger = RNNTagger(max_epochs=2, random_state=0, **SMALL).fit(TRAIN_X, TRAIN_Y)
+    short = [["walking", "talkly"]]
+    alone = tagger.predict_proba(short)[0]
+    # In a batch with a longer sentence (and longer words), the short one is padded.
+    batch = short + [["paintingly"] * 9]
+    for bucket in (True, False):
+        tagger.set_params(bucket_by_length=bucket)
+        np.testing.assert_allclose(tagger.predict_proba(batch)[0], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_tagging_loss_averages_the_labelled_steps_only():
+    batch = [
+        (np.array([4, 5, 6]), np.array([0, 1, 1]), 1.0),
+        (np.array([4]), np.array([1]), 3.0),
+    ]
+    X, y = collate_tagged(batch)
+    assert y.tolist() == [[0, 1, 1], [1, IGNORE_LABEL, IGNORE_LABEL]]
+    net = TaggerNet(
+        module=torch.nn.Linear,
+        module__in_features=2,
+        module__out_features=2,
+        criterion=torch.nn.CrossEntropyLoss,
+        criterion__reduction="none",
+    ).initialize()
+    logits = torch.randn(2, 3, 2)
+    loss = net.get_loss(logits, y, X=X)
+    steps = torch.nn.functional.cross_entropy(logits[0], y[0], reduction="none")
+    last = torch.nn.functional.cross_entropy(logits[1, :1], y[1, :1], reduction="none")
+    expected = (steps.sum() + 3.0 * last.sum()) / (3 + 3.0)
+    torch.testing.assert_close(loss, expected)
+
+
+def test_numeric_sequences_with_per_step_labels():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 12, 1)).astype(np.float32)
+    y = [np.where(x[:, 0] > 0, "up", "down") for x in X]
+    tagger = RNNTagger(hidden_size=16, max_epochs=30, random_state=0).fit(X, y)
+    assert tagger.vocabulary_ is None and tagger.n_features_in_ == 1
+    assert tagger.score(X, y) > 0.95
+    # Ragged numeric sequences too.
+    ragged = [x[: 5 + i % 7] for i, x in enumerate(X[:20])]
+    assert [len(p) for p in tagger.predict(ragged)] == [len(r) for r in ragged]
+
+
+def test_pretrained_vectors_reach_words_training_never_saw():
+    vectors = {"walking": [1.0, 0.0], "slowly": [0.0, 1.0], "swimming": [1.0, 0.1]}
+    tagger = RNNTagger(
+        vectors=vectors, freeze_embedding=True, max_epochs=2, random_state=0, **SMALL
+    ).fit(TRAIN_X, TRAIN_Y)
+    # "swimming" never occurs in training: it joins the vocabulary with its vector.
+    assert "swimming" in tagger.vocabulary_ and "swimming" not in {w for s in TRAIN_X for w in s}
+    row = tagger.net_.module_.embedding.weight[tagger.vocabulary_["swimming"]]
+    np.testing.assert_allclose(row.detach().numpy(), [1.0, 0.1])
+    assert tagger.vectors_found_ == pytest.approx(1 / 42)  # "walking" of 42 training words
+    assert tagger.net_.module_.embedding.embedding_dim == 2
+
+
+def test_tagger_in_cross_validation_and_grid_search():
+    tagger = RNNTagger(max_epochs=2, random_state=0, **SMALL)
+    scores = cross_val_score(tagger, TRAIN_X, TRAIN_Y, cv=KFold(3))
+    assert scores.shape == (3,) and (scores > 0.3).all()
+    # Entity-level F1 of BIO tags: the verbs as one-word entities.
+    bio = [["B-V" if t == "VERB" else "O" for t in tags] for tags in TRAIN_Y]
+    search = GridSearchCV(tagger, {"hidden_size": [8, 16]}, cv=2, scoring=entity_f1_scorer)
+    search.fit(TRAIN_X, bio)
+    assert 0 <= search.best_score_ <= 1 and search.best_params_["hidden_size"] in (8, 16)
+
+
+def test_tagger_clone_and_summary(capsys):
+    tagger = RNNTagger(max_epochs=1, random_state=0, **SMALL).fit(TRAIN_X, TRAIN_Y)
+    assert clone(tagger).get_params() == tagger.get_params()
+    tagger.summary()
+    out = capsys.readouterr().out
+    assert "chars.conv (Conv1d)" in out and "output (Linear)" in out
+
+
+@pytest.mark.parametrize(
+    "X, y, error, match",
+    [
+        ([["a", "b"]], [["X"]], ValueError, "Sequence 0 has 2 steps but 1 labels"),
+        (["a b", "c"], [["X", "Y"], ["X"]], TypeError, "Sequence 0 is a string"),
+        ([["a", "b"]], [["X", "X"]], ValueError, "one label only"),
+        ([["a", 3]], [["X", "Y"]], TypeError, "holds int 3 at step 1"),
+        ([["a", ""]], [["X", "Y"]], ValueError, "empty word at step 1"),
+        ([["a"], ["b"]], [["X"]], ValueError, "X holds 2 sequences but y holds 1"),
+        ([["a", "b"]], "XY", TypeError, "y must be a collection of label sequences"),
+    ],
+)
+def test_tagger_bad_input(X, y, error, match):
+    with pytest.raises(error, match=match):
+        RNNTagger(max_epochs=1, **SMALL).fit(X, y)
+
+
+def test_tagger_refuses_input_unlike_its_training():
+    tagger = RNNTagger(max_epochs=1, random_state=0, **SMALL).fit(TRAIN_X, TRAIN_Y)
+    with pytest.raises(TypeError, match="fitted on word sequences"):
+        tagger.predict(np.ones((2, 3, 1), dtype=np.float32))
+    with pytest.raises(ValueError, match="the label 'PRON', which the first fit did not see"):
+        tagger.partial_fit([["walking"]], [["PRON"]])
+    with pytest.raises(ValueError, match="vectors gives words their pretrained vectors"):
+        RNNTagger(vectors={"a": [1.0]}, max_epochs=1).fit(
+            np.ones((4, 3, 1), dtype=np.float32), [["x", "y", "x"]] * 4
+        )
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "check_no_attributes_set_in_init",
+        "check_parameters_default_constructible",
+        "check_get_params_invariance",
+        "check_set_params",
+        "check_estimator_repr",
+        "check_estimator_cloneable",
+        "check_valid_tag_types",
+    ],
+)
+def test_shape_independent_sklearn_checks(check):
+    getattr(estimator_checks, check)("RNNTagger", RNNTagger())
+
+
+def test_tag_accuracy_needs_aligned_sequences():
+    assert tag_accuracy_score([["A", "B"]], [np.array(["A", "C"])]) == 0.5
+    with pytest.raises(ValueError, match="Sequence 0 has 2 reference tags but 1 predicted"):
+        tag_accuracy_score([["A", "B"]], [["A"]])
