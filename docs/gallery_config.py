@@ -23,6 +23,7 @@ def _importable(name):
 _OUT = tempfile.mkdtemp(prefix="sklearn-rnn-docs-")
 _IMDB = _first("SKLEARN_RNN_IMDB", "imdb/imdb_50k.csv.gz")
 _FRA_ENG = _first("SKLEARN_RNN_FRA_ENG", "tatoeba_fra_eng/fra-eng.txt.gz")
+_UD_EWT = _first("SKLEARN_RNN_UD_EWT", "ud_english_ewt")
 
 # example -> (arguments of its docs run, whether its data is here)
 DOCS_ARGS = {
@@ -33,6 +34,10 @@ DOCS_ARGS = {
     ),
     "forecast_co2.py": (["--max-epochs", "60", "--out", _OUT], _importable("statsmodels")),
     "backtest_series.py": (["--folds", "2", "--out", _OUT], _importable("statsmodels")),
+    "tag_ewt.py": (
+        ["--data", _UD_EWT or "", "--n-train", "2000", "--max-epochs", "3", "--out", _OUT],
+        _UD_EWT,
+    ),
     "forecast_panel.py": (
         ["--folds", "2", "--max-epochs", "40", "--out", _OUT],
         _importable("statsmodels"),

@@ -92,12 +92,15 @@ class RNNEncoderModule(nn.Module):
         super().__init__()
         self.word_dropout = word_dropout
         self.oov_id = oov_id
+        self.extra_embedding = None
         if num_embeddings is not None:
             if embedding_weights is not None:
+                weights = embedding_weights.detach().clone().float()
+                if trainable_words is not None and trainable_words < len(weights):
+                    self.extra_embedding = nn.Embedding.from_pretrained(weights[trainable_words:])
+                    weights = weights[:trainable_words]
                 self.embedding = nn.Embedding.from_pretrained(
-                    embedding_weights.detach().clone().float(),
-                    freeze=freeze_embedding,
-                    padding_idx=0,
+                    weights, freeze=freeze_embedding, padding_idx=0
                 )
             else:
                 self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)
@@ -655,12 +658,15 @@ def _length_penalty(length, alpha):
     return ((5.0 + length.float()) / 6.0) ** alpha
 
 
-class CharCNNModule(nn.Module):
-    """Each word's vector from its characters: embedding, one convolution, max over the word.
+class CharEncoderModule(nn.Module):
+    """Each word's vector from its characters: a convolution or a bidirectional LSTM over them.
 
-    The character-level word features of Ma & Hovy (2016): a word the tagger
-    never saw in training still gets a vector from its spelling (suffixes,
-    capitals, digits, hyphens).
+    Character-level word features: a word the tagger never saw in training
+    still gets a vector from its spelling (suffixes, capitals, digits,
+    hyphens). ``'cnn'``: one convolution, max-pooled over the word (Ma & Hovy
+    2016); ``'lstm'``: the final states of a bidirectional LSTM reading the
+    word's characters both ways (Lample et al. 2016; Plank et al. 2016).
+    Each distinct word of a batch is encoded once.
 
     Parameters
     ----------
@@ -668,36 +674,51 @@ class CharCNNModule(nn.Module):
         Character vocabulary size (0 is padding).
     char_embedding_dim : int
         Width of a character's embedding.
-    char_filters : int
-        Convolution filters: the width of the word vector.
+    char_size : int
+        Width of the word vector: the convolution's filters, or twice the
+        LSTM's units (one half per direction; an odd width is rounded up).
+    kind : {'cnn', 'lstm'}, default='cnn'
     kernel_size : int, default=3
-        Characters each filter reads.
+        Characters each filter of the convolution reads.
     """
 
-    def __init__(self, num_chars, char_embedding_dim, char_filters, kernel_size=3):
+    def __init__(self, num_chars, char_embedding_dim, char_size, kind="cnn", kernel_size=3):
         super().__init__()
+        self.kind = kind
         self.embedding = nn.Embedding(num_chars, char_embedding_dim, padding_idx=0)
-        self.conv = nn.Conv1d(
-            char_embedding_dim, char_filters, kernel_size, padding=kernel_size // 2
-        )
-        self.output_size = char_filters
+        if kind == "cnn":
+            self.conv = nn.Conv1d(
+                char_embedding_dim, char_size, kernel_size, padding=kernel_size // 2
+            )
+            self.output_size = char_size
+        else:
+            self.rnn = RNNEncoderModule(
+                input_size=char_embedding_dim,
+                hidden_size=-(-char_size // 2),
+                bidirectional=True,
+                pooling="last",
+            )
+            self.output_size = self.rnn.output_size
 
     def forward(self, chars):
-        """``chars`` (..., max_word_length) of ids, 0 padded; returns (..., char_filters)."""
+        """``chars`` (..., max_word_length) of ids, 0 padded; returns (..., output_size)."""
         shape = chars.shape
-        flat = chars.reshape(-1, shape[-1])
-        h = self.conv(self.embedding(flat).transpose(1, 2))  # (words, filters, length)
-        real = (flat != 0).unsqueeze(1)
-        h = h.masked_fill(~real, float("-inf")).max(dim=-1).values
-        h = h.masked_fill(~real.any(dim=-1), 0.0)  # padding words: zero vectors
-        return h.reshape(*shape[:-1], self.output_size)
+        words, inverse = torch.unique(chars.reshape(-1, shape[-1]), dim=0, return_inverse=True)
+        real = words != 0
+        if self.kind == "cnn":
+            h = self.conv(self.embedding(words).transpose(1, 2))  # (words, filters, length)
+            h = h.masked_fill(~real.unsqueeze(1), float("-inf")).max(dim=-1).values
+            h = h.masked_fill(~real.any(dim=-1, keepdim=True), 0.0)  # padding: zero vectors
+        else:
+            h = self.rnn(self.embedding(words), real.sum(dim=-1))  # empty words: zero vectors
+        return h[inverse].reshape(*shape[:-1], self.output_size)
 
 
 class TaggerModule(nn.Module):
     """Many-to-many: one label per step, from the states of a (bidirectional) recurrent encoder.
 
     Each step is read as a word embedding (token ids), optionally beside a
-    character-level vector of the word (:class:`CharCNNModule`), or as
+    character-level vector of the word (:class:`CharEncoderModule`), or as
     numeric features; the recurrent layers of :class:`RNNEncoderModule` run
     over the steps (``steps(..., aligned=True)``: the backward direction's
     state of a step sits at that step) and a linear layer gives each step's
@@ -717,14 +738,22 @@ class TaggerModule(nn.Module):
         Initial word embedding (e.g. GloVe rows).
     freeze_embedding : bool, default=False
         Keep the word embedding fixed.
+    trainable_words : int or None, default=None
+        With ``embedding_weights``: only the first ``trainable_words`` rows
+        (the words of the training data) train; the others (words with a
+        pretrained vector that training never saw) keep their vectors, so the
+        optimizer never touches them. None: every row trains.
     num_chars : int or None, default=None
         Character vocabulary size; None: no character features.
-    char_embedding_dim, char_filters : int
-        See :class:`CharCNNModule`.
-    word_dropout : float, default=0.0
-        In training, the probability that a word id is replaced by ``oov_id``
-        (its characters stay), so the out-of-vocabulary vector is trained and
-        the model learns to tag from the characters and the context.
+    char_embedding_dim, char_size : int
+        See :class:`CharEncoderModule`.
+    char_encoder : {'cnn', 'lstm'}, default='cnn'
+        The ``kind`` of :class:`CharEncoderModule`.
+    word_dropout_probs : Tensor of shape (num_embeddings,), optional
+        In training, the probability that each word id is replaced by
+        ``oov_id`` (its characters stay), so the out-of-vocabulary vector is
+        trained and the model learns to tag from the characters and the
+        context. None: no word dropout.
     oov_id : int, default=1
     embedding_dropout : float, default=0.0
         Dropout on each step's input vector.
@@ -743,10 +772,12 @@ class TaggerModule(nn.Module):
         embedding_dim=100,
         embedding_weights=None,
         freeze_embedding=False,
+        trainable_words=None,
         num_chars=None,
         char_embedding_dim=30,
-        char_filters=50,
-        word_dropout=0.0,
+        char_size=50,
+        char_encoder="cnn",
+        word_dropout_probs=None,
         oov_id=1,
         embedding_dropout=0.0,
         dropout=0.0,
@@ -756,17 +787,21 @@ class TaggerModule(nn.Module):
         bidirectional=True,
     ):
         super().__init__()
-        self.word_dropout = word_dropout
         self.oov_id = oov_id
+        probs = None if word_dropout_probs is None else word_dropout_probs.float()
+        self.register_buffer("word_dropout_probs", probs)
         self.embedding = None
         self.chars = None
         step_size = input_size
+        self.extra_embedding = None
         if num_embeddings is not None:
             if embedding_weights is not None:
+                weights = embedding_weights.detach().clone().float()
+                if trainable_words is not None and trainable_words < len(weights):
+                    self.extra_embedding = nn.Embedding.from_pretrained(weights[trainable_words:])
+                    weights = weights[:trainable_words]
                 self.embedding = nn.Embedding.from_pretrained(
-                    embedding_weights.detach().clone().float(),
-                    freeze=freeze_embedding,
-                    padding_idx=0,
+                    weights, freeze=freeze_embedding, padding_idx=0
                 )
             else:
                 self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)
@@ -774,7 +809,9 @@ class TaggerModule(nn.Module):
                 self.embedding.weight.requires_grad_(not freeze_embedding)
             step_size = self.embedding.embedding_dim
             if num_chars is not None:
-                self.chars = CharCNNModule(num_chars, char_embedding_dim, char_filters)
+                self.chars = CharEncoderModule(
+                    num_chars, char_embedding_dim, char_size, kind=char_encoder
+                )
                 step_size += self.chars.output_size
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         self.encoder = RNNEncoderModule(
@@ -788,14 +825,24 @@ class TaggerModule(nn.Module):
         self.output_dropout = nn.Dropout(dropout)
         self.output = nn.Linear(self.encoder.output_size, n_tags)
 
+    def embed_words(self, x):
+        """The vectors of word ids (batch, steps): trained rows, then the fixed pretrained ones."""
+        if self.extra_embedding is None:
+            return self.embedding(x)
+        n = self.embedding.num_embeddings
+        known = x < n
+        h = self.embedding(x.masked_fill(~known, self.oov_id))
+        extra = self.extra_embedding((x - n).clamp_min(0))
+        return torch.where(known.unsqueeze(-1), h, extra)
+
     def features(self, x, lengths, chars=None):
         """Each step's input vector (batch, steps, width), before the recurrent layers."""
         if self.embedding is None:
             return x
-        if self.training and self.word_dropout > 0:
-            dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
-            x = x.masked_fill(dropped & (x != 0), self.oov_id)
-        h = self.embedding(x)
+        if self.training and self.word_dropout_probs is not None:
+            dropped = torch.rand(x.shape, device=x.device) < self.word_dropout_probs[x]
+            x = x.masked_fill(dropped, self.oov_id)
+        h = self.embed_words(x)
         if self.chars is not None:
             h = torch.cat([h, self.chars(chars)], dim=-1)
         return h

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRNN
@@ -18,6 +18,7 @@ from ._sequences import (
     EOS_ID,
     N_RESERVED,
     OOV_ID,
+    PAD_ID,
     as_ragged,
     materialize,
     sequence_lengths,
@@ -80,7 +81,7 @@ class RNNTagger(BaseRNN):
     hashable labels), one label per word. The tagger owns its vocabularies:
     each word is read as a learned embedding of its lowercased form (or a
     pretrained vector, ``vectors``) beside a character-level vector of its
-    spelling (:class:`~sklearn_rnn.modules.CharCNNModule`), so words never
+    spelling (:class:`~sklearn_rnn.modules.CharEncoderModule`), so words never
     seen in training still get tags from their shape and context. Token-id
     sequences (no character features) and numeric sequences (a 3-D float
     array or ragged 2-D float arrays: per-step labels of a series) work too.
@@ -130,7 +131,8 @@ class RNNTagger(BaseRNN):
         **BaseRNN._parameter_constraints,
         "word_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "char_embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "char_filters": [Interval(numbers.Integral, 0, None, closed="left")],
+        "char_size": [Interval(numbers.Integral, 0, None, closed="left")],
+        "char_encoder": [StrOptions({"cnn", "lstm"})],
         "lowercase": ["boolean"],
         "vectors": [str, "array-like", object, None],
     }
@@ -147,7 +149,8 @@ class RNNTagger(BaseRNN):
         embedding_dropout=0.5,
         word_dropout=0.25,
         char_embedding_dim=30,
-        char_filters=100,
+        char_size=100,
+        char_encoder="cnn",
         lowercase=True,
         vectors=None,
         freeze_embedding=False,
@@ -176,7 +179,8 @@ class RNNTagger(BaseRNN):
         self.embedding_dropout = embedding_dropout
         self.word_dropout = word_dropout
         self.char_embedding_dim = char_embedding_dim
-        self.char_filters = char_filters
+        self.char_size = char_size
+        self.char_encoder = char_encoder
         self.lowercase = lowercase
         self.vectors = vectors
         self.freeze_embedding = freeze_embedding
@@ -216,10 +220,11 @@ class RNNTagger(BaseRNN):
             "embedding_dim": self.embedding_dim,
             "embedding_weights": None if embedding is None else torch.tensor(np.asarray(embedding)),
             "freeze_embedding": self.freeze_embedding,
+            "trainable_words": self._trainable_words,
             "num_chars": self._num_chars(),
             "char_embedding_dim": self.char_embedding_dim,
-            "char_filters": self.char_filters,
-            "word_dropout": self.word_dropout if self.num_embeddings_ is not None else 0.0,
+            "char_size": self.char_size,
+            "char_encoder": self.char_encoder,
             "embedding_dropout": self.embedding_dropout,
             "dropout": self.dropout,
             "cell": self.cell,
@@ -228,9 +233,17 @@ class RNNTagger(BaseRNN):
             "bidirectional": self.bidirectional,
         }
 
+    def _fitted_module_params(self, train):
+        """Word dropout: each real word id drops with probability ``word_dropout``."""
+        if self.num_embeddings_ is None or not self.word_dropout:
+            return {}
+        probs = torch.full((self.num_embeddings_,), float(self.word_dropout))
+        probs[[PAD_ID, OOV_ID]] = 0.0
+        return {"word_dropout_probs": probs}
+
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
-        if not chars or not self.char_filters:
+        if not chars or not self.char_size:
             return None
         return N_RESERVED + len(chars)
 
@@ -249,6 +262,7 @@ class RNNTagger(BaseRNN):
                 )
             if reset:
                 self.vocabulary_ = self.char_vocabulary_ = self.vectors_found_ = None
+                self._trainable_words = None
                 if self.vectors is not None:
                     raise ValueError(
                         "vectors gives words their pretrained vectors; the input is not "
@@ -279,9 +293,10 @@ class RNNTagger(BaseRNN):
         words = Counter(self._key(w) for s in sentences for w in s)
         self.vocabulary_ = _vocabulary(words)
         self.char_vocabulary_ = None
-        if self.char_filters:
+        if self.char_size:
             self.char_vocabulary_ = _vocabulary(Counter(c for s in sentences for w in s for c in w))
         self.vectors_found_ = None
+        self._trainable_words = None
         embedding = None
         if self.vectors is not None:
             # Words with a pretrained vector that training never saw join the
@@ -297,6 +312,8 @@ class RNNTagger(BaseRNN):
                 vocab_words, matrix, tokens, random_state=self.random_state
             )
             self.vectors_found_ = float(found[N_RESERVED : N_RESERVED + len(words)].mean())
+            # Only the training words' rows train; the others keep their vectors.
+            self._trainable_words = N_RESERVED + len(words)
         self.num_embeddings_ = N_RESERVED + len(self.vocabulary_)
         return embedding
 

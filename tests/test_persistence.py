@@ -89,7 +89,7 @@ MODELS = {
         [d[::-1] for d in DOCS],
     ),
     "RNNTagger": lambda: (
-        RNNTagger(hidden_size=8, embedding_dim=4, char_filters=4, **SMALL),
+        RNNTagger(hidden_size=8, embedding_dim=4, char_size=4, **SMALL),
         [d.split() for d in DOCS],
         [["A" if len(w) < 4 else "B" for w in d.split()] for d in DOCS],
     ),

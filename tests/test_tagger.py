@@ -10,7 +10,7 @@ from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
 from sklearn_rnn._nets import TaggerNet
 from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
 
-SMALL = dict(hidden_size=16, embedding_dim=8, char_embedding_dim=8, char_filters=8)
+SMALL = dict(hidden_size=16, embedding_dim=8, char_embedding_dim=8, char_size=8)
 
 # A toy language whose tags follow the word's ending: verbs end in -ing, adverbs in -ly.
 STEMS = [
@@ -54,13 +54,16 @@ def test_tagger_predicts_one_label_per_step_with_probabilities():
     assert len(tagger.predict([[], ["walking"]])[0]) == 0
 
 
-def test_character_features_tag_words_never_seen_in_training():
-    params = dict(max_epochs=40, early_stopping=False, random_state=0, **SMALL)
+@pytest.mark.parametrize("char_encoder", ["cnn", "lstm"])
+def test_character_features_tag_words_never_seen_in_training(char_encoder):
+    params = dict(
+        char_encoder=char_encoder, max_epochs=40, early_stopping=False, random_state=0, **SMALL
+    )
     with_chars = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)
     assert with_chars.score(TRAIN_X, TRAIN_Y) > 0.99
     assert with_chars.score(UNSEEN_X, UNSEEN_Y) > 0.95
     # Without the characters every unseen word is the same unknown word.
-    words_only = RNNTagger(**{**params, "char_filters": 0}).fit(TRAIN_X, TRAIN_Y)
+    words_only = RNNTagger(**{**params, "char_size": 0}).fit(TRAIN_X, TRAIN_Y)
     assert words_only.char_vocabulary_ is None
     assert words_only.score(UNSEEN_X, UNSEEN_Y) < 0.6
 
@@ -117,8 +120,12 @@ def test_pretrained_vectors_reach_words_training_never_saw():
     ).fit(TRAIN_X, TRAIN_Y)
     # "swimming" never occurs in training: it joins the vocabulary with its vector.
     assert "swimming" in tagger.vocabulary_ and "swimming" not in {w for s in TRAIN_X for w in s}
-    row = tagger.net_.module_.embedding.weight[tagger.vocabulary_["swimming"]]
-    np.testing.assert_allclose(row.detach().numpy(), [1.0, 0.1])
+    module = tagger.net_.module_
+    row = module.embed_words(torch.tensor([tagger.vocabulary_["swimming"]]))
+    np.testing.assert_allclose(row.detach().numpy(), [[1.0, 0.1]])
+    # Its row is not trained (the optimizer holds only the training words' rows).
+    assert module.embedding.num_embeddings == 4 + 42
+    assert not module.extra_embedding.weight.requires_grad
     assert tagger.vectors_found_ == pytest.approx(1 / 42)  # "walking" of 42 training words
     assert tagger.net_.module_.embedding.embedding_dim == 2
 
