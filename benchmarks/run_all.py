@@ -25,6 +25,7 @@ QUICK_ARGS = {
     "bench_buckets_accuracy.py": ["--n", "300", "--seeds", "2"],
     "bench_forecast.py": ["--series", "nile", "--models", "last,snaive,ridge,lstm"],
     "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],
+    "bench_tagging.py": ["--n-train", "500", "--models", "most-frequent,crf,rnn"],
 }
 
 
