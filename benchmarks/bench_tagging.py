@@ -16,7 +16,7 @@ split:
   the same of its neighbours (sklearn-crfsuite's tutorial features, plus
   prefixes);
 - ``rnn``: ``RNNTagger()`` with its defaults (learned word embedding,
-  character CNN, one bidirectional LSTM layer);
+  character CNN, two bidirectional LSTM layers);
 - ``rnn-glove``: ``RNNTagger(vectors='glove-6b-50d')``;
 - any ``--candidate NAME='{"param": value}'``.
 

@@ -143,7 +143,7 @@ class RNNTagger(BaseRNN):
         cell="lstm",
         embedding_dim=100,
         hidden_size=128,
-        num_layers=1,
+        num_layers=2,
         bidirectional=True,
         dropout=0.5,
         embedding_dropout=0.5,
