@@ -455,7 +455,7 @@ def _open_text(path):
 
 
 def read_conllu(path, *, tag="upos"):
-    """Read a CoNLL-U file (Universal Dependencies) as word sequences and their tags.
+    r"""Read a CoNLL-U file (Universal Dependencies) as word sequences and their tags.
 
     Comment lines (``#``), multiword-token ranges (``1-2``) and empty nodes
     (``8.1``) are skipped: the words are the syntactic words, as the tags

@@ -92,15 +92,12 @@ class RNNEncoderModule(nn.Module):
         super().__init__()
         self.word_dropout = word_dropout
         self.oov_id = oov_id
-        self.extra_embedding = None
         if num_embeddings is not None:
             if embedding_weights is not None:
-                weights = embedding_weights.detach().clone().float()
-                if trainable_words is not None and trainable_words < len(weights):
-                    self.extra_embedding = nn.Embedding.from_pretrained(weights[trainable_words:])
-                    weights = weights[:trainable_words]
                 self.embedding = nn.Embedding.from_pretrained(
-                    weights, freeze=freeze_embedding, padding_idx=0
+                    embedding_weights.detach().clone().float(),
+                    freeze=freeze_embedding,
+                    padding_idx=0,
                 )
             else:
                 self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)

@@ -10,7 +10,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRNN
-from ._batching import SequenceDataset, by_length, collate_tagged
+from ._batching import SequenceDataset as _SequenceDataset
+from ._batching import by_length, collate_tagged
 from ._docs import fill_parameters
 from ._nets import TaggerNet
 from ._sequences import (
@@ -359,7 +360,7 @@ class RNNTagger(BaseRNN):
         seqs, _ = self._validate_data(X, reset=False)
         lengths = sequence_lengths(seqs)
         order, _ = by_length(lengths, enabled=self.bucket_by_length)
-        dataset = SequenceDataset([seqs[i] for i in order])
+        dataset = _SequenceDataset([seqs[i] for i in order])
         out = [None] * len(seqs)
         k = 0
         for logits in self.net_.forward_method_iter(dataset):

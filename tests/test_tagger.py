@@ -10,7 +10,7 @@ from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
 from sklearn_rnn._nets import TaggerNet
 from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
 
-SMALL = dict(hidden_size=16, embedding_dim=8, char_embedding_dim=8, char_size=8)
+SMALL = dict(hidden_size=16, num_layers=1, embedding_dim=8, char_embedding_dim=8, char_size=8)
 
 # A toy language whose tags follow the word's ending: verbs end in -ing, adverbs in -ly.
 STEMS = [
@@ -69,7 +69,9 @@ def test_character_features_tag_words_never_seen_in_training(char_encoder):
 
 
 def test_padding_never_changes_a_prediction():
-    tagger = RNNTagger(max_epochs=2, random_state=0, **SMALL).fit(TRAIN_X, TRAIN_Y)
+    # Two stacked layers, as by default: padding must not reach the upper layer either.
+    params = {**SMALL, "num_layers": 2}
+    tagger = RNNTagger(max_epochs=2, random_state=0, **params).fit(TRAIN_X, TRAIN_Y)
     short = [["walking", "talkly"]]
     alone = tagger.predict_proba(short)[0]
     # In a batch with a longer sentence (and longer words), the short one is padded.
