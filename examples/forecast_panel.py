@@ -1,5 +1,5 @@
 """One model of many series: fertility rates of 192 countries, global against per-country.
-======================================================================================
+=======================================================================================
 
 A series of 52 yearly values is too short to learn from on its own; 192 of
 them are not. :func:`sklearn_rnn.make_windows` cuts the windows of every

@@ -1,5 +1,5 @@
 """Part-of-speech tagging of web English with RNNTagger (UD English EWT).
-=====================================================================
+======================================================================
 
 :class:`sklearn_rnn.RNNTagger` gives every word of a sentence its universal
 part-of-speech tag. It reads each word as a learned embedding beside a
