@@ -229,10 +229,9 @@ def tag_accuracy_score(y_true, y_pred):
     0.6666666666666666
     """
     true, pred = _aligned(y_true, y_pred)
-    steps = sum(len(t) for t in true)
-    if steps == 0:
+    if not any(true):
         raise ValueError("The references hold no tags: the accuracy is undefined.")
-    return sum(sum(a == b for a, b in zip(t, p)) for t, p in zip(true, pred)) / steps
+    return token_accuracy_score(true, pred)  # equal lengths: the share of matching steps
 
 
 class Seq2SeqScorer:

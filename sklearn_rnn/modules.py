@@ -746,11 +746,10 @@ class TaggerModule(nn.Module):
         See :class:`CharEncoderModule`.
     char_encoder : {'cnn', 'lstm'}, default='cnn'
         The ``kind`` of :class:`CharEncoderModule`.
-    word_dropout_probs : Tensor of shape (num_embeddings,), optional
-        In training, the probability that each word id is replaced by
-        ``oov_id`` (its characters stay), so the out-of-vocabulary vector is
-        trained and the model learns to tag from the characters and the
-        context. None: no word dropout.
+    word_dropout : float, default=0.0
+        In training, the probability that a word id is replaced by ``oov_id``
+        (its characters stay), so the out-of-vocabulary vector is trained and
+        the model learns to tag from the characters and the context.
     oov_id : int, default=1
     embedding_dropout : float, default=0.0
         Dropout on each step's input vector.
@@ -774,7 +773,7 @@ class TaggerModule(nn.Module):
         char_embedding_dim=30,
         char_size=50,
         char_encoder="cnn",
-        word_dropout_probs=None,
+        word_dropout=0.0,
         oov_id=1,
         embedding_dropout=0.0,
         dropout=0.0,
@@ -785,8 +784,7 @@ class TaggerModule(nn.Module):
     ):
         super().__init__()
         self.oov_id = oov_id
-        probs = None if word_dropout_probs is None else word_dropout_probs.float()
-        self.register_buffer("word_dropout_probs", probs)
+        self.word_dropout = word_dropout
         self.embedding = None
         self.chars = None
         step_size = input_size
@@ -836,9 +834,9 @@ class TaggerModule(nn.Module):
         """Each step's input vector (batch, steps, width), before the recurrent layers."""
         if self.embedding is None:
             return x
-        if self.training and self.word_dropout_probs is not None:
-            dropped = torch.rand(x.shape, device=x.device) < self.word_dropout_probs[x]
-            x = x.masked_fill(dropped, self.oov_id)
+        if self.training and self.word_dropout > 0:
+            dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
+            x = x.masked_fill(dropped & (x != 0), self.oov_id)
         h = self.embed_words(x)
         if self.chars is not None:
             h = torch.cat([h, self.chars(chars)], dim=-1)

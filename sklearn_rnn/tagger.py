@@ -19,7 +19,6 @@ from ._sequences import (
     EOS_ID,
     N_RESERVED,
     OOV_ID,
-    PAD_ID,
     as_ragged,
     materialize,
     sequence_lengths,
@@ -226,6 +225,7 @@ class RNNTagger(BaseRNN):
             "char_embedding_dim": self.char_embedding_dim,
             "char_size": self.char_size,
             "char_encoder": self.char_encoder,
+            "word_dropout": self.word_dropout if self.num_embeddings_ is not None else 0.0,
             "embedding_dropout": self.embedding_dropout,
             "dropout": self.dropout,
             "cell": self.cell,
@@ -233,14 +233,6 @@ class RNNTagger(BaseRNN):
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
         }
-
-    def _fitted_module_params(self, train):
-        """Word dropout: each real word id drops with probability ``word_dropout``."""
-        if self.num_embeddings_ is None or not self.word_dropout:
-            return {}
-        probs = torch.full((self.num_embeddings_,), float(self.word_dropout))
-        probs[[PAD_ID, OOV_ID]] = 0.0
-        return {"word_dropout_probs": probs}
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
