@@ -16,22 +16,28 @@ The named models (:mod:`sklearn_rnn.named_models`) come in two sizes:
 and ``'full'`` (the settings used on the official IMDB split).
 """
 
+import hashlib
+import json
 import os
 import platform
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn import __version__ as sklearn_version
 from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 
+from ._base import BaseRNN
 from ._text import check_raw_documents
+from .callbacks import EpochProgress
 from .naive_bayes import NaiveBayesWeighting
 from .named_models import (
     BINARY_ONLY,
@@ -61,8 +67,21 @@ def _history(model):
     final = model.steps[-1][1] if isinstance(model, Pipeline) else model
     if not hasattr(final, "history_"):
         return None
-    keys = ("epoch", "train_loss", "valid_loss", "valid_acc", "dur")
-    return [{k: row[k] for k in keys if k in row} for row in final.history_]
+    keys = ("epoch", "train_loss", "valid_loss", "valid_acc", "valid_loss_best", "dur")
+    return [{k: _plain(row[k]) for k in keys if k in row} for row in final.history_]
+
+
+def _plain(value):
+    """A history value as JSON keeps it (numpy scalars and bools to Python's)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _kept_epoch(history):
+    """The epoch whose weights the model kept: its best validation loss, else the last."""
+    if not history:
+        return None
+    best = [r["epoch"] for r in history if r.get("valid_loss_best")]
+    return int(best[-1]) if best else int(history[-1]["epoch"])
 
 
 def _seed_models(estimator, random_state):
@@ -73,6 +92,57 @@ def _seed_models(estimator, random_state):
         if (k == "random_state" or k.endswith("__random_state")) and v is None
     }
     return estimator.set_params(**unset) if unset else estimator
+
+
+def _family(estimator):
+    """'recurrent' when any part of the estimator is one of our networks, else 'bag-of-words'."""
+    if isinstance(estimator, DummyClassifier):
+        return "baseline"
+    parts = [estimator, *estimator.get_params().values()]
+    return "recurrent" if any(isinstance(p, BaseRNN) for p in parts) else "bag-of-words"
+
+
+def _with_progress(estimator, desc):
+    """The estimator with an :class:`EpochProgress` bar on each of its networks."""
+    params = estimator.get_params()
+    progress = {}
+    for key, value in params.items():
+        owner = params.get(key[: -len("__callbacks")]) if key.endswith("__callbacks") else None
+        if key == "callbacks" and isinstance(estimator, BaseRNN):
+            owner = estimator
+        if isinstance(owner, BaseRNN):
+            progress[key] = [*(value or []), ("epoch_progress", EpochProgress(desc=desc))]
+    return estimator.set_params(**progress) if progress else estimator
+
+
+def _describe(value):
+    """A parameter as text that is the same from run to run (no memory addresses)."""
+    if callable(value) and not hasattr(value, "get_params") and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if hasattr(value, "get_params"):
+        return type(value).__qualname__  # its own parameters are listed beside it
+    return repr(value)
+
+
+def _digest(*parts):
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
+
+
+def _data_digest(*arrays):
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"none")
+            continue
+        for item in a:
+            h.update(str(item).encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        h.update(b"\x01")
+    return h.hexdigest()[:16]
 
 
 def _resolve_models(models, y, mode, random_state, verbose, log):
@@ -141,6 +211,9 @@ def compare(
     output_dir=None,
     title="Comparison",
     verbose=1,
+    baseline=True,
+    resume=False,
+    progress=None,
 ):
     """Fit and score several models on the same splits; a table, files and plots.
 
@@ -174,6 +247,22 @@ def compare(
         Title of the plots and of the JSON record.
     verbose : int, default=1
         0 silent, 1 one line per model and step, 2 also the networks' epochs.
+    baseline : bool, default=True
+        Score ``'majority'`` first, a ``DummyClassifier`` that always predicts
+        the most frequent training class: the floor every model must beat.
+        A model scoring no better than it gets a ``UserWarning``.
+    resume : bool, default=False
+        Keep the models that an earlier run with the same ``output_dir``
+        finished under the same protocol (data, split, folds, scoring and
+        every parameter of the model, seeds included), and fit only the
+        others. Each model's result is written to ``output_dir/runs/`` as
+        soon as it is done, so an interrupted run loses at most the model in
+        progress; an interruption (``KeyboardInterrupt``) also writes the
+        report of the models finished so far before it propagates.
+    progress : bool or None, default=None
+        A progress bar over the epochs of each network (tqdm: elapsed time,
+        time left; drawn only on a terminal). None: when ``verbose`` is 1
+        (``verbose=2`` prints skorch's epoch table instead).
 
     Returns
     -------
@@ -200,80 +289,25 @@ def compare(
         raise ValueError("Nothing to score on: give X_test and y_test, or cv.")
     scorer = get_scorer(scoring)
     resolved = _resolve_models(models, y_train, mode, random_state, max(0, verbose - 1), log)
+    if baseline:
+        if "majority" in [n for n, _ in resolved]:
+            raise ValueError("'majority' names the baseline; rename your model or baseline=False.")
+        resolved.insert(0, ("majority", DummyClassifier(strategy="most_frequent")))
+    if resume and output_dir is None:
+        raise ValueError("resume=True reads the results of an earlier run: give output_dir.")
     if cv is not None:
         if isinstance(cv, int) and type_of_target(y_train) in ("binary", "multiclass"):
             cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
         else:
             cv = check_cv(cv, y_train, classifier=True)
         folds = list(cv.split(X_train, y_train))  # the same folds for every model
-    rows, histories = {}, {}
-    for i, (name, model) in enumerate(resolved, start=1):
-        prefix = f"[{i}/{len(resolved)}] {name}"
-        row = {
-            "test_score": np.nan,
-            "test_se": np.nan,
-            "cv_mean": np.nan,
-            "cv_std": np.nan,
-            "cv_scores": None,
-        }
-        fit_times, predict_times = [], []
-        if cv is not None:
-            log(f"{prefix}: {len(folds)}-fold cross-validation on {len(X_train)} documents ...")
-            cv_result = cross_validate(
-                model,
-                X_train,
-                y_train,
-                cv=folds,
-                scoring=scorer,
-                return_estimator=True,
-                error_score="raise",
-            )
-            scores = [float(v) for v in cv_result["test_score"]]
-            fit_times = list(cv_result["fit_time"])
-            predict_times = list(cv_result["score_time"])
-            first = cv_result["estimator"][0]
-            histories[name] = _history(first)
-            row["n_params"] = count_parameters(first)
-            row.update(
-                cv_mean=float(np.mean(scores)), cv_std=float(np.std(scores)), cv_scores=scores
-            )
-            log(f"{prefix}: cv {scoring} {row['cv_mean']:.4f} +- {row['cv_std']:.4f}")
-        if X_test is not None:
-            log(f"{prefix}: fitting on {len(X_train)} documents ...")
-            t0 = time.perf_counter()
-            model.fit(X_train, y_train)
-            fit_times = [time.perf_counter() - t0]
-            t0 = time.perf_counter()
-            row["test_score"] = float(scorer(model, X_test, y_test))
-            predict_times = [time.perf_counter() - t0]
-            if scoring == "accuracy":
-                p = row["test_score"]
-                row["test_se"] = float(np.sqrt(p * (1 - p) / len(y_test)))
-            histories[name] = _history(model)
-            row["n_params"] = count_parameters(model)
-            log(
-                f"{prefix}: test {scoring} {row['test_score']:.4f} "
-                f"(fit {fit_times[0]:.1f} s, predict {predict_times[0]:.1f} s)"
-            )
-        history = histories.get(name)
-        row.update(
-            fit_time=float(np.mean(fit_times)),
-            predict_time=float(np.mean(predict_times)),
-            n_epochs=float(len(history)) if history else np.nan,
-        )
-        rows[name] = row
-    columns = [
-        "test_score",
-        "test_se",
-        "cv_mean",
-        "cv_std",
-        "cv_scores",
-        "fit_time",
-        "predict_time",
-        "n_params",
-        "n_epochs",
-    ]
-    results = pd.DataFrame.from_dict(rows, orient="index")[columns]
+    if progress is None:
+        progress = verbose == 1
+    data = _data_digest(X_train, y_train, X_test, y_test)
+    split = None if cv is None else _data_digest([np.concatenate(f).tobytes() for f in folds])
+    setting = (data, scoring, split)
+    runs_dir = None if output_dir is None else os.path.join(output_dir, "runs")
+    rows, histories, resumed = {}, {}, []
     info = {
         "title": title,
         "scoring": scoring,
@@ -283,16 +317,176 @@ def compare(
         "n_test": None if X_test is None else int(len(X_test)),
         "cv": None if cv is None else len(folds),
         "models": {name: repr(model) for name, model in resolved},
-        "duration_s": round(time.perf_counter() - started, 1),
+        "families": {name: _family(model) for name, model in resolved},
+        "data_digest": data,
         "python": sys.version.split()[0],
         "scikit-learn": sklearn_version,
         "torch": torch.__version__,
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs",
     }
-    comparison = Comparison(results=results, histories=histories, info=info)
+    try:
+        for i, (name, model) in enumerate(resolved, start=1):
+            prefix = f"[{i}/{len(resolved)}] {name}"
+            params = sorted((k, _describe(v)) for k, v in model.get_params(deep=True).items())
+            protocol = _digest(setting, type(model).__qualname__, params)
+            record = _read_run(runs_dir, name, protocol) if resume else None
+            if record is not None:
+                rows[name], histories[name] = record["row"], record["history"]
+                resumed.append(name)
+                log(f"{prefix}: finished earlier under the same protocol, kept ({runs_dir})")
+                continue
+            if progress:
+                model = _with_progress(model, desc=name)
+            rows[name], histories[name] = _run_one(
+                model,
+                prefix,
+                X_train,
+                y_train,
+                X_test,
+                y_test,
+                folds if cv is not None else None,
+                scorer,
+                scoring,
+                log,
+            )
+            if runs_dir is not None:
+                _write_run(runs_dir, name, protocol, rows[name], histories[name])
+    except KeyboardInterrupt:
+        if output_dir is not None and rows:
+            info["interrupted"] = True
+            _comparison(rows, histories, info, started, resumed).save(output_dir)
+        raise
+    comparison = _comparison(rows, histories, info, started, resumed)
+    floor = _floor_warnings(comparison.results)
+    for message in floor:
+        warnings.warn(message, UserWarning, stacklevel=2)
     log("")
     log(str(comparison))
     if output_dir is not None:
         for path in comparison.save(output_dir):
             log(f"wrote {path}")
     return comparison
+
+
+_COLUMNS = [
+    "family",
+    "test_score",
+    "test_se",
+    "cv_mean",
+    "cv_std",
+    "cv_scores",
+    "fit_time",
+    "predict_time",
+    "n_params",
+    "n_epochs",
+    "kept_epoch",
+]
+
+
+def _run_one(model, prefix, X_train, y_train, X_test, y_test, folds, scorer, scoring, log):
+    """Cross-validate (with folds) and fit-then-score (with a test split) one model."""
+    row = {
+        "family": _family(model),
+        "test_score": np.nan,
+        "test_se": np.nan,
+        "cv_mean": np.nan,
+        "cv_std": np.nan,
+        "cv_scores": None,
+    }
+    history = None
+    fit_times, predict_times = [], []
+    if folds is not None:
+        log(f"{prefix}: {len(folds)}-fold cross-validation on {len(X_train)} documents ...")
+        cv_result = cross_validate(
+            model,
+            X_train,
+            y_train,
+            cv=folds,
+            scoring=scorer,
+            return_estimator=True,
+            error_score="raise",
+        )
+        scores = [float(v) for v in cv_result["test_score"]]
+        fit_times = [float(t) for t in cv_result["fit_time"]]
+        predict_times = [float(t) for t in cv_result["score_time"]]
+        first = cv_result["estimator"][0]
+        history = _history(first)
+        row["n_params"] = count_parameters(first)
+        row.update(cv_mean=float(np.mean(scores)), cv_std=float(np.std(scores)), cv_scores=scores)
+        log(f"{prefix}: cv {scoring} {row['cv_mean']:.4f} +- {row['cv_std']:.4f}")
+    if X_test is not None:
+        log(f"{prefix}: fitting on {len(X_train)} documents ...")
+        t0 = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_times = [time.perf_counter() - t0]
+        t0 = time.perf_counter()
+        row["test_score"] = float(scorer(model, X_test, y_test))
+        predict_times = [time.perf_counter() - t0]
+        if scoring == "accuracy":
+            p = row["test_score"]
+            row["test_se"] = float(np.sqrt(p * (1 - p) / len(y_test)))
+        history = _history(model)
+        row["n_params"] = count_parameters(model)
+        log(
+            f"{prefix}: test {scoring} {row['test_score']:.4f} "
+            f"(fit {fit_times[0]:.1f} s, predict {predict_times[0]:.1f} s)"
+        )
+    row.update(
+        fit_time=float(np.mean(fit_times)),
+        predict_time=float(np.mean(predict_times)),
+        n_epochs=len(history) if history else None,
+        kept_epoch=_kept_epoch(history),
+    )
+    n_params = row.get("n_params")
+    row["n_params"] = None if n_params is None or np.isnan(n_params) else int(n_params)
+    return row, history
+
+
+def _run_path(runs_dir, name):
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return os.path.join(runs_dir, f"{safe}.json")
+
+
+def _read_run(runs_dir, name, protocol):
+    """A model's earlier result when it was written under the same protocol, else None."""
+    path = _run_path(runs_dir, name)
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return record if record.get("protocol") == protocol and record.get("name") == name else None
+
+
+def _write_run(runs_dir, name, protocol, row, history):
+    """One model's result, written when done (atomically: a kill leaves no half file)."""
+    os.makedirs(runs_dir, exist_ok=True)
+    path = _run_path(runs_dir, name)
+    record = {"name": name, "protocol": protocol, "row": row, "history": history}
+    with open(path + ".part", "w") as f:
+        json.dump(record, f)
+    os.replace(path + ".part", path)
+
+
+def _comparison(rows, histories, info, started, resumed):
+    results = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=_COLUMNS)
+    for column in ("n_params", "n_epochs", "kept_epoch"):
+        results[column] = results[column].astype("Int64")
+    info = {**info, "duration_s": round(time.perf_counter() - started, 1), "resumed": resumed}
+    histories = {k: v for k, v in histories.items() if v}
+    return Comparison(results=results, histories=histories, info=info)
+
+
+def _floor_warnings(results):
+    """Models that score no better than always predicting the majority class."""
+    if "majority" not in results.index or results.loc["majority", "family"] != "baseline":
+        return []
+    column = "test_score" if results["test_score"].notna().all() else "cv_mean"
+    floor = results.loc["majority", column]
+    return [
+        f"{name} scores {score:.4f}, no better than always predicting the majority class "
+        f"({floor:.4f}): it learned nothing beyond the class balance (too few examples of "
+        "the rare classes, or too little training; try class_weight='balanced')."
+        for name, score in results[column].items()
+        if name != "majority" and score <= floor + 1e-12
+    ]

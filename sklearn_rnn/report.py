@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+#: Bar colours of the model families in the scores plot.
+FAMILY_COLORS = {"baseline": "tab:gray", "bag-of-words": "tab:orange", "recurrent": "tab:blue"}
+
 
 @dataclass
 class Comparison:
@@ -18,7 +21,11 @@ class Comparison:
         One row per model: ``test_score`` (and its binomial standard error
         ``test_se`` for accuracy), ``cv_mean``/``cv_std``/``cv_scores`` over
         the shared folds, ``fit_time``/``predict_time`` (seconds; means over
-        folds when there is no test split), ``n_params``, ``n_epochs``.
+        folds when there is no test split), ``n_params``, ``n_epochs``
+        (epochs trained) and ``kept_epoch`` (the epoch whose weights the
+        model kept: its best validation loss), and ``family``
+        (``'baseline'``, ``'bag-of-words'`` or ``'recurrent'``). The
+        ``'majority'`` row, when there, is the majority-class floor.
     histories : dict
         Per model, skorch's per-epoch losses and validation accuracy (recurrent
         models only; of the final fit, or of the first fold without a test split).
@@ -41,7 +48,7 @@ class Comparison:
             header += f"{'test ' + score:>16s}"
         if has_cv:
             header += f"{'cv mean':>10s}{'cv std':>8s}"
-        header += f"{'fit s':>9s}{'predict s':>10s}{'params':>12s}{'epochs':>7s}"
+        header += f"{'fit s':>9s}{'predict s':>10s}{'params':>12s}{'epochs':>7s}{'kept':>6s}"
         lines.append(header)
         lines.append("-" * len(header))
         for name, row in frame.iterrows():
@@ -50,10 +57,15 @@ class Comparison:
                 line += f"{row['test_score']:16.4f}"
             if has_cv:
                 line += f"{row['cv_mean']:10.4f}{row['cv_std']:8.4f}"
-            n_params = "" if np.isnan(row["n_params"]) else f"{int(row['n_params']):,}"
-            epochs = "" if np.isnan(row["n_epochs"]) else f"{int(row['n_epochs'])}"
-            line += f"{row['fit_time']:9.1f}{row['predict_time']:10.1f}{n_params:>12s}{epochs:>7s}"
+            n_params, epochs, kept = (
+                "" if pd.isna(row.get(k)) else f"{int(row[k]):,}"
+                for k in ("n_params", "n_epochs", "kept_epoch")
+            )
+            line += f"{row['fit_time']:9.1f}{row['predict_time']:10.1f}{n_params:>12s}"
+            line += f"{epochs:>7s}{kept:>6s}"
             lines.append(line)
+        if self.info.get("interrupted"):
+            lines.append("(interrupted: the models above are those finished)")
         return "\n".join(lines)
 
     @classmethod
@@ -62,8 +74,11 @@ class Comparison:
         with open(path) as f:
             record = json.load(f)
         results = pd.DataFrame.from_dict(record["results"], orient="index")
-        numeric = results.columns.drop("cv_scores")
+        counts = [c for c in ("n_params", "n_epochs", "kept_epoch") if c in results]
+        numeric = results.columns.drop(["cv_scores", "family", *counts], errors="ignore")
         results[numeric] = results[numeric].astype(float)  # JSON null back to NaN
+        for column in counts:
+            results[column] = results[column].astype("Float64").astype("Int64")
         return cls(results=results, histories=record["histories"], info=record["info"])
 
     def save(self, output_dir):
@@ -133,22 +148,39 @@ class Comparison:
         frame = self.results
         use_test = frame["test_score"].notna().all()
         score = frame["test_score"] if use_test else frame["cv_mean"]
-        err = frame["test_se"] if use_test else frame["cv_std"]
+        err = (frame["test_se"] if use_test else frame["cv_std"]).fillna(0)
         what = (
             "test split, bars: binomial standard error"
             if use_test
             else f"{self.info.get('cv')}-fold CV, bars: standard deviation over folds"
         )
-        fig, ax = plt.subplots(figsize=(7, 0.5 * len(frame) + 1.5))
+        families = frame["family"] if "family" in frame else pd.Series("", index=frame.index)
+        fig, ax = plt.subplots(figsize=(7, 0.5 * len(frame) + 1.8))
         y = np.arange(len(frame))[::-1]
-        ax.barh(y, score, xerr=err.fillna(0), color="tab:blue", alpha=0.8, capsize=4)
+        for family in dict.fromkeys(families):
+            rows = (families == family).to_numpy()
+            ax.barh(
+                y[rows],
+                score[rows],
+                xerr=err[rows],
+                color=FAMILY_COLORS.get(family, "tab:gray"),
+                alpha=0.85,
+                capsize=4,
+                label=family or None,
+            )
         ax.set_yticks(y, frame.index)
-        low = max(0.0, float(np.nanmin(score - err.fillna(0))) - 0.05)
-        ax.set_xlim(low, min(1.0, float(np.nanmax(score + err.fillna(0))) + 0.02))
+        low = float(np.nanmin(score - err))
+        if "majority" in frame.index and families.get("majority") == "baseline":
+            floor = float(score["majority"])
+            ax.axvline(floor, color="black", ls=":", lw=1, label="majority class")
+            low = min(low, floor)
+        # Starts at the floor (or 0), so that bars compare with what no model learns.
+        ax.set_xlim(max(0.0, low - 0.05), min(1.0, float(np.nanmax(score + err))) + 0.03)
         ax.set_xlabel(f"{self.info.get('scoring', 'score')} ({what})")
         ax.set_title(self.info.get("title", "Comparison"))
-        for yi, s, e in zip(y, score, err.fillna(0)):
+        for yi, s, e in zip(y, score, err):
             ax.text(s + e, yi, f"  {s:.3f}", va="center", fontsize=8)
+        ax.legend(fontsize=8, loc="lower right")
         fig.tight_layout()
         figures["scores"] = fig
         curves = {k: v for k, v in self.histories.items() if v}
@@ -157,14 +189,20 @@ class Comparison:
             for name, rows in curves.items():
                 epochs = [r["epoch"] for r in rows]
                 (line,) = ax_loss.plot(epochs, [r["train_loss"] for r in rows], label=name)
+                color = line.get_color()
+                kept = [r for r in rows if r.get("valid_loss_best")]
                 if "valid_loss" in rows[0]:
-                    ax_loss.plot(
-                        epochs, [r["valid_loss"] for r in rows], "--", color=line.get_color()
-                    )
+                    ax_loss.plot(epochs, [r["valid_loss"] for r in rows], "--", color=color)
+                if kept:  # the epoch whose weights the model kept
+                    ax_loss.plot(kept[-1]["epoch"], kept[-1]["valid_loss"], "o", color=color)
                 if "valid_acc" in rows[0]:
-                    ax_acc.plot(epochs, [r["valid_acc"] for r in rows], label=name)
+                    ax_acc.plot(epochs, [r["valid_acc"] for r in rows], label=name, color=color)
+                    if kept:
+                        ax_acc.plot(kept[-1]["epoch"], kept[-1]["valid_acc"], "o", color=color)
             ax_loss.set(
-                xlabel="epoch", ylabel="loss", title="training (solid), validation (dashed)"
+                xlabel="epoch",
+                ylabel="loss",
+                title="training (solid), validation (dashed); o: epoch kept",
             )
             ax_acc.set(
                 xlabel="epoch", ylabel="accuracy", title="validation split (from training data)"

@@ -79,8 +79,14 @@ def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path)
     )
     assert isinstance(result, Comparison)
     frame = result.results
-    assert list(frame.index) == ["bow-unigram", "nb-bigram", "gru"]
-    assert (frame["test_score"] > 0.9).all()  # the sentiment words separate the classes
+    assert list(frame.index) == ["majority", "bow-unigram", "nb-bigram", "gru"]
+    assert frame.loc["majority", "test_score"] == 0.5  # the floor: the test labels alternate
+    assert (frame["test_score"].drop("majority") > 0.9).all()  # the words separate the classes
+    assert list(frame["family"]) == ["baseline", "bag-of-words", "bag-of-words", "recurrent"]
+    # Epoch counts are integers; the kept epoch is the best validation loss's.
+    assert str(frame["n_epochs"].dtype) == "Int64" and pd.isna(frame.loc["majority", "n_epochs"])
+    best = [r["epoch"] for r in result.histories["gru"] if r["valid_loss_best"]][-1]
+    assert frame.loc["gru", "kept_epoch"] == best <= frame.loc["gru", "n_epochs"]
     assert frame.loc["bow-unigram", "test_se"] == pytest.approx(
         np.sqrt(
             frame.loc["bow-unigram", "test_score"]
@@ -88,7 +94,7 @@ def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path)
             / 80
         )
     )
-    assert frame.loc["gru", "n_epochs"] >= 1 and np.isnan(frame.loc["bow-unigram", "n_epochs"])
+    assert frame.loc["gru", "n_epochs"] >= 1 and pd.isna(frame.loc["bow-unigram", "n_epochs"])
     assert frame["n_params"].gt(0).all()
     # The report files.
     csv = pd.read_csv(tmp_path / "results.csv", index_col="model")
@@ -96,6 +102,7 @@ def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path)
     record = json.loads((tmp_path / "results.json").read_text())
     assert record["info"]["random_state"] == 0 and record["info"]["n_test"] == 80
     assert set(record["results"]) == set(frame.index)
+    assert record["results"]["gru"]["n_epochs"] == int(frame.loc["gru", "n_epochs"])  # not 7.0
     gru = record["histories"]["gru"]
     assert len(gru) == frame.loc["gru", "n_epochs"] and {"train_loss", "valid_loss"} <= set(gru[0])
     for png in ("scores.png", "curves.png"):
@@ -154,7 +161,7 @@ def test_every_model_gets_the_same_folds_and_unset_seeds_are_filled():
 def test_multiclass_labels_leave_out_the_binary_only_model(capsys):
     X, y = _corpus(90, classes=("neg", "pos", "neutral"))
     result = compare(X, y, X, y, models=["bow-unigram", "nb-bigram", "stacked"], verbose=1)
-    assert list(result.results.index) == ["bow-unigram"]
+    assert list(result.results.index) == ["majority", "bow-unigram"]
     out = capsys.readouterr().out
     assert "nb-bigram needs binary labels" in out and "stacked needs binary labels" in out
 
@@ -256,17 +263,17 @@ def test_command_line_runs_on_a_users_csv_and_writes_the_report(tmp_path, capsys
             "--models",
             "bow-unigram,nb-bigram",
             "--estimator",
-            "majority=sklearn.dummy:DummyClassifier",
+            "dummy=sklearn.dummy:DummyClassifier",
             "--output-dir",
             str(out),
         ]
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "90 training and 30 test documents" in printed and "majority" in printed
+    assert "90 training and 30 test documents" in printed and "dummy" in printed
     frame = pd.read_csv(out / "results.csv", index_col="model")
-    assert list(frame.index) == ["bow-unigram", "nb-bigram", "majority"]
-    assert frame.loc["majority", "test_score"] == pytest.approx(0.5, abs=0.1)
+    assert list(frame.index) == ["majority", "bow-unigram", "nb-bigram", "dummy"]
+    assert frame.loc["dummy", "test_score"] == pytest.approx(0.5, abs=0.1)
     assert (out / "scores.png").exists()
 
 
