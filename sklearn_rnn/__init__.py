@@ -31,34 +31,45 @@ The data contract
   matrix their ids index (what :class:`PretrainedEmbedding` passes on).
 """
 
+import importlib
+import sys
+import types
 from importlib.metadata import PackageNotFoundError, version
-
-from ._sequences import (
-    BOS_ID,
-    EOS_ID,
-    N_RESERVED,
-    OOV_ID,
-    PAD_ID,
-    TokenSequences,
-    pad_sequences,
-)
-from ._vectors import load_word_vectors
-from .backtest import LastValueForecaster, SeasonalNaiveForecaster, backtest
-from .classifier import RNNClassifier
-from .embedding import PretrainedEmbedding
-from .hashing import HashingOneHot
-from .ngrams import NGramVectorizer
-from .padding import SequencePadder
-from .regressor import LSTMRegressor
-from .seq2seq import Seq2SeqEstimator
-from .tagger import RNNTagger
-from .timeseries import RollingOriginSplit, SequenceScaler, forecast_windows, make_windows
-from .tokenizer import TextTokenizer
 
 try:
     __version__ = version("sklearn-rnn")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+
+# Where each public name lives. They load on first use (PEP 562), so that
+# ``import sklearn_rnn`` and the command line's ``--help`` do not wait for
+# torch, skorch and scikit-learn to import.
+_LAZY = {
+    "BOS_ID": "._sequences",
+    "EOS_ID": "._sequences",
+    "N_RESERVED": "._sequences",
+    "OOV_ID": "._sequences",
+    "PAD_ID": "._sequences",
+    "TokenSequences": "._sequences",
+    "pad_sequences": "._sequences",
+    "load_word_vectors": "._vectors",
+    "LastValueForecaster": ".backtest",
+    "SeasonalNaiveForecaster": ".backtest",
+    "backtest": ".backtest",
+    "RNNClassifier": ".classifier",
+    "PretrainedEmbedding": ".embedding",
+    "HashingOneHot": ".hashing",
+    "NGramVectorizer": ".ngrams",
+    "SequencePadder": ".padding",
+    "LSTMRegressor": ".regressor",
+    "Seq2SeqEstimator": ".seq2seq",
+    "RNNTagger": ".tagger",
+    "RollingOriginSplit": ".timeseries",
+    "SequenceScaler": ".timeseries",
+    "forecast_windows": ".timeseries",
+    "make_windows": ".timeseries",
+    "TextTokenizer": ".tokenizer",
+}
 
 __all__ = [
     "BOS_ID",
@@ -86,3 +97,32 @@ __all__ = [
     "make_windows",
     "pad_sequences",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # once loaded, an ordinary attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: the function ``backtest`` keeps its name.
+
+    Importing the submodule ``sklearn_rnn.backtest`` sets the package
+    attribute ``backtest`` to that module; the public name is the function
+    it defines (as the eager ``from .backtest import backtest`` made it).
+    """
+
+    def __setattr__(self, name, value):
+        if name == "backtest" and isinstance(value, types.ModuleType):
+            value = value.backtest
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -10,59 +10,133 @@ named models. Bad input ends with one line on stderr and exit status 2.
 
 import argparse
 import importlib
-import json
 import os
 import sys
+import warnings
 
-import numpy as np
-import pandas as pd
-from sklearn.model_selection import train_test_split
+from . import __version__
+from ._model_names import DEFAULT_MODELS, MODELS
 
-from .compare import DEFAULT_MODELS, MODELS, compare
-from .datasets import load_imdb, load_sms_spam
+# numpy, pandas, scikit-learn and torch load inside the commands, after the
+# arguments are parsed: --help, --version and argument errors answer at once.
 
 QUICK_N = 5000  # documents per split in quick mode
 
 
 def _subsample(X, y, n, seed):
     """A stratified subset of n documents (all of them when n is None or too large)."""
+    from sklearn.model_selection import train_test_split
+
     if n is None or n >= len(X):
         return X, y
     X_sub, _, y_sub, _ = train_test_split(X, y, train_size=n, stratify=y, random_state=seed)
     return X_sub, y_sub
 
 
-def _read_csv(path, text_column, label_column, split_column):
-    frame = pd.read_csv(path)
+class UserError(ValueError):
+    """Bad input found by the command line's own checks."""
+
+
+def _read_frame(path, sep=","):
+    """A CSV file as a DataFrame, with errors that say what to change."""
+    import pandas as pd
+
+    sep = "\t" if sep == "\\t" else sep  # --sep '\t' as typed in a shell
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such file.")
+    try:
+        frame = pd.read_csv(path, sep=sep)
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path} is empty.") from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[-1]
+        raise UserError(
+            f"{path} is not a CSV file with separator {sep!r} ({detail}); "
+            "choose the separator with --sep."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+    if frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        guess = next((c for c in (";", "\t", "|", ",") if c in header and c != sep), None)
+        if guess is not None:
+            raise UserError(
+                f"{path} has one column, {header!r}, with separator {sep!r}; "
+                f"its separator looks like {guess!r}: pass --sep {guess!r}."
+            )
+    return frame
+
+
+def _rows(index, limit=5):
+    """Data rows (1 = the first row after the header) as a short text."""
+    shown = ", ".join(str(i + 1) for i in index[:limit])
+    return shown + (", ..." if len(index) > limit else "")
+
+
+def _read_csv(path, text_column, label_column, split_column, sep=",", drop_empty=False):
+    frame = _read_frame(path, sep)
     for role, column in (("text", text_column), ("label", label_column)):
         if column not in frame.columns:
-            raise ValueError(
+            raise UserError(
                 f"{path} has no {role} column {column!r}; its columns are "
                 f"{list(frame.columns)} (choose with --{role}-column)."
             )
-    bad = frame[text_column].isna() | frame[label_column].isna()
-    if bad.any():
-        rows = frame.index[bad][:5].tolist()
-        raise ValueError(
-            f"{path}: {int(bad.sum())} rows have no text or no label (first rows {rows}); "
-            "remove or fill them first."
+    frame = frame.reset_index(drop=True)
+    no_label = frame[label_column].isna().to_numpy()
+    if no_label.any():
+        where = frame.index[no_label]
+        raise UserError(
+            f"{path}: {len(where)} rows have no label (rows {_rows(where)}; row 1 is the "
+            "first after the header); fill or remove them."
         )
+    texts = frame[text_column]
+    if texts.notna().any() and not texts.dropna().map(lambda t: isinstance(t, str)).all():
+        raise UserError(
+            f"{path}: the text column {text_column!r} holds {texts.dtype} values, not text "
+            f"(choose the text column with --text-column; the columns are {list(frame.columns)})."
+        )
+    empty = (texts.isna() | texts.fillna("").str.strip().eq("")).to_numpy()
+    if empty.any():
+        where = frame.index[empty]
+        if not drop_empty:
+            raise UserError(
+                f"{path}: {len(where)} rows have no text or only white space (rows "
+                f"{_rows(where)}; row 1 is the first after the header); fill them, or "
+                "pass --drop-empty to leave them out."
+            )
+        message = f"{path}: left out {len(where)} rows with no text (rows {_rows(where)})."
+        warnings.warn(message, UserWarning, stacklevel=3)
+        frame = frame[~empty]
     return frame
 
 
 def load_data(
-    data, *, text_column="text", label_column="label", split_column="split", test_size=0.25, seed=0
+    data,
+    *,
+    text_column="text",
+    label_column="label",
+    split_column="split",
+    test_size=0.25,
+    seed=0,
+    sep=",",
+    drop_empty=False,
 ):
     """Training and test documents for ``compare``: a named data set or a CSV path.
 
     A data set with an official split (IMDB, or a CSV with a ``split_column``
     holding 'train' and 'test') keeps it; otherwise a stratified ``test_size``
-    share is held out with ``seed``.
+    share is held out with ``seed``. A CSV row without a label, or without
+    text (empty or white space only), is an error naming the rows, unless
+    ``drop_empty`` leaves the textless ones out.
 
     Returns
     -------
     X_train, y_train, X_test, y_test, title
     """
+    from sklearn.model_selection import train_test_split
+
+    from .datasets import load_imdb, load_sms_spam
+
     if data == "imdb":
         frame = load_imdb(as_frame=True).frame
         title = "IMDB sentiment"
@@ -70,14 +144,15 @@ def load_data(
         frame = load_sms_spam(as_frame=True).frame
         title = "SMS spam"
     elif os.path.exists(data):
-        frame = _read_csv(data, text_column, label_column, split_column)
+        frame = _read_csv(data, text_column, label_column, split_column, sep, drop_empty)
         frame = frame.rename(columns={text_column: "text", label_column: "label"})
         if split_column != "split" and split_column in frame.columns:
             frame = frame.rename(columns={split_column: "split"})
         title = os.path.basename(data)
     else:
-        raise ValueError(
-            f"--data must be 'imdb', 'sms_spam' or an existing CSV file; got {data!r}."
+        raise FileNotFoundError(
+            f"--data must be 'imdb', 'sms_spam' or an existing CSV file; got {data!r} "
+            "(no such file)."
         )
     if "split" in frame.columns and {"train", "test"} <= set(frame["split"]):
         train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
@@ -88,6 +163,7 @@ def load_data(
             test["label"].to_numpy(),
             title,
         )
+    _check_classes(frame["label"], title, need=2, why="a stratified hold-out (--test-size)")
     X_train, X_test, y_train, y_test = train_test_split(
         frame["text"].to_numpy(dtype=object),
         frame["label"].to_numpy(),
@@ -98,48 +174,129 @@ def load_data(
     return X_train, y_train, X_test, y_test, title
 
 
+def _check_classes(labels, title, need, why):
+    """At least two classes, and at least ``need`` documents of each."""
+    counts = labels.value_counts() if hasattr(labels, "value_counts") else None
+    if counts is None:
+        import pandas as pd
+
+        counts = pd.Series(labels).value_counts()
+    if len(counts) < 2:
+        only = "no labels" if len(counts) == 0 else f"one class, {counts.index[0]!r}"
+        raise UserError(f"{title}: the labels hold {only}; a classifier needs at least two.")
+    few = counts[counts < need]
+    if len(few):
+        shown = ", ".join(f"{k!r}: {v}" for k, v in few.items())
+        raise UserError(
+            f"{title}: {why} needs at least {need} documents of each class; "
+            f"{len(few)} class(es) have fewer ({shown})."
+        )
+
+
 def _import_estimator(spec):
-    """``name=module:attribute``: an estimator, or a callable returning one."""
+    """``name=module:attribute``: an estimator, or a callable returning one.
+
+    The current folder is importable, as it is for ``python -m``.
+    """
     name, sep, target = spec.partition("=")
     module_name, colon, attribute = target.partition(":")
-    if not sep or not colon or not name:
-        raise ValueError(f"--estimator takes NAME=module:attribute; got {spec!r}.")
-    obj = getattr(importlib.import_module(module_name), attribute)
+    if not sep or not colon or not name or not module_name or not attribute:
+        raise UserError(f"--estimator takes NAME=module:attribute; got {spec!r}.")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UserError(
+            f"--estimator {spec}: cannot import {module_name!r} ({exc}); the module must be "
+            "installed or a .py file in the current folder."
+        ) from None
+    if not hasattr(module, attribute):
+        raise UserError(f"--estimator {spec}: {module_name!r} has no {attribute!r}.")
+    obj = getattr(module, attribute)
     if isinstance(obj, type) or not hasattr(obj, "fit"):
+        if not callable(obj):
+            raise UserError(
+                f"--estimator {spec}: {attribute!r} is neither an estimator nor a function "
+                "that returns one."
+            )
         obj = obj()  # an estimator class, or a function that builds one
+    if not hasattr(obj, "fit"):
+        raise UserError(f"--estimator {spec}: {attribute}() returned {obj!r}, not an estimator.")
     return name, obj
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default (not a flag's False); keeps the descriptions' paragraphs."""
+
+    def _get_help_string(self, action):
+        if isinstance(action, (argparse._StoreTrueAction, argparse._CountAction)):
+            return action.help
+        return super()._get_help_string(action)
+
+    def _fill_text(self, text, width, indent):
+        return "\n\n".join(
+            super(_HelpFormatter, self)._fill_text(p, width, indent) for p in text.split("\n\n")
+        )
+
+
 def _parser():
-    parser = argparse.ArgumentParser(prog="sklearn-rnn", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", help="on an error, show the Python traceback"
+    )
+    parser = argparse.ArgumentParser(
+        prog="sklearn-rnn",
+        description="Recurrent networks against bag-of-words baselines on the same splits "
+        "(compare), forecasters against naive forecasts (backtest).",
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{compare,backtest,models}")
     run = sub.add_parser(
         "compare",
+        parents=[common],
+        formatter_class=_HelpFormatter,
         help="compare recurrent models with bag-of-words baselines on the same splits",
         description="Fit every model on the same training split, score it once on the same "
         "test split (and optionally cross-validate over the same folds); print a table and "
-        "write results.csv, results.json, scores.png and curves.png.",
+        "write results.csv, results.json, scores.png and curves.png. A majority-class "
+        "baseline is always scored first: the floor every model must beat.\n\n"
+        "IMDB is read from the file in $SKLEARN_RNN_IMDB, else from the folder "
+        "$SKLEARN_RNN_DATA (default ~/sklearn_rnn_data, or its imdb/ subfolder), else "
+        "downloaded (84 MB, checksum verified); SMS spam likewise ($SKLEARN_RNN_SMS_SPAM).",
     )
     run.add_argument(
         "--data",
         default="imdb",
-        help="'imdb' (default), 'sms_spam', or a CSV file with a text and a label column",
+        help="'imdb', 'sms_spam', or a CSV file with a text and a label column",
     )
-    run.add_argument("--text-column", default="text")
-    run.add_argument("--label-column", default="label")
+    run.add_argument("--text-column", default="text", help="the CSV column holding the texts")
+    run.add_argument("--label-column", default="label", help="the CSV column holding the labels")
     run.add_argument(
         "--split-column",
         default="split",
         help="CSV column with 'train'/'test' (else a stratified --test-size hold-out)",
     )
-    run.add_argument("--test-size", type=float, default=0.25)
+    run.add_argument("--sep", default=",", help="the CSV field separator (e.g. ';' or '\\t')")
+    run.add_argument(
+        "--drop-empty",
+        action="store_true",
+        help="leave out CSV rows without text (else they are an error naming the rows)",
+    )
+    run.add_argument(
+        "--test-size",
+        type=float,
+        default=0.25,
+        help="share of the documents held out for testing when the data has no split",
+    )
     mode = run.add_mutually_exclusive_group()
     mode.add_argument(
         "--quick",
         dest="mode",
         action="store_const",
         const="quick",
-        help=f"small models on stratified subsets of {QUICK_N} documents (default)",
+        help=f"small models on stratified subsets of {QUICK_N} documents per split",
     )
     mode.add_argument(
         "--full",
@@ -149,8 +306,10 @@ def _parser():
         help="full-size models on the whole split",
     )
     run.set_defaults(mode="quick")
-    run.add_argument("--n-train", type=int, help="stratified subset of the training split")
-    run.add_argument("--n-test", type=int, help="stratified subset of the test split")
+    run.add_argument(
+        "--n-train", type=int, help="stratified subset of the training split (quick: 5000)"
+    )
+    run.add_argument("--n-test", type=int, help="stratified subset of the test split (quick: 5000)")
     run.add_argument(
         "--models",
         default=",".join(DEFAULT_MODELS),
@@ -161,17 +320,36 @@ def _parser():
         action="append",
         default=[],
         metavar="NAME=module:attr",
-        help="add your own estimator (or a function returning one); repeatable",
+        help="add your own estimator (or a function returning one) from an installed module "
+        "or a .py file in the current folder; repeatable",
     )
     run.add_argument("--cv", type=int, help="also cross-validate on the training split, K folds")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--output-dir", default=os.path.join("results", "compare"))
+    run.add_argument("--seed", type=int, default=0, help="seed of the split, folds and models")
     run.add_argument(
-        "-v", "--verbose", action="count", default=1, help="-v also prints the networks' epochs"
+        "--output-dir",
+        default=os.path.join("results", "compare"),
+        help="where the report goes; each model's result is written there as soon as it is done",
     )
-    run.add_argument("-q", "--quiet", action="store_true")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the models finished in --output-dir by an earlier run under the same "
+        "protocol (data, split, seed, parameters) and fit only the others",
+    )
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=1,
+        help="-v prints the networks' epoch tables instead of progress bars",
+    )
+    run.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors and warnings"
+    )
     bt = sub.add_parser(
         "backtest",
+        parents=[common],
+        formatter_class=_HelpFormatter,
         help="score forecasters on a series by rolling origin against naive forecasts",
         description="Cut the series into windows, fit every model on the same time-ordered "
         "folds and score its forecasts of each fold (MAE, RMSE, MASE, interval coverage); "
@@ -185,6 +363,7 @@ def _parser():
         "Loa CO2 from statsmodels)",
     )
     bt.add_argument("--column", help="the CSV column to forecast (required for a CSV)")
+    bt.add_argument("--sep", default=",", help="the CSV field separator (e.g. ';' or '\\t')")
     bt.add_argument(
         "--series-column",
         help="a CSV column naming the series of each row: several series (each oldest first) "
@@ -198,7 +377,7 @@ def _parser():
     bt.add_argument("--lookback", type=int, required=True, help="steps each window reads")
     bt.add_argument("--horizon", type=int, default=1, help="steps ahead to forecast")
     bt.add_argument("--season", type=int, default=1, help="steps per season (MASE, naive)")
-    bt.add_argument("--folds", type=int, default=3)
+    bt.add_argument("--folds", type=int, default=3, help="rolling-origin folds")
     bt.add_argument("--test-size", type=int, help="time steps per fold (default: a tenth)")
     bt.add_argument("--max-train-size", type=int, help="at most this many training windows")
     bt.add_argument(
@@ -206,25 +385,32 @@ def _parser():
         action="store_true",
         help="the LSTM also predicts its spread (loss='gaussian_nll'): 80%% intervals",
     )
-    bt.add_argument("--seed", type=int, default=0)
-    bt.add_argument("--output-dir", default=os.path.join("results", "backtest"))
-    sub.add_parser("models", help="list the named models")
+    bt.add_argument("--seed", type=int, default=0, help="seed of the networks")
+    bt.add_argument(
+        "--output-dir", default=os.path.join("results", "backtest"), help="where the report goes"
+    )
+    sub.add_parser(
+        "models", parents=[common], formatter_class=_HelpFormatter, help="list the named models"
+    )
     return parser
 
 
 def _numeric_column(frame, data, column):
+    import numpy as np
+    import pandas as pd
+
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna()
     if bad.any():
-        rows = frame.index[bad][:5].tolist()
-        raise ValueError(
+        raise UserError(
             f"{data}: column {column!r} has {int(bad.sum())} missing or non-numeric values "
-            f"(first rows {rows}); fill or interpolate them first."
+            f"(rows {_rows(frame.index[bad])}; row 1 is the first after the header); fill or "
+            "interpolate them first."
         )
     return values.to_numpy(dtype=np.float64)
 
 
-def load_series(data, column=None, series_column=None, covariates=None):
+def load_series(data, column=None, series_column=None, covariates=None, sep=","):
     """The series for ``backtest``: a CSV column, or 'co2' (monthly, statsmodels).
 
     Returns ``(values, covariates, title)``: with ``series_column``, lists of
@@ -244,8 +430,10 @@ def load_series(data, column=None, series_column=None, covariates=None):
         values = weekly.resample("MS").mean().interpolate().to_numpy()
         return values, None, "Mauna Loa CO2 (monthly)"
     if not os.path.exists(data):
-        raise ValueError(f"--data must be 'co2' or an existing CSV file; got {data!r}.")
-    frame = pd.read_csv(data)
+        raise FileNotFoundError(
+            f"--data must be 'co2' or an existing CSV file; got {data!r} (no such file)."
+        )
+    frame = _read_frame(data, sep)
     if column is None or column not in frame.columns:
         raise ValueError(
             f"{data}: choose the series with --column, one of {list(frame.columns)}"
@@ -256,6 +444,8 @@ def load_series(data, column=None, series_column=None, covariates=None):
         if name not in frame.columns:
             raise ValueError(f"{data}: no column {name!r}; the columns are {list(frame.columns)}.")
     values = _numeric_column(frame, data, column)
+    import numpy as np
+
     known = np.column_stack([_numeric_column(frame, data, c) for c in names]) if names else None
     title = f"{os.path.basename(data)}: {column}"
     if not series_column:
@@ -267,10 +457,12 @@ def load_series(data, column=None, series_column=None, covariates=None):
 
 
 def _run_backtest(args):
+    import json
+
     from .backtest import backtest, default_forecasters, plot_backtest, summarize_backtest
 
     values, covariates, title = load_series(
-        args.data, args.column, args.series_column, args.covariates
+        args.data, args.column, args.series_column, args.covariates, args.sep
     )
     models = default_forecasters(args.season, random_state=args.seed)
     if args.intervals:
@@ -328,15 +520,41 @@ def _run_backtest(args):
 def main(argv=None):
     """Entry point of the ``sklearn-rnn`` console script.
 
-    Bad input (a ``ValueError`` or ``TypeError`` naming the problem) ends
-    with one line on stderr and exit status 2, as argparse's own errors do.
+    Bad input ends with one line on stderr, ``sklearn-rnn COMMAND: error:
+    ...``, and exit status 2, as argparse's own errors do (``--debug`` shows
+    the traceback instead); warnings print as one line each. Ctrl-C ends
+    with one line and exit status 130, keeping the models already finished.
     """
     args = _parser().parse_args(argv)
-    try:
-        return _main(args)
-    except (ValueError, TypeError) as exc:
-        print(f"sklearn-rnn {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    prog = f"sklearn-rnn {args.command}"
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        print(f"{prog}: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        if not args.debug:
+            warnings.showwarning = one_line
+        try:
+            return _main(args)
+        except KeyboardInterrupt:
+            if args.debug:
+                raise
+            where = getattr(args, "output_dir", None)
+            kept = f"; finished models are kept in {where} (rerun with --resume)" if where else ""
+            print(f"{prog}: interrupted{kept}", file=sys.stderr)
+            return 130
+        except (ValueError, TypeError, OSError, ImportError) as exc:
+            if args.debug:
+                raise
+            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+
+
+def _one_line(exc):
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        text = f"{exc.filename}: {exc.strerror}"
+    return text or type(exc).__name__
 
 
 def _main(args):
@@ -346,6 +564,18 @@ def _main(args):
         for name, description in MODELS.items():
             print(f"{name:14s} {description}")
         return 0
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise UserError(f"unknown model(s) {unknown}; the named models are {list(MODELS)}.")
+    if not 0 < args.test_size < 1:
+        raise UserError(f"--test-size must be between 0 and 1; got {args.test_size}.")
+    for option in ("cv", "n_train", "n_test"):
+        value = getattr(args, option)
+        if value is not None and value < (2 if option == "cv" else 1):
+            flag = "--" + option.replace("_", "-")
+            raise UserError(f"{flag} must be at least {2 if option == 'cv' else 1}; got {value}.")
+    models += [_import_estimator(spec) for spec in args.estimator]
     X_train, y_train, X_test, y_test, title = load_data(
         args.data,
         text_column=args.text_column,
@@ -353,6 +583,8 @@ def _main(args):
         split_column=args.split_column,
         test_size=args.test_size,
         seed=args.seed,
+        sep=args.sep,
+        drop_empty=args.drop_empty,
     )
     n_train, n_test = args.n_train, args.n_test
     if args.mode == "quick":
@@ -360,16 +592,19 @@ def _main(args):
         n_test = n_test or QUICK_N
     X_train, y_train = _subsample(X_train, y_train, n_train, args.seed)
     X_test, y_test = _subsample(X_test, y_test, n_test, args.seed)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    models += [_import_estimator(spec) for spec in args.estimator]
+    _check_classes(y_train, f"{title} (training split)", need=args.cv or 1, why="--cv")
     verbose = 0 if args.quiet else args.verbose
     if verbose:
+        import numpy as np
+
         classes, counts = np.unique(y_train, return_counts=True)
         print(
             f"{title}: {len(X_train)} training and {len(X_test)} test documents, "
             f"classes {dict(zip(classes.tolist(), counts.tolist()))} (training), "
             f"mode {args.mode}, seed {args.seed}"
         )
+    from .compare import compare
+
     compare(
         X_train,
         y_train,
@@ -382,6 +617,7 @@ def _main(args):
         output_dir=args.output_dir,
         title=f"{title} ({args.mode})",
         verbose=verbose,
+        resume=args.resume,
     )
     return 0
 

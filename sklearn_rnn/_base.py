@@ -257,6 +257,13 @@ class BaseRNN(BaseEstimator):
             raise ValueError(
                 f"X holds {len(seqs)} sequences but y holds {_num_samples(y)} {self._target_noun}."
             )
+        if sample_weight is not None:
+            # scikit-learn's messages: NaN, infinite and negative weights are errors.
+            sample_weight = _check_sample_weight(
+                sample_weight, seqs, dtype=np.float32, ensure_non_negative=True
+            )
+            if not sample_weight.any():
+                raise ValueError("sample_weight is zero for every sample: nothing to learn.")
         sample_weight = _check_sample_weight(sample_weight, seqs, dtype=np.float32)
         if reset:
             self.target_encoder_ = self._target_encoder()

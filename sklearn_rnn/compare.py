@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 
 from ._base import BaseRNN
+from ._sequences import sequence_lengths
 from ._text import check_raw_documents
 from .callbacks import EpochProgress
 from .naive_bayes import NaiveBayesWeighting
@@ -380,6 +381,8 @@ _COLUMNS = [
     "n_params",
     "n_epochs",
     "kept_epoch",
+    "empty_test_docs",
+    "empty_train_docs",
 ]
 
 
@@ -412,6 +415,7 @@ def _run_one(model, prefix, X_train, y_train, X_test, y_test, folds, scorer, sco
         first = cv_result["estimator"][0]
         history = _history(first)
         row["n_params"] = count_parameters(first)
+        row["empty_train_docs"] = _empty_documents(first, X_train)
         row.update(cv_mean=float(np.mean(scores)), cv_std=float(np.std(scores)), cv_scores=scores)
         log(f"{prefix}: cv {scoring} {row['cv_mean']:.4f} +- {row['cv_std']:.4f}")
     if X_test is not None:
@@ -427,6 +431,7 @@ def _run_one(model, prefix, X_train, y_train, X_test, y_test, folds, scorer, sco
             row["test_se"] = float(np.sqrt(p * (1 - p) / len(y_test)))
         history = _history(model)
         row["n_params"] = count_parameters(model)
+        row["empty_test_docs"] = _empty_documents(model, X_test)
         log(
             f"{prefix}: test {scoring} {row['test_score']:.4f} "
             f"(fit {fit_times[0]:.1f} s, predict {predict_times[0]:.1f} s)"
@@ -440,6 +445,18 @@ def _run_one(model, prefix, X_train, y_train, X_test, y_test, folds, scorer, sco
     n_params = row.get("n_params")
     row["n_params"] = None if n_params is None or np.isnan(n_params) else int(n_params)
     return row, history
+
+
+def _empty_documents(model, X):
+    """How many documents of X a recurrent pipeline reads as no token at all (else None).
+
+    They are kept, and read as the zero vector (see :class:`RNNClassifier`);
+    the report counts them so that nobody mistakes them for lost data.
+    """
+    if not isinstance(model, Pipeline) or not isinstance(model[-1], BaseRNN):
+        return None
+    seqs, _ = model[-1]._validate_data(model[:-1].transform(X), reset=False)
+    return int((sequence_lengths(seqs) == 0).sum())
 
 
 def _run_path(runs_dir, name):
@@ -470,7 +487,7 @@ def _write_run(runs_dir, name, protocol, row, history):
 
 def _comparison(rows, histories, info, started, resumed):
     results = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=_COLUMNS)
-    for column in ("n_params", "n_epochs", "kept_epoch"):
+    for column in ("n_params", "n_epochs", "kept_epoch", "empty_test_docs", "empty_train_docs"):
         results[column] = results[column].astype("Int64")
     info = {**info, "duration_s": round(time.perf_counter() - started, 1), "resumed": resumed}
     histories = {k: v for k, v in histories.items() if v}

@@ -1,10 +1,13 @@
 """Real text data sets, local copy first: IMDB, SMS spam, short sentences, English-French, UD.
 
 Each loader looks, in order, at an explicit ``path``, an environment variable,
-and the cache directory (``data_home``: ``$SKLEARN_RNN_DATA`` or
-``~/sklearn_rnn_data``). It reads the canonical published format (for IMDB
-the ``aclImdb_v1.tar.gz`` tarball or its extracted folder) and the compact
-forms (``imdb_50k.csv.gz``). When nothing is there it downloads the canonical
+and the data home (``data_home``: ``$SKLEARN_RNN_DATA`` or
+``~/sklearn_rnn_data``), at its top and in the data set's subfolder
+(``imdb/``, ``sms_spam/``, ``sentence_polarity/``, ``tatoeba_fra_eng/``,
+``ud_english_ewt/``: ``SKLEARN_RNN_DATA=../shared/data`` finds them all).
+It reads the canonical published format (for IMDB the ``aclImdb_v1.tar.gz``
+tarball or its extracted folder) and the compact forms (``imdb_50k.csv.gz``).
+When nothing is there it downloads the canonical
 archive into the cache, verifies its checksum and keeps it; offline, the
 error says where to put the file. Archives are read member by member, never
 extracted, so nothing is written outside the cache.
@@ -117,8 +120,24 @@ def fetch(remote, data_home=None):
     return target
 
 
-def _locate(name, path, env, data_home, candidates):
-    """The first local copy: explicit path, environment variable, then the cache directory."""
+#: The subfolder of the data home each data set may sit in (as in ``../shared/data``).
+FOLDERS = {
+    "imdb": "imdb",
+    "sms_spam": "sms_spam",
+    "subj": "sentence_polarity",
+    "cr": "sentence_polarity",
+    "mpqa": "sentence_polarity",
+    "fra_eng": "tatoeba_fra_eng",
+    "ud_ewt": "ud_english_ewt",
+}
+
+
+def _locate(name, path, env, data_home, candidates, folder=None):
+    """The first local copy: explicit path, environment variable, then the data home.
+
+    In the data home a file may sit at the top or in the data set's own
+    subfolder (``FOLDERS``: ``imdb/``, ``sms_spam/``, ...).
+    """
     if path is not None:
         if not os.path.exists(path):
             raise FileNotFoundError(f"No {name} data at path={path!r}.")
@@ -134,10 +153,11 @@ def _locate(name, path, env, data_home, candidates):
             return given
         warnings.warn(f"${env}={os.environ[env]!r} does not exist; looking further.", stacklevel=3)
     home = get_data_home(data_home)
-    for candidate in candidates:
-        full = os.path.join(home, candidate)
-        if os.path.exists(full):
-            return full
+    for place in (home, os.path.join(home, folder)) if folder else (home,):
+        for candidate in candidates:
+            full = os.path.join(place, candidate)
+            if os.path.exists(full):
+                return full
     return None
 
 
@@ -145,12 +165,13 @@ def _missing(name, env, data_home, candidates, reason):
     home = get_data_home(data_home)
     return FileNotFoundError(
         f"The {name} data set is not on this machine and {reason}. Put one of "
-        f"{', '.join(candidates)} in {home} (or pass path=..., or set ${env})."
+        f"{', '.join(candidates)} in {home} or a subfolder of it named as in FOLDERS "
+        f"(or pass path=..., or set ${env}, or $SKLEARN_RNN_DATA to the folder above)."
     )
 
 
 def _find_or_fetch(name, key, path, env, data_home, candidates, download_if_missing):
-    found = _locate(name, path, env, data_home, candidates)
+    found = _locate(name, path, env, data_home, candidates, FOLDERS.get(key))
     if found is not None:
         return found
     remote = REMOTE.get(key)

@@ -95,6 +95,7 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
     def fit(self, X=None, y=None):
         """Validate the parameters (and X if given); nothing is learned."""
         self._validate_params()
+        self._build_text_analyzer(self.ngram_range)  # checks ngram_range with the others
         if X is not None:
             check_raw_documents(X)
         return self

