@@ -182,11 +182,11 @@ def _check_classes(labels, title, need, why):
 
         counts = pd.Series(labels).value_counts()
     if len(counts) < 2:
-        only = "no labels" if len(counts) == 0 else f"one class, {counts.index[0]!r}"
+        only = "no labels" if len(counts) == 0 else f"one class, {counts.index.tolist()[0]!r}"
         raise UserError(f"{title}: the labels hold {only}; a classifier needs at least two.")
     few = counts[counts < need]
     if len(few):
-        shown = ", ".join(f"{k!r}: {v}" for k, v in few.items())
+        shown = ", ".join(f"{k!r}: {v}" for k, v in zip(few.index.tolist(), few.tolist()))
         raise UserError(
             f"{title}: {why} needs at least {need} documents of each class; "
             f"{len(few)} class(es) have fewer ({shown})."

@@ -66,6 +66,10 @@ class ClassTargets(TransformerMixin, BaseEstimator):
         if self.class_weight is not None:
             # scikit-learn's weights: a label the dict names but y lacks is an error.
             self.class_weight_ = compute_class_weight(self.class_weight, classes=classes, y=y)
+            if not np.all(np.isfinite(self.class_weight_)) or (self.class_weight_ < 0).any():
+                raise ValueError(
+                    f"class_weight must be finite and non-negative; got {self.class_weight!r}."
+                )
         return self
 
     def transform(self, y):
@@ -256,7 +260,14 @@ class TagTargets(TransformerMixin, BaseEstimator):
                     f"y[{i}] is a {type(seq).__name__}, not a sequence of labels (one label "
                     "per step of sequence {i})."
                 )
-            out.append(np.asarray(list(seq)))
+            labels = list(seq)
+            missing = next((j for j, v in enumerate(labels) if v is None or v != v), None)
+            if missing is not None:  # None or NaN
+                raise ValueError(
+                    f"y[{i}] has no label at step {missing} ({labels[missing]!r}); every step "
+                    "needs one."
+                )
+            out.append(np.asarray(labels))
         return out
 
     def fit(self, y, sample_weight=None):

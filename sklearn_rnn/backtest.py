@@ -299,6 +299,8 @@ def backtest(
     column = 0 if target is None else target
     if not isinstance(coverage, Real) or not 0 < coverage < 1:
         raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+    if isinstance(season, bool) or not isinstance(season, Integral) or season < 1:
+        raise ValueError(f"season must be an integer >= 1 (steps per season); got {season!r}.")
     X, y, index = make_windows(
         series,
         lookback=lookback,
@@ -311,8 +313,13 @@ def backtest(
     longest = max(len(v) for v in values)
     if models is None:
         models = default_forecasters(season)
-    if not models:
-        raise ValueError("models is empty; pass a dict of name to estimator, or None.")
+    if not isinstance(models, dict) or not models:
+        raise ValueError(
+            f"models must be a non-empty dict of name to estimator, or None; got {models!r}."
+        )
+    for name, model in models.items():
+        if not (hasattr(model, "fit") and hasattr(model, "get_params")):
+            raise TypeError(f"models[{name!r}] is not a scikit-learn estimator: {model!r}.")
     times = index["time"].to_numpy()
     cv = rolling_origin_cv(
         len(np.unique(times)),

@@ -364,6 +364,7 @@ class RNNTagger(BaseRNN):
 
     def predict(self, X):
         """The label of every step: an object array of label arrays, one per sequence."""
+        check_is_fitted(self, "net_")
         return self.target_encoder_.inverse_transform(self._step_logits(X))
 
     def predict_proba(self, X):

@@ -23,11 +23,19 @@ from sklearn_rnn import (
     NGramVectorizer,
     PretrainedEmbedding,
     RNNClassifier,
+    RNNTagger,
+    RollingOriginSplit,
     Seq2SeqEstimator,
     SequencePadder,
+    SequenceScaler,
     TextTokenizer,
+    backtest,
+    make_windows,
 )
 from sklearn_rnn._sequences import as_ragged
+from sklearn_rnn.compare import compare
+from sklearn_rnn.datasets import read_conllu
+from sklearn_rnn.metrics import entity_f1_score, tag_accuracy_score
 
 DOCS = ["a good film", "a bad film", "good fun", "bad mess"] * 3
 LABELS = [1, 0, 1, 0] * 3
@@ -432,7 +440,167 @@ CASES = {
         lambda tmp: s2s().fit(["a b", "c d"] * 4, ["b a", "d c"] * 4).predict(["zz 😀 b"]),
         Gives(lambda pred: len(pred) == 1 and isinstance(pred[0], str), "read as <unk>"),
     ),
+    # -- sample and class weights (scikit-learn's rules) ---------------------------
+    "classifier-negative-sample-weight": (
+        lambda tmp: clf().fit(IDS, ID_LABELS, sample_weight=[1, -1, 1, 1, 1, 1]),
+        Raises(ValueError, "Negative values in data passed to `sample_weight`"),
+    ),
+    "classifier-nan-sample-weight": (
+        lambda tmp: clf().fit(IDS, ID_LABELS, sample_weight=[1, np.nan, 1, 1, 1, 1]),
+        Raises(ValueError, "sample_weight contains NaN"),
+    ),
+    "classifier-zero-sample-weights": (
+        lambda tmp: clf().fit(IDS, ID_LABELS, sample_weight=np.zeros(6)),
+        Raises(ValueError, "non-zero|zero for every sample"),
+    ),
+    "classifier-class-weight-unknown-class": (
+        lambda tmp: clf(class_weight={7: 2.0}).fit(IDS, ID_LABELS),
+        Raises(ValueError, r"not in class_weight"),
+    ),
+    "classifier-class-weight-negative": (
+        lambda tmp: clf(class_weight={0: -1.0, 1: 1.0}).fit(IDS, ID_LABELS),
+        Raises(ValueError, "class_weight must be finite and non-negative"),
+    ),
+    "regressor-negative-sample-weight": (
+        lambda tmp: reg().fit(NUMERIC, TARGETS, sample_weight=-np.ones(8)),
+        Raises(ValueError, "Negative values in data passed to `sample_weight`"),
+    ),
+    "hashing-reversed-ngram-range": (
+        lambda tmp: HashingOneHot(ngram_range=(2, 1)).fit(DOCS),
+        Raises(ValueError, r"ngram_range must be \(min_n, max_n\) with 1 <= min_n <= max_n"),
+    ),
+    # -- RNNTagger -----------------------------------------------------------------
+    "tagger-x-y-lengths": (
+        lambda tmp: tag().fit(WORDS, TAGS[:1]),
+        Raises(ValueError, "X holds 2 sequences but y holds 1 label sequences"),
+    ),
+    "tagger-steps-and-labels": (
+        lambda tmp: tag().fit(WORDS, [["D"], ["V"]]),
+        Raises(ValueError, "Sequence 0 has 2 steps but 1 labels"),
+    ),
+    "tagger-missing-word": (
+        lambda tmp: tag().fit([["the", None], ["runs"]], TAGS),
+        Raises(TypeError, "Sequence 0 holds NoneType None at step 1"),
+    ),
+    "tagger-missing-label": (
+        lambda tmp: tag().fit(WORDS, [["D", np.nan], ["V"]]),
+        Raises(ValueError, r"y\[0\] has no label at step 1"),
+    ),
+    "tagger-one-label": (
+        lambda tmp: tag().fit(WORDS, [["D", "D"], ["D"]]),
+        Raises(ValueError, "a tagger needs at least two"),
+    ),
+    "tagger-a-sentence-as-one-string": (
+        lambda tmp: tag().fit("the dog runs", TAGS),
+        Raises(TypeError, "single string"),
+    ),
+    "tagger-unseen-label-in-score": (
+        lambda tmp: tag().fit(WORDS * 4, TAGS * 4).score(WORDS, [["D", "X"], ["V"]]),
+        Gives(lambda acc: acc <= 2 / 3, "a label never seen in fit is a wrong step, as in sklearn"),
+    ),
+    "tagger-predict-before-fit": (
+        lambda tmp: tag().predict(WORDS),
+        Raises(NotFittedError, "not fitted"),
+    ),
+    "tagger-empty-sentence": (
+        lambda tmp: tag().fit(WORDS * 4, TAGS * 4).predict([[], ["the", "dog"]]),
+        Gives(lambda pred: [len(p) for p in pred] == [0, 2], "an empty sentence, no tags"),
+    ),
+    "tagger-unknown-words": (
+        lambda tmp: tag().fit(WORDS * 4, TAGS * 4).predict([["zzz", "😀"]]),
+        Gives(lambda pred: len(pred[0]) == 2, "unseen words still tagged"),
+    ),
+    # -- time series: windows, splits, scaling, backtest -----------------------------
+    "windows-too-short": (
+        lambda tmp: make_windows(np.arange(5.0), lookback=10),
+        Raises(ValueError, "lookback \\+ horizon = 11 steps, but the series has only 5"),
+    ),
+    "windows-nan": (
+        lambda tmp: make_windows(np.array([1.0, np.nan, 3.0, 4.0]), lookback=2),
+        Raises(ValueError, r"NaN or infinite values \(first at step 1\)"),
+    ),
+    "windows-text": (
+        lambda tmp: make_windows(["a", "b", "c"], lookback=1),
+        Raises(ValueError, "series must hold numbers"),
+    ),
+    "windows-zero-horizon": (
+        lambda tmp: make_windows(np.arange(10.0), lookback=2, horizon=0),
+        Raises(ValueError, "horizon must be an integer >= 1"),
+    ),
+    "windows-covariates-length": (
+        lambda tmp: make_windows(np.arange(10.0), lookback=2, future_covariates=np.ones(5)),
+        Raises(ValueError, r"future_covariates has shape \(5, 1\); expected \(10, 1\)"),
+    ),
+    "windows-target-out-of-range": (
+        lambda tmp: make_windows(np.ones((10, 2)), lookback=2, target=5),
+        Raises(ValueError, "target"),
+    ),
+    "windows-scaler-nan": (
+        lambda tmp: SequenceScaler().fit(np.array([[[1.0], [np.nan]]])),
+        Raises(ValueError, "Sequence 0 holds NaN or infinite values"),
+    ),
+    "windows-split-too-many-folds": (
+        lambda tmp: list(RollingOriginSplit(n_splits=5, test_size=5).split(np.zeros((10, 1)))),
+        Raises(ValueError, "Too many splits=5 for number of samples=10"),
+    ),
+    "backtest-zero-season": (
+        lambda tmp: backtest(np.arange(100.0), lookback=4, season=0),
+        Raises(ValueError, "season must be an integer >= 1"),
+    ),
+    "backtest-not-an-estimator": (
+        lambda tmp: backtest(np.arange(100.0), {"x": 3}, lookback=4),
+        Raises(TypeError, r"models\['x'\] is not a scikit-learn estimator"),
+    ),
+    "backtest-series-too-short": (
+        lambda tmp: backtest(np.arange(10.0), lookback=8, horizon=2),
+        Raises(ValueError, "cannot make 3 test folds"),
+    ),
+    # -- data files and metrics --------------------------------------------------------
+    "datasets-conllu-not-conllu": (
+        lambda tmp: read_conllu(write(tmp, "bad.conllu", b"1\tThe\n")),
+        Raises(ValueError, "line 1 has 2 tab-separated fields; a CoNLL-U token line has 10"),
+    ),
+    "datasets-conllu-missing-file": (
+        lambda tmp: read_conllu(str(tmp / "nowhere.conllu")),
+        Raises(FileNotFoundError, "nowhere.conllu"),
+    ),
+    "metrics-tag-lengths": (
+        lambda tmp: tag_accuracy_score(TAGS, [["D"], ["V"]]),
+        Raises(ValueError, "Sequence 0 has 2 reference tags but 1 predicted"),
+    ),
+    "metrics-entities-single-string": (
+        lambda tmp: entity_f1_score("B-X", "B-X"),
+        Raises(TypeError, "not a single string"),
+    ),
+    # -- compare (Python) ------------------------------------------------------------
+    "compare-unknown-scoring": (
+        lambda tmp: compare(DOCS, LABELS, DOCS, LABELS, models=["bow-unigram"], scoring="x"),
+        Raises(ValueError, "'x' is not a valid scoring value"),
+    ),
+    "compare-resume-without-output-dir": (
+        lambda tmp: compare(DOCS, LABELS, DOCS, LABELS, models=["bow-unigram"], resume=True),
+        Raises(ValueError, "resume=True reads the results of an earlier run: give output_dir"),
+    ),
+    "compare-baseline-name-taken": (
+        lambda tmp: compare(DOCS, LABELS, DOCS, LABELS, models=[("majority", _lr())]),
+        Raises(ValueError, "'majority' names the baseline"),
+    ),
 }
+
+WORDS = [["the", "dog"], ["runs"]]
+TAGS = [["D", "N"], ["V"]]
+
+
+def tag(**kw):
+    return RNNTagger(
+        max_epochs=1, hidden_size=4, embedding_dim=4, num_layers=1, random_state=0, **kw
+    )
+
+
+def _lr():
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression()
 
 
 def _memmap_roundtrip(tmp):
@@ -448,8 +616,8 @@ def _memmap_roundtrip(tmp):
     return np.array_equal(a, b) and np.allclose(c, d)
 
 
-def test_catalogue_covers_every_public_class_with_forty_cases():
-    prefixes = {name.split("-")[0] for name in CASES}
+def test_catalogue_covers_every_public_surface():
+    prefixes = {name.split("-")[0] for name in {**CASES, **CLI_CASES}}
     assert prefixes == {
         "tokenizer",
         "ngrams",
@@ -459,8 +627,15 @@ def test_catalogue_covers_every_public_class_with_forty_cases():
         "classifier",
         "regressor",
         "seq2seq",
+        "tagger",
+        "windows",
+        "backtest",
+        "datasets",
+        "metrics",
+        "compare",
+        "cli",
     }
-    assert len(CASES) >= 40
+    assert len(CASES) + len(CLI_CASES) >= 120
 
 
 @pytest.mark.filterwarnings("ignore:.*outputs reached max_output_length")  # 1-epoch seq2seq
@@ -477,3 +652,216 @@ def test_bad_input_catalogue(name, tmp_path):
     else:
         result = action(tmp_path)
         assert expected.check(result), f"{name}: expected {expected.what}, got {result!r}"
+
+
+# -- the command line: one line on stderr, exit status 2 -----------------------------
+
+
+def _csv(tmp, name="data.csv", **columns):
+    frame = pd.DataFrame(columns or {"text": DOCS * 2, "label": LABELS * 2})
+    path = tmp / name
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def _compare(*args):
+    return ["compare", *args, "--models", "bow-unigram", "-q"]
+
+
+CLI_CASES = {
+    "cli-missing-file": (
+        lambda tmp: _compare("--data", str(tmp / "nowhere.csv")),
+        "got '.*nowhere.csv' \\(no such file\\)",
+    ),
+    "cli-missing-text-column": (
+        lambda tmp: _compare("--data", _csv(tmp), "--text-column", "body"),
+        "has no text column 'body'; its columns are \\['text', 'label'\\]",
+    ),
+    "cli-missing-label-column": (
+        lambda tmp: _compare("--data", _csv(tmp), "--label-column", "tag"),
+        "has no label column 'tag'",
+    ),
+    "cli-semicolon-file": (
+        lambda tmp: _compare("--data", write(tmp, "semi.csv", b"text;label\na;1\nb;0\n")),
+        "its separator looks like ';': pass --sep ';'",
+    ),
+    "cli-ragged-file": (
+        lambda tmp: _compare("--data", write(tmp, "r.csv", b"text,label\na,1\nb,0,x,y\n")),
+        "is not a CSV file with separator ','.*Expected 2 fields in line 3, saw 4",
+    ),
+    "cli-empty-file": (
+        lambda tmp: _compare("--data", write(tmp, "e.csv", b"")),
+        "e.csv is empty",
+    ),
+    "cli-not-utf8": (
+        lambda tmp: _compare("--data", write(tmp, "l.csv", b"text,label\n\xe9t\xe9,1\n")),
+        "is not UTF-8 text",
+    ),
+    "cli-missing-labels": (
+        lambda tmp: _compare("--data", _csv(tmp, text=DOCS, label=[1, None] + LABELS[2:])),
+        "1 rows have no label \\(rows 2;",
+    ),
+    "cli-whitespace-texts": (
+        lambda tmp: _compare("--data", _csv(tmp, text=["  ", *DOCS[1:]], label=LABELS)),
+        "1 rows have no text or only white space \\(rows 1;.*--drop-empty",
+    ),
+    "cli-numbers-as-text": (
+        lambda tmp: _compare("--data", _csv(tmp, text=range(12), label=LABELS)),
+        "the text column 'text' holds int64 values, not text",
+    ),
+    "cli-one-class": (
+        lambda tmp: _compare("--data", _csv(tmp, text=DOCS, label=[1] * 12)),
+        "the labels hold one class, 1; a classifier needs at least two",
+    ),
+    "cli-class-too-small-to-split": (
+        lambda tmp: _compare("--data", _csv(tmp, text=DOCS, label=[0] * 11 + [1])),
+        "needs at least 2 documents of each class; 1 class\\(es\\) have fewer \\(1: 1\\)",
+    ),
+    "cli-class-too-small-for-cv": (
+        lambda tmp: _compare("--data", _csv(tmp), "--cv", "10"),
+        "--cv needs at least 10 documents of each class",
+    ),
+    "cli-cv-one": (
+        lambda tmp: _compare("--data", _csv(tmp), "--cv", "1"),
+        "--cv must be at least 2; got 1",
+    ),
+    "cli-test-size": (
+        lambda tmp: _compare("--data", _csv(tmp), "--test-size", "1.5"),
+        "--test-size must be between 0 and 1; got 1.5",
+    ),
+    "cli-unknown-model": (
+        lambda tmp: ["compare", "--data", _csv(tmp), "--models", "bow-unigram,transformer"],
+        "unknown model\\(s\\) \\['transformer'\\]; the named models are",
+    ),
+    "cli-estimator-spec": (
+        lambda tmp: _compare("--data", _csv(tmp), "--estimator", "oops"),
+        "--estimator takes NAME=module:attribute; got 'oops'",
+    ),
+    "cli-estimator-module-missing": (
+        lambda tmp: _compare("--data", _csv(tmp), "--estimator", "a=no_such_module:f"),
+        "cannot import 'no_such_module'.*a .py file in the current folder",
+    ),
+    "cli-estimator-attribute-missing": (
+        lambda tmp: _compare("--data", _csv(tmp), "--estimator", "a=sklearn.dummy:Nope"),
+        "'sklearn.dummy' has no 'Nope'",
+    ),
+    "cli-estimator-not-an-estimator": (
+        lambda tmp: _compare("--data", _csv(tmp), "--estimator", "a=math:pi"),
+        "'pi' is neither an estimator nor a function that returns one",
+    ),
+    "cli-imdb-missing": (
+        lambda tmp: _compare("--data", "imdb"),
+        "The IMDB data set is not on this machine",
+    ),
+    "cli-backtest-missing-column": (
+        lambda tmp: ["backtest", "--data", _csv(tmp, y=range(50)), "--lookback", "4"],
+        "choose the series with --column, one of \\['y'\\]",
+    ),
+    "cli-backtest-text-values": (
+        lambda tmp: [
+            "backtest",
+            "--data",
+            _csv(tmp, y=["1", "x"] * 25),
+            "--column",
+            "y",
+            "--lookback",
+            "2",
+        ],
+        "column 'y' has 25 missing or non-numeric values \\(rows 2, 4, 6",
+    ),
+    "cli-backtest-missing-covariate": (
+        lambda tmp: [
+            "backtest",
+            "--data",
+            _csv(tmp, y=range(50)),
+            "--column",
+            "y",
+            "--lookback",
+            "2",
+            "--covariates",
+            "holiday",
+        ],
+        "no column 'holiday'",
+    ),
+    "cli-backtest-too-short": (
+        lambda tmp: [
+            "backtest",
+            "--data",
+            _csv(tmp, y=range(8)),
+            "--column",
+            "y",
+            "--lookback",
+            "6",
+        ],
+        "cannot make 3 test folds|no window fits",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CLI_CASES))
+def test_command_line_catalogue(name, tmp_path, capsys, monkeypatch):
+    from sklearn_rnn.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SKLEARN_RNN_DATA", str(tmp_path / "home"))  # no data, no download
+    monkeypatch.setattr("urllib.request.urlopen", _offline)
+    build, match = CLI_CASES[name]
+    code = main(build(tmp_path))
+    err = capsys.readouterr().err
+    assert code == 2, f"{name}: exit status {code}; stderr {err!r}"
+    command = build(tmp_path)[0]
+    assert err.startswith(f"sklearn-rnn {command}: error: ") and err.count("\n") == 1, err
+    assert re.search(match, err), f"{name}: {err!r}"
+
+
+def _offline(*args, **kwargs):
+    import urllib.error
+
+    raise urllib.error.URLError("offline (test)")
+
+
+def test_command_line_debug_shows_the_traceback(tmp_path):
+    from sklearn_rnn.__main__ import main
+
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        main(["compare", "--data", str(tmp_path / "nowhere.csv"), "--debug"])
+
+
+def test_command_line_imports_an_estimator_from_the_current_folder(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from sklearn_rnn.__main__ import main
+
+    (tmp_path / "here_module.py").write_text(
+        "from sklearn.dummy import DummyClassifier\n\ndef make():\n    return DummyClassifier()\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    monkeypatch.delitem(sys.modules, "here_module", raising=False)
+    argv = ["compare", "--data", _csv(tmp_path), "--models", "bow-unigram", "-q"]
+    argv += ["--estimator", "mine=here_module:make", "--output-dir", str(tmp_path / "out")]
+    assert main(argv) == 0
+    # Warnings are one line each on the command line.
+    assert "sklearn-rnn compare: warning: mine scores 0.5000, no better" in capsys.readouterr().err
+    assert "mine" in pd.read_csv(tmp_path / "out" / "results.csv")["model"].tolist()
+
+
+def test_command_line_help_and_version_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom sklearn_rnn.__main__ import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, 'sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["False", "False"] and "sklearn-rnn" in out.stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "sklearn_rnn", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "(default: imdb)" in help_text and "``" not in help_text
+    assert "--resume" in help_text and "--sep" in help_text
