@@ -40,12 +40,18 @@ extensions = [
 ]
 exclude_patterns = ["_build"]
 templates_path = ["_templates"]
-html_theme = "alabaster"
+# scikit-learn's family of sites (scikit-learn, skorch's neighbours, imbalanced-learn).
+html_theme = "pydata_sphinx_theme"
+html_title = "sklearn_rnn"
 html_static_path = []
 html_theme_options = {
-    "description": "Recurrent neural networks for scikit-learn",
-    "fixed_sidebar": True,
+    "navbar_end": ["navbar-icon-links"],
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
 }
+html_context = {"default_mode": "light"}
 
 autosummary_generate = True
 autodoc_default_options = {"members": True}

@@ -79,7 +79,7 @@ def main():
         slug = name.split()[0].lower()
         path = os.path.join(args.out, f"backtest_{slug}.png")
         figures["forecasts"].savefig(path, dpi=100)
-        plt.close("all")
+        plt.close(figures["error_by_step"])  # the forecasts stay open for the gallery
         print(f"plot saved to {path}")
 
 

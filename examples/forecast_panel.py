@@ -92,8 +92,7 @@ def main():
     ax.legend()
     fig.tight_layout()
     path = os.path.join(args.out, "forecast_panel.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    fig.savefig(path, dpi=100)  # left open: the gallery shows it
     print(f"plot saved to {path}")
 
 

@@ -75,12 +75,14 @@ def main():
     reference = model.tokenize_targets(phonemes[test])
     results = {"n_train": len(train), "n_test": len(test), "fit_seconds": round(fit_s, 1)}
     results["epochs"] = len(model.history_)
+    right = {}  # per held-out word: the whole pronunciation right?
     for beam in (1, args.beam_size):
         model.set_params(beam_size=beam)
         start = time.perf_counter()
         predicted = model.predict_tokens(words[test])
         seconds = time.perf_counter() - start
         name = "greedy" if beam == 1 else f"beam{beam}"
+        right[name] = np.array([list(r) == list(p) for r, p in zip(reference, predicted)])
         results[f"{name}_word_accuracy"] = round(exact_match_score(reference, predicted), 4)
         results[f"{name}_phoneme_error_rate"] = round(token_error_rate(reference, predicted), 4)
         results[f"{name}_predict_seconds"] = round(seconds, 1)
@@ -90,6 +92,21 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "g2p_cmudict.json"), "w") as f:
         json.dump(results, f, indent=2)
+
+    # Longer words are harder: word accuracy by length, greedy and beam search.
+    import matplotlib.pyplot as plt
+
+    lengths = np.array([len(w) for w in words[test]])
+    shown = [n for n in range(2, 16) if (lengths == n).sum() >= 5]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, ok in right.items():
+        ax.plot(shown, [ok[lengths == n].mean() for n in shown], marker="o", label=name)
+    ax.bar(shown, [(lengths == n).mean() for n in shown], color="0.85", label="share of words")
+    ax.set(xlabel="letters in the word", ylabel="held-out words pronounced right")
+    ax.set_title(f"Grapheme-to-phoneme on CMUdict ({len(train)} training words)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "g2p_cmudict.png"), dpi=100)
 
 
 if __name__ == "__main__":

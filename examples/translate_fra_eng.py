@@ -104,12 +104,14 @@ def main():
         "epochs": len(model.history_),
         "fit_seconds": round(fit_s, 1),
     }
+    outputs = {}
     for beam in (1, args.beam_size):
         model.set_params(beam_size=beam)
         start = time.perf_counter()
         predicted = model.predict_tokens(english[test])
         seconds = time.perf_counter() - start
         name = "greedy" if beam == 1 else f"beam{beam}"
+        outputs[name] = predicted
         results[f"{name}_bleu"] = round(bleu_score(reference, predicted), 2)
         results[f"{name}_exact_match"] = round(exact_match_score(reference, predicted), 4)
         results[f"{name}_predict_seconds"] = round(seconds, 1)
@@ -119,6 +121,27 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "translate_fra_eng.json"), "w") as f:
         json.dump(results, f, indent=2)
+
+    # BLEU by source length, as in Bahdanau et al. (2015), Figure 2.
+    import matplotlib.pyplot as plt
+
+    words = np.array([len(sentence.split()) for sentence in english[test]])
+    shown = [n for n in range(1, args.max_words + 1) if (words == n).sum() >= 20]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, predicted in outputs.items():
+        bleu = [
+            bleu_score(
+                [reference[i] for i in np.flatnonzero(words == n)],
+                [predicted[i] for i in np.flatnonzero(words == n)],
+            )
+            for n in shown
+        ]
+        ax.plot(shown, bleu, marker="o", label=name)
+    ax.set(xlabel="words in the English sentence", ylabel="BLEU on held-out sentences")
+    ax.set_title(f"English to French, Tatoeba ({len(train)} training pairs)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "translate_fra_eng.png"), dpi=100)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ needs: pooling and ``transform``.
 """
 
 import numbers
+import warnings
 from functools import partial
 
 import numpy as np
@@ -48,6 +49,7 @@ from ._sequences import (
     sequence_lengths,
 )
 from ._summary import print_summary
+from .callbacks import _recording_interrupts
 from .modules import CELLS, ManyToOneModule
 
 
@@ -272,7 +274,8 @@ class BaseRNN(BaseEstimator):
             targets = self.target_encoder_.transform(y)
         dataset = SequenceDataset(seqs, targets, sample_weight)
         if not reset:
-            self.net_.partial_fit(dataset, y=None)
+            self.net_.max_epochs = self.max_epochs  # as set now: that many more epochs
+            self._train(dataset, partial=True)
             return self
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         torch.manual_seed(seed)
@@ -283,11 +286,27 @@ class BaseRNN(BaseEstimator):
             valid_idx = valid_idx[np.argsort(dataset.lengths[valid_idx], kind="stable")]
             dataset, valid = dataset.subset(train_idx), dataset.subset(valid_idx)
         self.net_ = self._build_net(embedding, dataset, valid)
-        self.net_.fit(dataset, y=None)
+        self._train(dataset, partial=False)
         # The validation data is not part of the model: do not pickle it.
         self.net_.train_split = None
         self._after_fit(valid)
         return self
+
+    def _train(self, dataset, *, partial):
+        """Train ``net_``; a Ctrl-C ends training (skorch keeps what it has) with a warning."""
+        before = len(self.net_.history) if partial else 0
+        with _recording_interrupts() as interrupted:
+            (self.net_.partial_fit if partial else self.net_.fit)(dataset, y=None)
+        if interrupted:
+            trained = len(self.net_.history) - before
+            warnings.warn(
+                f"{type(self).__name__}.fit was interrupted (Ctrl-C) after {trained} of "
+                f"{self.max_epochs} epochs; the model keeps "
+                + ("the best validation epoch's weights" if self.early_stopping else "its weights")
+                + " so far. Fit again with warm_start=True to train further.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _after_fit(self, valid):
         """What a model learns from its early-stopping data after training; nothing by default."""

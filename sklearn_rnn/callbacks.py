@@ -6,12 +6,45 @@ with the elapsed time and an estimate of what is left (tqdm). skorch's own
 epoch instead.
 """
 
+import contextlib
+import signal
 import sys
+import threading
 
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
 __all__ = ["EpochProgress"]
+
+
+@contextlib.contextmanager
+def _recording_interrupts():
+    """Yield a list that records each Ctrl-C (SIGINT) received inside the block.
+
+    The interrupt still acts as it would have (the previous handler runs, by
+    default raising ``KeyboardInterrupt``). skorch ends training on a
+    ``KeyboardInterrupt`` as on early stopping and returns normally; the
+    record tells the two apart. Outside the main thread (where signal
+    handlers cannot be set) nothing is recorded.
+    """
+    seen = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        seen.append(signum)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class EpochProgress(Callback):

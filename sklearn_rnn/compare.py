@@ -38,7 +38,7 @@ from sklearn.utils.multiclass import type_of_target
 from ._base import BaseRNN
 from ._sequences import sequence_lengths
 from ._text import check_raw_documents
-from .callbacks import EpochProgress
+from .callbacks import EpochProgress, _recording_interrupts
 from .naive_bayes import NaiveBayesWeighting
 from .named_models import (
     BINARY_ONLY,
@@ -338,18 +338,22 @@ def compare(
                 continue
             if progress:
                 model = _with_progress(model, desc=name)
-            rows[name], histories[name] = _run_one(
-                model,
-                prefix,
-                X_train,
-                y_train,
-                X_test,
-                y_test,
-                folds if cv is not None else None,
-                scorer,
-                scoring,
-                log,
-            )
+            with _recording_interrupts() as interrupted:
+                row, history = _run_one(
+                    model,
+                    prefix,
+                    X_train,
+                    y_train,
+                    X_test,
+                    y_test,
+                    folds if cv is not None else None,
+                    scorer,
+                    scoring,
+                    log,
+                )
+            if interrupted:  # a network ended its training early: not a result
+                raise KeyboardInterrupt
+            rows[name], histories[name] = row, history
             if runs_dir is not None:
                 _write_run(runs_dir, name, protocol, rows[name], histories[name])
     except KeyboardInterrupt:

@@ -435,3 +435,27 @@ def _progress_to(stream, init):
         init(self, desc=desc, disable=False, leave=True, file=stream)
 
     return patched
+
+
+def test_ctrl_c_inside_a_network_stops_the_comparison_and_records_nothing_of_it(tmp_path):
+    import os
+    import signal
+
+    from skorch.callbacks import Callback
+
+    from sklearn_rnn import RNNClassifier, TextTokenizer
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    X, y = _corpus(60)
+    network = make_pipeline(
+        TextTokenizer(), RNNClassifier(hidden_size=4, max_epochs=5, callbacks=[("c", CtrlC())])
+    )
+    models = [("bow", _bow()), ("rnn", network), ("after", _bow())]
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="interrupted"):
+        compare(X, y, X, y, models=models, output_dir=tmp_path, verbose=0)
+    saved = Comparison.from_json(tmp_path / "results.json")
+    assert list(saved.results.index) == ["majority", "bow"]  # not a truncated rnn
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["bow.json", "majority.json"]
