@@ -3,6 +3,8 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from sklearn_rnn import N_RESERVED, OOV_ID, NGramVectorizer, TextTokenizer
@@ -107,3 +109,24 @@ def test_ngrams_one_column_dataframe_is_text():
 
     vec = NGramVectorizer(output_mode="count").fit(pd.DataFrame({"text": CORPUS}))
     assert vec.input_kind_ == "text"
+
+
+_ID_SEQUENCES = st.lists(
+    st.lists(st.integers(N_RESERVED, N_RESERVED + 6), min_size=0, max_size=8),
+    min_size=1,
+    max_size=6,
+).filter(lambda seqs: any(seqs))
+
+
+@settings(max_examples=50, deadline=None)
+@given(_ID_SEQUENCES, st.integers(1, 3))
+def test_ngrams_property_counts_are_the_ngrams_of_each_sequence(seqs, n):
+    """Each row of counts sums to the n-grams of its sequence, whatever the ids."""
+    from sklearn_rnn._sequences import as_ragged
+
+    X = as_ragged([np.array(s, dtype=np.int64) for s in seqs])
+    counts = NGramVectorizer(ngram_range=(1, n), output_mode="count").fit_transform(X)
+    expected = [sum(max(0, len(s) - k + 1) for k in range(1, n + 1)) for s in seqs]
+    np.testing.assert_array_equal(np.asarray(counts.sum(axis=1)).ravel(), expected)
+    binary = NGramVectorizer(ngram_range=(1, n), output_mode="binary").fit_transform(X)
+    assert set(np.unique(binary.data)) <= {1} and (binary.toarray() <= counts.toarray()).all()

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sklearn_rnn import SequenceScaler, make_windows
 from sklearn_rnn._sequences import as_ragged
@@ -207,3 +209,31 @@ def test_forecast_windows_are_the_windows_make_windows_would_cut_next():
         forecast_windows(series[0], lookback=6, horizon=4, future_covariates=calendar[0])
     with pytest.raises(ValueError, match=r"series\[1\] has 25 steps, fewer than lookback=26"):
         forecast_windows(series, lookback=26)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=40),
+    st.integers(1, 5),
+    st.integers(1, 3),
+)
+def test_windows_property_each_window_is_the_series_slice_before_its_target(values, lookback, h):
+    series = np.array(values, dtype=np.float32)  # windows are float32 by the data contract
+    if len(series) < lookback + h:
+        with pytest.raises(ValueError, match="no window fits"):
+            make_windows(series, lookback=lookback, horizon=h)
+        return
+    X, y = make_windows(series, lookback=lookback, horizon=h)
+    assert len(X) == len(series) - lookback - h + 1
+    for i in range(len(X)):
+        np.testing.assert_array_equal(X[i, :, 0], series[i : i + lookback])
+        np.testing.assert_array_equal(np.ravel(y[i]), series[i + lookback : i + lookback + h])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e4, 1e4), min_size=2, max_size=30), st.floats(-1e4, 1e4))
+def test_scaler_property_inverse_transform_undoes_transform(values, shift):
+    X = np.array(values, dtype=np.float32).reshape(1, -1, 1) + np.float32(shift)
+    scaler = SequenceScaler().fit(X)
+    back = scaler.inverse_transform(scaler.transform(X))
+    np.testing.assert_allclose(back, X, rtol=1e-4, atol=1e-2)
