@@ -165,7 +165,7 @@ class Comparison:
             else f"{self.info.get('cv')}-fold CV, bars: standard deviation over folds"
         )
         families = frame["family"] if "family" in frame else pd.Series("", index=frame.index)
-        fig, ax = plt.subplots(figsize=(7, 0.5 * len(frame) + 1.8))
+        fig, ax = plt.subplots(figsize=(8.5, 0.5 * len(frame) + 1.8))
         y = np.arange(len(frame))[::-1]
         for family in dict.fromkeys(families):
             rows = (families == family).to_numpy()
@@ -190,7 +190,7 @@ class Comparison:
         ax.set_title(self.info.get("title", "Comparison"))
         for yi, s, e in zip(y, score, err):
             ax.text(s + e, yi, f"  {s:.3f}", va="center", fontsize=8)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         fig.tight_layout()
         figures["scores"] = fig
         curves = {k: v for k, v in self.histories.items() if v}
