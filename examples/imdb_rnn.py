@@ -11,6 +11,9 @@ Run it::
     python examples/imdb_rnn.py [--cell lstm] [--maxlen 400] [--max-epochs 8] [--n-train N]
 """
 
+# Its figure from a docs-configuration run, shown when the build has no data to run it.
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/imdb_rnn.png"
+
 import argparse
 import json
 import os

@@ -14,6 +14,9 @@ Run it::
     python examples/quickstart.py [--n-train 5000] [--n-test 5000]
 """
 
+# Its figure from a docs-configuration run, shown when the build has no data to run it.
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/quickstart.png"
+
 import argparse
 import os
 import sys

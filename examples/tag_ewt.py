@@ -19,6 +19,9 @@ Run it::
     python examples/tag_ewt.py [--data FOLDER] [--n-train 12544] [--max-epochs 40] [--out results]
 """
 
+# Its figure from a docs-configuration run, shown when the build has no data to run it.
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/tag_ewt.png"
+
 import argparse
 import os
 import sys

@@ -17,6 +17,9 @@ Run it::
     python examples/translate_fra_eng.py --full     # every short pair
 """
 
+# Its figure from a docs-configuration run, shown when the build has no data to run it.
+# sphinx_gallery_thumbnail_path = "_static/thumbnails/translate_fra_eng.png"
+
 import argparse
 import json
 import os

@@ -77,6 +77,11 @@ def reject_unsupported(X):
         )
     if isinstance(X, np.ndarray) and np.iscomplexobj(X):
         raise ValueError("Complex data not supported: sequences hold ids or real numbers.")
+    if isinstance(X, (dict, set, frozenset)):
+        raise TypeError(
+            f"X is a {type(X).__name__}; pass a sequence of sequences (a list or array, in "
+            "sample order)."
+        )
 
 
 def check_id_sequences(X):

@@ -469,6 +469,14 @@ CASES = {
         lambda tmp: HashingOneHot(ngram_range=(2, 1)).fit(DOCS),
         Raises(ValueError, r"ngram_range must be \(min_n, max_n\) with 1 <= min_n <= max_n"),
     ),
+    "classifier-dict-input": (
+        lambda tmp: clf().fit({"a": [4, 5]}, [0]),
+        Raises(TypeError, "X is a dict; pass a sequence of sequences"),
+    ),
+    "padder-set-input": (
+        lambda tmp: SequencePadder().fit({1, 2}),
+        Raises(TypeError, "X is a set; pass a sequence of sequences"),
+    ),
     # -- RNNTagger -----------------------------------------------------------------
     "tagger-x-y-lengths": (
         lambda tmp: tag().fit(WORDS, TAGS[:1]),
