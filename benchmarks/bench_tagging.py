@@ -125,18 +125,25 @@ def main():
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--n-train", type=int, help="use the first N training sentences")
+    parser.add_argument(
+        "--eval",
+        default="test",
+        choices=["test", "dev"],
+        help="the split scored: 'dev' for choosing settings, 'test' for the reported figures",
+    )
     parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_tagging.json"))
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     X_train, y_train = load_ud_english_ewt("train", tag=args.tag, path=args.data)
-    X_test, y_test = load_ud_english_ewt("test", tag=args.tag, path=args.data)
+    X_test, y_test = load_ud_english_ewt(args.eval, tag=args.tag, path=args.data)
     if args.n_train:
         X_train, y_train = X_train[: args.n_train], y_train[: args.n_train]
     seen = {w.lower() for s in X_train for w in s}
     n_unseen = sum(w.lower() not in seen for s in X_test for w in s)
     print(
-        f"UD English EWT ({args.tag}): {len(X_train)} training sentences, {len(X_test)} test "
-        f"sentences, {sum(map(len, X_test))} test tokens, {n_unseen} of them unseen in training"
+        f"UD English EWT ({args.tag}): {len(X_train)} training sentences, {len(X_test)} "
+        f"{args.eval} sentences, {sum(map(len, X_test))} {args.eval} tokens, {n_unseen} of them "
+        "unseen in training"
     )
     candidates = {"rnn": {}, "rnn-glove": {"vectors": "glove-6b-50d"}}
     for spec in args.candidate:
@@ -186,7 +193,8 @@ def main():
                 ),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                 f"torch {torch.__version__}",
-                "n_unseen_test_tokens": n_unseen,
+                "scored_split": args.eval,
+                "n_unseen_scored_tokens": n_unseen,
                 "results": results,
             },
             f,

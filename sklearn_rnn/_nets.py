@@ -300,6 +300,24 @@ class WeightedNeuralNetClassifier(
     """
 
 
+class WeightedNeuralNetMultiLabel(
+    AdversarialEmbeddingMixin, DevicePathMixin, WeightedLossMixin, NeuralNet
+):
+    """A net for multi-label targets (a sigmoid loss per label), with the classifier's extras.
+
+    skorch's ``NeuralNetClassifier`` scores validation accuracy as one label
+    per sample; here the validation loss alone drives early stopping.
+
+    Parameters
+    ----------
+    adversarial_eps : float, default=0.0
+        See :class:`AdversarialEmbeddingMixin`.
+    *args, **kwargs
+        ``mixed_precision`` (see :class:`DevicePathMixin`) and skorch's
+        parameters of ``NeuralNet``.
+    """
+
+
 class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRegressor):
     """skorch's regressor net with per-sample weights and the device path.
 

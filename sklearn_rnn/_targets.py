@@ -33,6 +33,10 @@ from ._text import check_raw_documents
 class ClassTargets(TransformerMixin, BaseEstimator):
     """Labels as class indices for a cross-entropy loss; logits back to labels.
 
+    A 2-D binary indicator ``y`` (``n_samples, n_labels``: multi-label, as
+    scikit-learn's ``MultiLabelBinarizer`` gives) is kept as 0/1 floats for
+    a per-label sigmoid loss; its logits come back as 0/1 at probability 0.5.
+
     Parameters
     ----------
     class_weight : dict, 'balanced' or None, default=None
@@ -45,16 +49,34 @@ class ClassTargets(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _check(y):
+        if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    "A 2-D y must be a binary indicator matrix (n_samples, n_labels) of 0 and "
+                    f"1 for multi-label classification; got {type_of_target(y)!r} values."
+                )
+            return np.asarray(y)
         y = column_or_1d(y, warn=True)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass"):
             raise ValueError(
-                f"Unknown label type {kind!r}: a classifier takes binary or multiclass labels."
+                f"Unknown label type {kind!r}: a classifier takes binary or multiclass labels, "
+                "or a 2-D binary indicator matrix (multi-label)."
             )
         return y
 
     def fit(self, y, sample_weight=None):
         y = self._check(y)
+        self.class_weight_ = None
+        self.multilabel_ = y.ndim == 2
+        if self.multilabel_:
+            if self.class_weight is not None:
+                raise ValueError(
+                    "class_weight is for one label per sample; with multi-label y, weigh "
+                    "samples with sample_weight."
+                )
+            self.classes_ = np.arange(y.shape[1])
+            return self
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError(
@@ -62,7 +84,6 @@ class ClassTargets(TransformerMixin, BaseEstimator):
                 f"({classes.tolist()[0]!r})."
             )
         self.classes_ = classes
-        self.class_weight_ = None
         if self.class_weight is not None:
             # scikit-learn's weights: a label the dict names but y lacks is an error.
             self.class_weight_ = compute_class_weight(self.class_weight, classes=classes, y=y)
@@ -74,14 +95,26 @@ class ClassTargets(TransformerMixin, BaseEstimator):
 
     def transform(self, y):
         y = self._check(y)
+        if self.multilabel_:
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be an indicator matrix of {len(self.classes_)} labels, as in the "
+                    f"first fit; got shape {np.shape(y)}."
+                )
+            return y.astype(np.float32)
+        if y.ndim != 1:
+            raise ValueError("The first fit had one label per sample; got a 2-D y.")
         unseen = np.setdiff1d(y, self.classes_)
         if len(unseen):
             raise ValueError(f"y holds labels not seen in the first fit: {unseen.tolist()}.")
         return np.searchsorted(self.classes_, y).astype(np.int64)
 
     def inverse_transform(self, logits):
-        """The label of the largest logit of each row."""
-        return self.classes_[np.asarray(logits).argmax(axis=1)]
+        """The label of the largest logit of each row (multi-label: every positive logit)."""
+        logits = np.asarray(logits)
+        if self.multilabel_:
+            return (logits > 0).astype(np.int64)
+        return self.classes_[logits.argmax(axis=1)]
 
     @property
     def n_outputs_(self):

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ManyToOneRNN
 from ._docs import fill_parameters
-from ._nets import WeightedNeuralNetClassifier
+from ._nets import WeightedNeuralNetClassifier, WeightedNeuralNetMultiLabel
 from ._targets import ClassTargets
 
 
@@ -29,6 +29,12 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     from the data given to ``fit``, so it is safe inside cross-validation and
     grid search; the weights of the best validation epoch are kept.
 
+    ``y`` holds one label per sequence, or, for multi-label classification, a
+    2-D binary indicator matrix (``MultiLabelBinarizer``'s output): then each
+    label has its own sigmoid output, ``predict`` returns 0/1 per label (at
+    probability 0.5), ``predict_proba`` each label's probability and
+    ``score`` the subset accuracy, as scikit-learn's ``MLPClassifier`` does.
+
     Parameters
     ----------
     $parameters
@@ -36,7 +42,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     Attributes
     ----------
     classes_ : ndarray
-        The class labels.
+        The class labels (multi-label: the label columns, 0 to n_labels - 1).
     class_weight_ : ndarray of shape (n_classes,) or None
         The weight of each class in the loss (None: all weigh 1).
     $many_to_one_attributes
@@ -61,8 +67,19 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     array(['pos', 'neg'], dtype='<U3')
     """
 
-    _criterion = torch.nn.CrossEntropyLoss
-    _net_class = WeightedNeuralNetClassifier
+    @property
+    def _multilabel(self):
+        return getattr(getattr(self, "target_encoder_", None), "multilabel_", False)
+
+    # Softmax over classes, or a sigmoid per label for a multi-label indicator y.
+    _criterion = property(
+        lambda self: torch.nn.BCEWithLogitsLoss if self._multilabel else torch.nn.CrossEntropyLoss
+    )
+    _net_class = property(
+        lambda self: (
+            WeightedNeuralNetMultiLabel if self._multilabel else WeightedNeuralNetClassifier
+        )
+    )
     _stratify = True
     _target_noun = "labels"
 
@@ -152,13 +169,17 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
                 "adversarial_eps perturbs the embedded tokens; the input is numeric "
                 "sequences, which have no embedding. Use adversarial_eps=0."
             )
-        params = {
-            "classes": list(range(len(self.classes_))),
-            "adversarial_eps": self.adversarial_eps,
-        }
+        params = {"adversarial_eps": self.adversarial_eps}
+        if not self._multilabel:
+            params["classes"] = list(range(len(self.classes_)))
         if self.class_weight_ is not None:
             params["criterion__weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
         return params
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one more round of ``max_epochs`` epochs on X, y (no validation split).
@@ -174,6 +195,11 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         return self._fit(X, y, sample_weight, warm_start=True)
 
     def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Multi-label: each label's own probability (a sigmoid; rows need not
+        sum to 1), shape (n_samples, n_labels), as ``MLPClassifier`` gives.
+        """
         logits = torch.from_numpy(self._outputs(X))
-        return logits.softmax(dim=-1).numpy().astype(np.float64)
+        probabilities = logits.sigmoid() if self._multilabel else logits.softmax(dim=-1)
+        return probabilities.numpy().astype(np.float64)

@@ -429,3 +429,57 @@ def test_adversarial_training_needs_token_input():
     X = np.random.default_rng(0).normal(size=(8, 5, 2)).astype(np.float32)
     with pytest.raises(ValueError, match="adversarial_eps perturbs the embedded tokens"):
         RNNClassifier(adversarial_eps=1.0, max_epochs=1).fit(X, [0, 1] * 4)
+
+
+def _multilabel_corpus(n, seed=0):
+    """Texts with up to three topics, each marked by its own word; y an indicator matrix."""
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    rng = np.random.default_rng(seed)
+    markers = {"quality": "good", "speed": "fast", "price": "cheap"}
+    texts, tags = [], []
+    for _ in range(n):
+        words, topics = list(rng.choice(["the", "a", "it", "was", "so"], 4)), set()
+        for topic, marker in markers.items():
+            if rng.random() < 0.5:
+                words.insert(rng.integers(0, len(words) + 1), marker)
+                topics.add(topic)
+        texts.append(" ".join(words))
+        tags.append(topics)
+    binarizer = MultiLabelBinarizer(classes=sorted(markers))
+    return texts, binarizer.fit_transform(tags)
+
+
+def test_multilabel_indicator_targets_get_one_sigmoid_per_label():
+    from sklearn.metrics import f1_score, hamming_loss
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_rnn import TextTokenizer
+
+    texts, Y = _multilabel_corpus(260)
+    model = make_pipeline(TextTokenizer(), RNNClassifier(random_state=0, max_epochs=30))
+    model.fit(texts[:200], Y[:200])
+    predicted, proba = model.predict(texts[200:]), model.predict_proba(texts[200:])
+    assert predicted.shape == proba.shape == (60, 3)
+    assert set(np.unique(predicted)) <= {0, 1} and ((proba >= 0) & (proba <= 1)).all()
+    # Labels are independent: rows of probabilities need not sum to 1.
+    assert np.abs(proba.sum(axis=1) - 1).max() > 0.5
+    np.testing.assert_array_equal(predicted, (proba > 0.5).astype(int))
+    assert f1_score(Y[200:], predicted, average="micro") > 0.95
+    assert hamming_loss(Y[200:], predicted) < 0.05
+    assert model.score(texts[200:], Y[200:]) > 0.9  # subset accuracy, as in scikit-learn
+    network = model[-1]
+    assert list(network.classes_) == [0, 1, 2] and "valid_acc" not in network.history_[-1]
+
+
+@pytest.mark.parametrize(
+    "y, params, match",
+    [
+        (np.array([[0, 2], [1, 0]] * 4), {}, "A 2-D y must be a binary indicator matrix"),
+        (np.array([[0, 1], [1, 0]] * 4), {"class_weight": "balanced"}, "class_weight is for"),
+    ],
+)
+def test_multilabel_bad_targets_get_clear_errors(y, params, match):
+    X = as_ragged([np.array([4, 5]), np.array([6])] * 4)
+    with pytest.raises(ValueError, match=match):
+        RNNClassifier(max_epochs=1, **params).fit(X, y)
