@@ -226,7 +226,7 @@ class BaseRNN(BaseEstimator):
 
     # -- training ----------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_mask=None):
         """Train on sequences X and targets y.
 
         Parameters
@@ -234,18 +234,28 @@ class BaseRNN(BaseEstimator):
         X : token-id or numeric sequences
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
+        validation_mask : array-like of bool, shape (n_samples,), default=None
+            A fixed validation set for early stopping, instead of a random
+            ``validation_fraction``: the samples marked True are never
+            trained on and decide when to stop and which epoch's weights to
+            keep. Aligned with X, so cross-validation slices it with the data
+            (each fold keeps its own validation samples); route it through a
+            Pipeline or a search with scikit-learn's metadata routing
+            (``set_fit_request(validation_mask=True)``), as ``sample_weight``.
 
         Returns
         -------
         self : object
         """
-        return self._fit(X, y, sample_weight, warm_start=self.warm_start)
+        return self._fit(
+            X, y, sample_weight, warm_start=self.warm_start, validation_mask=validation_mask
+        )
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train ``max_epochs`` more epochs on X, y (no validation split); the first call fits."""
         return self._fit(X, y, sample_weight, warm_start=True)
 
-    def _fit(self, X, y, sample_weight=None, *, warm_start):
+    def _fit(self, X, y, sample_weight=None, *, warm_start, validation_mask=None):
         """Fit anew, or, with ``warm_start`` and a fitted net, train ``net_`` further on X, y."""
         reset = not (warm_start and hasattr(self, "net_"))
         if reset:
@@ -273,6 +283,8 @@ class BaseRNN(BaseEstimator):
         else:
             targets = self.target_encoder_.transform(y)
         dataset = SequenceDataset(seqs, targets, sample_weight)
+        if validation_mask is not None:
+            validation_mask = self._check_validation_mask(validation_mask, len(seqs), reset)
         if not reset:
             self.net_.max_epochs = self.max_epochs  # as set now: that many more epochs
             self._train(dataset, partial=True)
@@ -281,7 +293,7 @@ class BaseRNN(BaseEstimator):
         torch.manual_seed(seed)
         valid = None
         if self.early_stopping:
-            train_idx, valid_idx = self._validation_split(targets, seed)
+            train_idx, valid_idx = self._validation_split(targets, seed, validation_mask)
             # In length order: validation batches waste no steps on padding either.
             valid_idx = valid_idx[np.argsort(dataset.lengths[valid_idx], kind="stable")]
             dataset, valid = dataset.subset(train_idx), dataset.subset(valid_idx)
@@ -311,8 +323,29 @@ class BaseRNN(BaseEstimator):
     def _after_fit(self, valid):
         """What a model learns from its early-stopping data after training; nothing by default."""
 
-    def _validation_split(self, targets, seed):
+    def _check_validation_mask(self, mask, n_samples, reset):
+        if not (reset and self.early_stopping):
+            raise ValueError(
+                "validation_mask chooses the early-stopping data of a new fit; this fit has "
+                + ("early_stopping=False." if reset else "none (warm start or partial_fit).")
+            )
+        mask = np.asarray(mask)
+        if mask.shape != (n_samples,) or mask.dtype != bool:
+            raise ValueError(
+                f"validation_mask must be a boolean array of shape ({n_samples},), one flag "
+                f"per sample; got dtype {mask.dtype} and shape {mask.shape}."
+            )
+        if mask.all() or not mask.any():
+            raise ValueError(
+                f"validation_mask marks {int(mask.sum())} of {n_samples} samples for "
+                "validation; both the training and the validation part need samples."
+            )
+        return mask
+
+    def _validation_split(self, targets, seed, validation_mask=None):
         indices = np.arange(len(targets))
+        if validation_mask is not None:
+            return indices[~validation_mask], indices[validation_mask]
         if getattr(self, "validation_split", "random") == "last":
             n_valid = max(1, int(round(self.validation_fraction * len(indices))))
             return indices[:-n_valid], indices[-n_valid:]

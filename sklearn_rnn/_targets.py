@@ -49,13 +49,15 @@ class ClassTargets(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _check(y):
-        if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+        shape = np.shape(np.asarray(y)) if not hasattr(y, "shape") else y.shape
+        if len(shape) == 2 and shape[1] > 1:
+            y = np.asarray(y)
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError(
                     "A 2-D y must be a binary indicator matrix (n_samples, n_labels) of 0 and "
                     f"1 for multi-label classification; got {type_of_target(y)!r} values."
                 )
-            return np.asarray(y)
+            return y
         y = column_or_1d(y, warn=True)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass"):

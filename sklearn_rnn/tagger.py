@@ -325,7 +325,7 @@ class RNNTagger(BaseRNN):
             out[i, 1 : 3 + len(w)] = [BOS_ID, *chars, EOS_ID]
         return out
 
-    def _fit(self, X, y, sample_weight=None, *, warm_start):
+    def _fit(self, X, y, sample_weight=None, *, warm_start, validation_mask=None):
         # Check that every label sequence matches its input before training.
         X = materialize(X)
         labels = TagTargets._sequences(y)  # a TypeError for y that is no label sequences
@@ -336,7 +336,9 @@ class RNNTagger(BaseRNN):
                         f"Sequence {i} has {n} steps but {len(tags)} labels; a tagger "
                         "takes one label per step."
                     )
-        return super()._fit(X, y, sample_weight, warm_start=warm_start)
+        return super()._fit(
+            X, y, sample_weight, warm_start=warm_start, validation_mask=validation_mask
+        )
 
     @staticmethod
     def _step_counts(X):

@@ -483,3 +483,63 @@ def test_multilabel_bad_targets_get_clear_errors(y, params, match):
     X = as_ragged([np.array([4, 5]), np.array([6])] * 4)
     with pytest.raises(ValueError, match=match):
         RNNClassifier(max_epochs=1, **params).fit(X, y)
+
+
+class _ValidationSize(Callback):
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        self.sizes_ = (len(dataset_train), len(dataset_valid))
+
+
+def _mask_data(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = as_ragged([rng.integers(4, 20, size=rng.integers(2, 7)) for _ in range(n)])
+    y = np.array([int(s.max() >= 12) for s in X])
+    return X, y
+
+
+def test_validation_mask_is_a_fixed_validation_set_never_trained_on():
+    X, y = _mask_data()
+    mask = np.arange(60) >= 45
+    kw = dict(max_epochs=2, hidden_size=8, random_state=0)
+    model = RNNClassifier(callbacks=[("size", _ValidationSize())], **kw)
+    model.fit(X, y, validation_mask=mask)
+    assert model.net_.callbacks_[-2][1].sizes_ == (45, 15)
+    # Other labels on the validation samples: training is the same, validation is not.
+    flipped = np.where(mask, 1 - y, y)
+    other = RNNClassifier(**kw).fit(X, flipped, validation_mask=mask)
+    assert other.history_[0, "train_loss"] == pytest.approx(model.history_[0, "train_loss"])
+    assert other.history_[0, "valid_loss"] != pytest.approx(model.history_[0, "valid_loss"])
+
+
+def test_validation_mask_is_routed_through_a_pipeline_and_sliced_by_cross_validation():
+    from sklearn import config_context
+    from sklearn.model_selection import KFold, cross_validate
+
+    from sklearn_rnn import SequencePadder
+
+    X, y = _mask_data(90)
+    mask = np.arange(90) % 3 == 0  # a third of the samples, in every fold
+    with config_context(enable_metadata_routing=True):
+        network = RNNClassifier(
+            max_epochs=1, hidden_size=4, random_state=0, callbacks=[("size", _ValidationSize())]
+        ).set_fit_request(validation_mask=True)
+        pipe = make_pipeline(SequencePadder(maxlen=6), network)
+        result = cross_validate(
+            pipe, X, y, cv=KFold(3), params={"validation_mask": mask}, return_estimator=True
+        )
+    for fitted in result["estimator"]:  # 60 training samples per fold, 20 of them marked
+        assert fitted[-1].net_.callbacks_[-2][1].sizes_ == (40, 20)
+
+
+@pytest.mark.parametrize(
+    "mask, params, match",
+    [
+        (np.ones(60, dtype=bool), {}, "marks 60 of 60 samples for validation"),
+        (np.arange(60) % 2, {}, "must be a boolean array of shape \\(60,\\)"),
+        (np.arange(60) < 10, {"early_stopping": False}, "this fit has early_stopping=False"),
+    ],
+)
+def test_validation_mask_errors(mask, params, match):
+    X, y = _mask_data()
+    with pytest.raises(ValueError, match=match):
+        RNNClassifier(max_epochs=1, **params).fit(X, y, validation_mask=mask)
