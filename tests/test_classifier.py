@@ -543,3 +543,23 @@ def test_validation_mask_errors(mask, params, match):
     X, y = _mask_data()
     with pytest.raises(ValueError, match=match):
         RNNClassifier(max_epochs=1, **params).fit(X, y, validation_mask=mask)
+
+
+def test_successive_halving_spends_epochs_on_the_promising_candidates():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingGridSearchCV
+
+    X, y = _mask_data(80)
+    search = HalvingGridSearchCV(
+        RNNClassifier(random_state=0, early_stopping=False),
+        {"hidden_size": [2, 8, 16, 32]},
+        resource="max_epochs",  # epochs are the budget
+        min_resources=2,
+        max_resources=8,
+        factor=2,
+        cv=2,
+    ).fit(X, y)
+    assert list(search.n_resources_) == [2, 4, 8]
+    assert list(search.n_candidates_) == [4, 2, 1]
+    assert search.best_estimator_.max_epochs == 8
+    assert len(search.best_estimator_.history_) == 8
