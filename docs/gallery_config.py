@@ -24,6 +24,7 @@ _OUT = tempfile.mkdtemp(prefix="sklearn-rnn-docs-")
 _IMDB = _first("SKLEARN_RNN_IMDB", "imdb/imdb_50k.csv.gz")
 _FRA_ENG = _first("SKLEARN_RNN_FRA_ENG", "tatoeba_fra_eng/fra-eng.txt.gz")
 _UD_EWT = _first("SKLEARN_RNN_UD_EWT", "ud_english_ewt")
+_SMS = _first("SKLEARN_RNN_SMS_SPAM", "sms_spam")
 
 # example -> (arguments of its docs run, whether its data is here)
 DOCS_ARGS = {
@@ -41,6 +42,10 @@ DOCS_ARGS = {
     "forecast_panel.py": (
         ["--folds", "2", "--max-epochs", "40", "--out", _OUT],
         _importable("statsmodels"),
+    ),
+    "serve_onnx.py": (
+        ["--data", _SMS or "", "--max-epochs", "2", "--out", _OUT],
+        _SMS and _importable("onnxruntime"),
     ),
     "g2p_cmudict.py": (
         ["--n-train", "3000", "--n-test", "300", "--max-epochs", "3", "--out", _OUT],
