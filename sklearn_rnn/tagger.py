@@ -147,7 +147,7 @@ class RNNTagger(BaseRNN):
         bidirectional=True,
         dropout=0.5,
         embedding_dropout=0.5,
-        word_dropout=0.25,
+        word_dropout=0.5,
         char_embedding_dim=30,
         char_size=100,
         char_encoder="cnn",
