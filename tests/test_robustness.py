@@ -347,8 +347,12 @@ CASES = {
         Raises(ValueError, "[Ll]abel|NaN"),
     ),
     "classifier-multilabel-y": (
-        lambda tmp: clf().fit(IDS, np.eye(6, 2, dtype=int)),
-        Raises(ValueError, "y"),
+        lambda tmp: clf().fit(IDS, np.eye(6, 2, dtype=int)).predict(IDS),
+        Gives(lambda pred: pred.shape == (6, 2), "an indicator y is multi-label, as in sklearn"),
+    ),
+    "classifier-2d-y-not-an-indicator": (
+        lambda tmp: clf().fit(IDS, np.arange(12).reshape(6, 2)),
+        Raises(ValueError, "A 2-D y must be a binary indicator matrix"),
     ),
     "classifier-out-of-vocabulary-ids-at-predict": (
         lambda tmp: clf().fit(IDS, ID_LABELS).predict(ids([4, 10_000, 99])),
