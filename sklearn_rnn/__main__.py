@@ -176,11 +176,9 @@ def load_data(
 
 def _check_classes(labels, title, need, why):
     """At least two classes, and at least ``need`` documents of each."""
-    counts = labels.value_counts() if hasattr(labels, "value_counts") else None
-    if counts is None:
-        import pandas as pd
+    import pandas as pd
 
-        counts = pd.Series(labels).value_counts()
+    counts = pd.Series(labels).value_counts()
     if len(counts) < 2:
         only = "no labels" if len(counts) == 0 else f"one class, {counts.index.tolist()[0]!r}"
         raise UserError(f"{title}: the labels hold {only}; a classifier needs at least two.")

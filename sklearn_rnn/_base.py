@@ -269,14 +269,12 @@ class BaseRNN(BaseEstimator):
             raise ValueError(
                 f"X holds {len(seqs)} sequences but y holds {_num_samples(y)} {self._target_noun}."
             )
-        if sample_weight is not None:
-            # scikit-learn's messages: NaN, infinite and negative weights are errors.
-            sample_weight = _check_sample_weight(
-                sample_weight, seqs, dtype=np.float32, ensure_non_negative=True
-            )
-            if not sample_weight.any():
-                raise ValueError("sample_weight is zero for every sample: nothing to learn.")
-        sample_weight = _check_sample_weight(sample_weight, seqs, dtype=np.float32)
+        # scikit-learn's messages: NaN, infinite and negative weights are errors.
+        sample_weight = _check_sample_weight(
+            sample_weight, seqs, dtype=np.float32, ensure_non_negative=True
+        )
+        if not sample_weight.any():  # scikit-learn before 1.8 lets all-zero weights through
+            raise ValueError("sample_weight is zero for every sample: nothing to learn.")
         if reset:
             self.target_encoder_ = self._target_encoder()
             targets = self.target_encoder_.fit_transform(y, sample_weight=sample_weight)

@@ -49,9 +49,9 @@ class ClassTargets(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _check(y):
-        shape = np.shape(np.asarray(y)) if not hasattr(y, "shape") else y.shape
-        if len(shape) == 2 and shape[1] > 1:
-            y = np.asarray(y)
+        values = np.asarray(y)
+        if values.ndim == 2 and values.shape[1] > 1:
+            y = values
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError(
                     "A 2-D y must be a binary indicator matrix (n_samples, n_labels) of 0 and "

@@ -49,7 +49,7 @@ from .named_models import (
     count_parameters,
     make_model,
 )
-from .report import Comparison
+from .report import COUNT_COLUMNS, Comparison
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -491,7 +491,7 @@ def _write_run(runs_dir, name, protocol, row, history):
 
 def _comparison(rows, histories, info, started, resumed):
     results = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=_COLUMNS)
-    for column in ("n_params", "n_epochs", "kept_epoch", "empty_test_docs", "empty_train_docs"):
+    for column in COUNT_COLUMNS:
         results[column] = results[column].astype("Int64")
     info = {**info, "duration_s": round(time.perf_counter() - started, 1), "resumed": resumed}
     histories = {k: v for k, v in histories.items() if v}

@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._sequences import OOV_ID, check_id_sequences, sequence_lengths
+from ._sequences import OOV_ID, sequence_lengths
 from .classifier import RNNClassifier
 from .regressor import LSTMRegressor
 
@@ -172,6 +172,6 @@ def serving_inputs(model, X):
             out[i, : len(s)] = s
         return {"x": out, "lengths": lengths}
     out = np.zeros((len(seqs), width), dtype=np.int64)
-    for i, s in enumerate(check_id_sequences(seqs)):
+    for i, s in enumerate(seqs):
         out[i, : len(s)] = s
     return {"ids": out, "lengths": lengths}

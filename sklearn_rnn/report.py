@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+#: Result columns that hold counts: integers, missing where they do not apply.
+COUNT_COLUMNS = ("n_params", "n_epochs", "kept_epoch", "empty_test_docs", "empty_train_docs")
+
 #: Bar colours of the model families in the scores plot.
 FAMILY_COLORS = {"baseline": "tab:gray", "bag-of-words": "tab:orange", "recurrent": "tab:blue"}
 
@@ -83,8 +86,7 @@ class Comparison:
         with open(path) as f:
             record = json.load(f)
         results = pd.DataFrame.from_dict(record["results"], orient="index")
-        counts = ["n_params", "n_epochs", "kept_epoch", "empty_test_docs", "empty_train_docs"]
-        counts = [c for c in counts if c in results]
+        counts = [c for c in COUNT_COLUMNS if c in results]
         numeric = results.columns.drop(["cv_scores", "family", *counts], errors="ignore")
         results[numeric] = results[numeric].astype(float)  # JSON null back to NaN
         for column in counts:
