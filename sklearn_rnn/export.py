@@ -1,21 +1,26 @@
 """Export a fitted network for serving: ONNX (``torch.onnx.export``), run by ONNX Runtime.
 
-:func:`export_onnx` writes the network of a fitted :class:`RNNClassifier`
-or :class:`LSTMRegressor` (or the last step of a Pipeline ending in one) as
-an ONNX graph with a dynamic batch size and sequence length. The graph
-takes what the estimator's ``predict`` reads after the text steps of its
-Pipeline, padded at the end:
+:func:`export_onnx` writes the network of a fitted :class:`RNNClassifier`,
+:class:`LSTMRegressor` or :class:`RNNTagger` (or the last step of a Pipeline
+ending in one) as an ONNX graph with a dynamic batch size and sequence
+length. The graph takes what the estimator's ``predict`` reads after the
+text steps of its Pipeline, padded at the end:
 
 - ``ids`` (int64, batch x steps, 0 after each sequence's end) and
   ``lengths`` (int64, batch) for token-id input; ids the model never saw are
   read as out-of-vocabulary, as ``predict`` reads them;
-- ``x`` (float32, batch x steps x features) and ``lengths`` for numeric input.
+- ``x`` (float32, batch x steps x features) and ``lengths`` for numeric input;
+- for a tagger of words with character features, also ``chars`` (int64,
+  batch x steps x characters): each word's character ids, as the tagger
+  encodes them.
 
 It returns ``probabilities`` (a classifier: ``predict_proba``'s columns,
-per-label sigmoids for multi-label) or ``predictions`` (a regressor, in the
-targets' units: ``predict``'s values, shape batch x n_outputs). The fitted
-tokenizer stays in Python (it is text processing, not a network):
-:func:`serving_inputs` turns its token ids into the graph's inputs.
+per-label sigmoids for multi-label; a tagger: batch x steps x labels, of
+which the first ``lengths[i]`` steps of row ``i`` are ``predict_proba``'s
+array for sequence ``i``) or ``predictions`` (a regressor, in the targets'
+units: ``predict``'s values, shape batch x n_outputs). The fitted tokenizer,
+and the tagger's vocabularies, stay in Python (text processing, not a
+network): :func:`serving_inputs` turns text into the graph's inputs.
 
 Needs ``pip install onnx`` to export and ``onnxruntime`` to run (the
 ``export`` extra: ``pip install "sklearn-rnn[export]"``).
@@ -29,9 +34,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from ._batching import collate_tagged
 from ._sequences import OOV_ID, sequence_lengths
 from .classifier import RNNClassifier
 from .regressor import LSTMRegressor
+from .tagger import RNNTagger
 
 __all__ = ["export_onnx", "serving_inputs"]
 
@@ -48,9 +55,11 @@ class _Serving(nn.Module):
             self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
             self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
 
-    def forward(self, x, lengths):
+    def forward(self, x, lengths, chars=None):
         if self.num_embeddings is not None:  # as predict: unseen ids are out-of-vocabulary
             x = torch.where(x >= self.num_embeddings, torch.full_like(x, OOV_ID), x)
+        if self.kind == "tags":
+            return self.module(x, lengths, chars).softmax(dim=-1)
         out = self.module(x, lengths)
         if self.kind == "softmax":
             return out.softmax(dim=-1)
@@ -61,10 +70,10 @@ class _Serving(nn.Module):
 
 def _final_estimator(model):
     estimator = model.steps[-1][1] if isinstance(model, Pipeline) else model
-    if not isinstance(estimator, (RNNClassifier, LSTMRegressor)):
+    if not isinstance(estimator, (RNNClassifier, LSTMRegressor, RNNTagger)):
         raise TypeError(
-            "export_onnx exports an RNNClassifier or an LSTMRegressor (or a Pipeline ending "
-            f"in one); got {type(estimator).__name__}."
+            "export_onnx exports an RNNClassifier, an LSTMRegressor or an RNNTagger (or a "
+            f"Pipeline ending in one); got {type(estimator).__name__}."
         )
     check_is_fitted(estimator, "net_")
     return estimator
@@ -75,7 +84,7 @@ def export_onnx(model, path):
 
     Parameters
     ----------
-    model : RNNClassifier, LSTMRegressor, or a Pipeline ending in one
+    model : RNNClassifier, LSTMRegressor, RNNTagger, or a Pipeline ending in one
         Fitted. Of a Pipeline only the last step is exported; run the steps
         before it in Python (:func:`serving_inputs`).
     path : str or path-like
@@ -103,7 +112,10 @@ def export_onnx(model, path):
     was_training = module.training
     module.eval()
     numeric = estimator.num_embeddings_ is None
-    if isinstance(estimator, RNNClassifier):
+    if isinstance(estimator, RNNTagger):
+        serving = _Serving(module, estimator.num_embeddings_, "tags")
+        output = "probabilities"
+    elif isinstance(estimator, RNNClassifier):
         kind = "sigmoid" if estimator._multilabel else "softmax"
         serving = _Serving(module, estimator.num_embeddings_, kind)
         output = "probabilities"
@@ -117,6 +129,14 @@ def export_onnx(model, path):
         example = torch.full((3, 17), OOV_ID + 3, dtype=torch.int64)
     lengths = torch.tensor([17, 16, 15], dtype=torch.int64)
     first = "x" if numeric else "ids"
+    inputs, names = (example, lengths), [first, "lengths"]
+    dynamic_axes = {first: {0: "batch", 1: "steps"}, "lengths": {0: "batch"}, output: {0: "batch"}}
+    if isinstance(estimator, RNNTagger):
+        dynamic_axes[output][1] = "steps"
+        if getattr(module, "chars", None) is not None:  # each word's characters, 0 padded
+            chars = torch.full((3, 17, 6), OOV_ID + 3, dtype=torch.int64)
+            inputs, names = (*inputs, chars), [*names, "chars"]
+            dynamic_axes["chars"] = {0: "batch", 1: "steps", 2: "characters"}
     try:
         with warnings.catch_warnings():
             # The tracer notes the encoder's branch for a batch of empty sequences
@@ -127,15 +147,11 @@ def export_onnx(model, path):
             # unrolls them to the example's length.
             torch.onnx.export(
                 serving,
-                (example, lengths),
+                inputs,
                 str(path),
-                input_names=[first, "lengths"],
+                input_names=names,
                 output_names=[output],
-                dynamic_axes={
-                    first: {0: "batch", 1: "steps"},
-                    "lengths": {0: "batch"},
-                    output: {0: "batch"},
-                },
+                dynamic_axes=dynamic_axes,
                 dynamo=False,
             )
     finally:
@@ -157,13 +173,29 @@ def serving_inputs(model, X):
     Returns
     -------
     inputs : dict
-        ``{'ids' or 'x': array, 'lengths': int64 array}`` for
+        ``{'ids' or 'x': array, 'lengths': int64 array}`` (and ``'chars'``
+        for a tagger of words with character features) for
         ``onnxruntime.InferenceSession.run(None, inputs)``.
     """
     estimator = _final_estimator(model)
     if isinstance(model, Pipeline) and len(model.steps) > 1:
         X = model[:-1].transform(X)
     seqs, _ = estimator._validate_data(X, reset=False)
+    if isinstance(estimator, RNNTagger):
+        numeric = estimator.input_kind_ == "numeric"
+        batch, _ = collate_tagged([(s, None, 1.0) for s in seqs], numeric=numeric)
+        if batch["x"].shape[1] == 0:  # only empty sequences: one padding step to run on
+            batch = {
+                k: torch.zeros((len(v), 1, *v.shape[2:]), dtype=v.dtype) if v.dim() > 1 else v
+                for k, v in batch.items()
+            }
+        inputs = {
+            "x" if numeric else "ids": batch["x"].numpy(),
+            "lengths": batch["lengths"].numpy(),
+        }
+        if "chars" in batch:
+            inputs["chars"] = batch["chars"].numpy()
+        return inputs
     lengths = sequence_lengths(seqs)
     width = max(1, int(lengths.max()))
     if estimator.num_embeddings_ is None:

@@ -4,7 +4,7 @@ import pytest
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from sklearn_rnn import LSTMRegressor, NGramVectorizer, RNNClassifier, TextTokenizer
+from sklearn_rnn import LSTMRegressor, NGramVectorizer, RNNClassifier, RNNTagger, TextTokenizer
 from sklearn_rnn.export import export_onnx, serving_inputs
 
 TEXTS = ["a good film", "great fun", "a dull film", "awful mess", "good fun", "dull mess"] * 8
@@ -60,8 +60,55 @@ def test_onnx_runtime_on_numeric_sequences_of_other_lengths(tmp_path):
     np.testing.assert_allclose(out, model.predict_proba(longer), atol=1e-5)
 
 
+SENTENCES = [["The", "dog", "runs"], ["a", "cat", "sleeps", "well"], ["The", "cat", "runs"]] * 8
+TAGS = [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB", "ADV"], ["DET", "NOUN", "VERB"]] * 8
+# Unseen words and characters, a sentence longer than any in training, a one-word one.
+TAG_QUERIES = [["A", "zebra", "sleeps", "très", "well", "today", "!"], ["dog"], ["cats", "run"]]
+
+
+def _assert_tag_probabilities(out, model, X):
+    expected = model.predict_proba(X)
+    assert out.shape == (len(X), max(len(s) for s in X), len(model.classes_))
+    for row, probabilities in zip(out, expected):
+        np.testing.assert_allclose(row[: len(probabilities)], probabilities, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"char_encoder": "cnn"},
+        {"char_encoder": "lstm", "cell": "gru", "num_layers": 2},
+        {"char_size": 0},  # words only
+        {"vectors": {"the": [0.1, 0.2], "zebra": [0.3, -0.1], "dog": [0.0, 1.0]}},
+    ],
+    ids=["char-cnn", "char-lstm-gru-stacked", "no-chars", "pretrained-extra-rows"],
+)
+def test_onnx_runtime_gives_the_taggers_probabilities(tmp_path, params):
+    tagger = RNNTagger(max_epochs=2, random_state=0, **params).fit(SENTENCES, TAGS)
+    _assert_tag_probabilities(
+        _run(tagger, tmp_path / "tagger.onnx", TAG_QUERIES), tagger, TAG_QUERIES
+    )
+
+
+def test_onnx_runtime_tags_numeric_sequences_and_empty_batches(tmp_path):
+    rng = np.random.default_rng(2)
+    X = [rng.normal(size=(n, 3)).astype(np.float32) for n in [4, 6, 5] * 8]
+    y = [(s[:, 0] > 0).astype(int) for s in X]
+    tagger = RNNTagger(max_epochs=2, random_state=0).fit(X, y)
+    queries = [rng.normal(size=(n, 3)).astype(np.float32) for n in [9, 1, 3]]
+    _assert_tag_probabilities(_run(tagger, tmp_path / "numeric.onnx", queries), tagger, queries)
+    words = RNNTagger(max_epochs=1, random_state=0).fit(SENTENCES, TAGS)
+    inputs = serving_inputs(words, [[], []])  # no step to tag: one padding step to run on
+    assert inputs["ids"].shape == (2, 1) and list(inputs["lengths"]) == [0, 0]
+    session = onnxruntime.InferenceSession(export_onnx(words, tmp_path / "words.onnx"))
+    (out,) = session.run(None, inputs)
+    assert out.shape == (2, 1, len(words.classes_))
+
+
 def test_export_refuses_what_it_cannot_export(tmp_path):
-    with pytest.raises(TypeError, match="exports an RNNClassifier or an LSTMRegressor"):
+    with pytest.raises(
+        TypeError, match="exports an RNNClassifier, an LSTMRegressor or an RNNTagger"
+    ):
         export_onnx(make_pipeline(NGramVectorizer()), tmp_path / "x.onnx")
     with pytest.raises(Exception, match="not fitted"):
         export_onnx(RNNClassifier(), tmp_path / "x.onnx")
