@@ -26,6 +26,7 @@ QUICK_ARGS = {
     "bench_forecast.py": ["--series", "nile", "--models", "last,snaive,ridge,lstm"],
     "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],
     "bench_tagging.py": ["--n-train", "500", "--models", "most-frequent,crf,rnn"],
+    "bench_search.py": ["--sets", "cr", "--max-epochs", "3"],
 }
 
 

@@ -274,6 +274,20 @@ def test_warm_start_and_partial_fit_continue_training():
         clf.partial_fit(X, y + 5)
 
 
+def test_one_epoch_at_a_time_is_the_same_training_as_one_fit():
+    """The pruning recipe (Optuna, one partial_fit per epoch, scored in between) trains
+    exactly what fit trains: the optimizer state and the batches' randomness carry on."""
+    X, y = order_task(60, np.random.default_rng(9))
+    params = {**FAST, "word_dropout": 0.2, "dropout": 0.3}  # randomness in every epoch
+    whole = RNNClassifier(**{**params, "max_epochs": 3}).fit(X, y)
+    stepped = RNNClassifier(**{**params, "max_epochs": 1})
+    for _ in range(3):
+        stepped.partial_fit(X, y, classes=[0, 1])
+        stepped.score(X, y)  # scoring between epochs draws no randomness
+    assert len(stepped.history_) == 3
+    np.testing.assert_allclose(stepped.predict_proba(X), whole.predict_proba(X), atol=1e-6)
+
+
 def test_num_embeddings_sizes_the_embedding_for_later_partial_fits():
     X, y = order_task(40, np.random.default_rng(8))
     grown = as_ragged([np.append(s, 40) for s in X])  # an id the first batch never held
