@@ -35,7 +35,13 @@ from sklearn.utils.validation import _check_sample_weight, _num_samples, check_i
 from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
-from ._batching import SequenceDataset, bucketed_loader, by_length, collate_sequences
+from ._batching import (
+    SequenceDataset,
+    bucketed_loader,
+    by_length,
+    collate_sequences,
+    inference_loader,
+)
 from ._nets import MIXED_PRECISION, OPTIMIZERS, resolve_device
 from ._sequences import (
     OOV_ID,
@@ -387,6 +393,7 @@ class BaseRNN(BaseEstimator):
             iterator_train__bucket_by_length=self.bucket_by_length,
             iterator_train__collate_fn=collate,
             iterator_train__pin_memory=pin_memory,
+            iterator_valid=inference_loader,
             iterator_valid__collate_fn=collate,
             iterator_valid__pin_memory=pin_memory,
             train_split=None if valid is None else predefined_split(valid),

@@ -104,6 +104,19 @@ def bucketed_loader(dataset, *, batch_size, shuffle=False, bucket_by_length=True
     return torch.utils.data.DataLoader(dataset, batch_sampler=sampler, **kwargs)
 
 
+def inference_loader(dataset, **kwargs):
+    """skorch's validation and prediction iterator: a DataLoader that leaves torch's RNG alone.
+
+    A DataLoader draws a seed for its workers from torch's global generator
+    each time it is iterated, even with no worker and no shuffling; so every
+    validation pass and every ``predict`` would move the random stream that
+    training's batches and dropout read next. With a generator of its own,
+    training one epoch at a time and scoring in between (``partial_fit``,
+    pruned searches) trains exactly as one ``fit`` does.
+    """
+    return torch.utils.data.DataLoader(dataset, generator=torch.Generator(), **kwargs)
+
+
 def by_length(lengths, *, enabled=True):
     """The order that sorts sequences by length (stable), and the order that undoes it."""
     if not enabled:
