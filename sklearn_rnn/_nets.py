@@ -2,12 +2,13 @@
 
 skorch is the training engine; these subclasses add only what it does not
 do: a loss weighted per sample, mixed precision (autocast, and loss scaling
-for float16), non-blocking copies on CUDA, and subnormal floats flushed to
-zero on the CPU.
+for float16), non-blocking copies on CUDA, and on the CPU subnormal floats
+flushed to zero and no more threads than the cores other processes leave free.
 """
 
+import os
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 
 import torch
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
@@ -92,6 +93,86 @@ def flush_denormal():
         torch.set_flush_denormal(was)
 
 
+#: Set to ``0`` to keep torch's thread count even when other processes hold the cores.
+FAIR_THREADS_ENV = "SKLEARN_RNN_FAIR_THREADS"
+
+
+def _busy_elsewhere():
+    """Threads of other processes running or waiting for a CPU now (Linux), or None.
+
+    ``/proc/loadavg``'s fourth field counts the runnable threads of the whole
+    machine at this instant; this process's own runnable threads (the reader,
+    OpenMP workers still spinning) are taken out. The median of three reads.
+    """
+    counts = []
+    try:
+        for _ in range(3):
+            with open("/proc/loadavg") as f:
+                running = int(f.read().split()[3].split("/")[0])
+            mine = 0
+            for task in os.listdir("/proc/self/task"):
+                try:
+                    with open(f"/proc/self/task/{task}/stat") as f:
+                        stat = f.read()
+                except OSError:  # the thread ended meanwhile
+                    continue
+                mine += stat[stat.rindex(")") + 2] == "R"
+            counts.append(max(0, running - mine))
+    except (OSError, ValueError, IndexError):
+        return None
+    return sorted(counts)[1]
+
+
+def _free_cores():
+    """Cores this process may run on that no other process's thread is using now, or None."""
+    busy = _busy_elsewhere()
+    if busy is None:
+        return None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores - busy
+
+
+@contextmanager
+def fair_threads():
+    """Use no more torch threads than there are free cores while inside; restore after.
+
+    torch's intra-op threads meet at a barrier after every operation, and a
+    recurrent network runs thousands of small operations per batch. When
+    another process keeps a core busy, one of those threads waits for the
+    scheduler at each barrier and the whole fit slows far more than the
+    shared cores explain (benchmarks/bench_train.py, ``--neighbour``: 3.5x
+    beside another torch fit on 2 cores, 1.0x with one thread each). So an
+    epoch runs on ``min(torch.get_num_threads(), free cores)`` threads, at
+    least one; alone it keeps every thread. Linux only (elsewhere: torch's
+    setting); ``SKLEARN_RNN_FAIR_THREADS=0`` turns it off.
+    """
+    wanted = torch.get_num_threads()
+    free = None
+    if wanted > 1 and os.environ.get(FAIR_THREADS_ENV, "1") != "0":
+        free = _free_cores()
+    threads = wanted if free is None else max(1, min(wanted, free))
+    if threads == wanted:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(wanted)
+
+
+@contextmanager
+def cpu_policy():
+    """The CPU's training and inference setting: subnormals flushed, fair threads."""
+    with ExitStack() as stack:
+        stack.enter_context(flush_denormal())
+        stack.enter_context(fair_threads())
+        yield
+
+
 class DevicePathMixin:
     """The accelerator path of a skorch net: mixed precision and non-blocking copies.
 
@@ -105,8 +186,9 @@ class DevicePathMixin:
 
     On CUDA, batches (from pinned memory, see the estimators' net parameters)
     are copied with ``non_blocking=True``, so the copy of a batch overlaps the
-    work queued before it. On the CPU, training and validation epochs run
-    with subnormal floats flushed to zero (:func:`flush_denormal`).
+    work queued before it. On the CPU, training and validation epochs and
+    inference run with subnormal floats flushed to zero (:func:`flush_denormal`)
+    on no more threads than the free cores (:func:`fair_threads`).
     """
 
     def __init__(self, *args, mixed_precision="no", **kwargs):
@@ -172,7 +254,7 @@ class DevicePathMixin:
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if self._device_type != "cpu":
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-        with flush_denormal():
+        with cpu_policy():
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def evaluation_step(self, batch, training=False):
@@ -187,7 +269,8 @@ class DevicePathMixin:
 
         The one inference loop of the estimators: skorch's validation iterator
         (collate function, batch size, pinned memory), the module in eval mode,
-        no gradients, autocast as in training. The method is called with the
+        no gradients, autocast and the CPU policy (:func:`cpu_policy`) as in
+        training. The method is called with the
         batch's X (a dict, as keyword arguments), its y as the keyword ``y_as``
         when given, and ``kwargs``. Yields each batch's output on the CPU,
         floating outputs as float32.
@@ -195,7 +278,8 @@ class DevicePathMixin:
         self.check_is_fitted()
         self._set_training(False)
         call = self.module_ if method is None else getattr(self.module_, method)
-        with torch.no_grad(), self.autocast():
+        policy = cpu_policy() if self._device_type == "cpu" else nullcontext()
+        with torch.no_grad(), self.autocast(), policy:
             for batch in self.get_iterator(dataset, training=False):
                 Xi, yi = self.move(unpack_data(batch))
                 if y_as is not None:

@@ -4,6 +4,11 @@ CUDA itself is exercised only where torch sees a GPU (those tests skip here
 otherwise); the autocast and GradScaler logic runs on the CPU in bfloat16.
 """
 
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -163,3 +168,55 @@ def test_cpu_training_flushes_denormals_and_restores_the_mode(before):
         assert _flushing_denormals() == before
     finally:
         torch.set_flush_denormal(False)
+
+
+class RecordThreads(Callback):
+    def __init__(self):
+        self.seen = []
+
+    def on_batch_begin(self, net, **kwargs):
+        self.seen.append(torch.get_num_threads())
+
+
+@pytest.fixture
+def two_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("opt_out", [False, True])
+def test_fewer_threads_when_other_processes_hold_the_cores_same_model(
+    monkeypatch, two_threads, opt_out
+):
+    """One core free: training and inference run on one thread, and train the same model."""
+    from sklearn_rnn import _nets
+
+    X, y = _order_task(64)
+    params = dict(max_epochs=2, device="cpu", random_state=0)
+    alone = RNNClassifier(**params).fit(X, y)
+    monkeypatch.setattr(_nets, "_free_cores", lambda: 1)
+    if opt_out:
+        monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "0")
+    record = RecordThreads()
+    shared = RNNClassifier(**params, callbacks=[record]).fit(X, y)
+    assert set(record.seen) == ({2} if opt_out else {1})  # training and validation batches
+    assert torch.get_num_threads() == 2  # restored
+    np.testing.assert_allclose(shared.predict_proba(X), alone.predict_proba(X), atol=1e-5)
+    assert torch.get_num_threads() == 2
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="reads Linux's /proc")
+def test_a_busy_neighbour_is_seen():
+    from sklearn_rnn._nets import _busy_elsewhere
+
+    quiet = _busy_elsewhere()
+    assert isinstance(quiet, int) and quiet >= 0
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        assert _busy_elsewhere() >= 1
+    finally:
+        spinner.kill()
+        spinner.wait()
