@@ -27,6 +27,7 @@ QUICK_ARGS = {
     "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],
     "bench_tagging.py": ["--n-train", "500", "--models", "most-frequent,crf,rnn"],
     "bench_search.py": ["--sets", "cr", "--max-epochs", "3"],
+    "bench_neighbour.py": ["--n", "300", "--models", "rnn-32"],
 }
 
 

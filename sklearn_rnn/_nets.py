@@ -143,7 +143,7 @@ def fair_threads():
     recurrent network runs thousands of small operations per batch. When
     another process keeps a core busy, one of those threads waits for the
     scheduler at each barrier and the whole fit slows far more than the
-    shared cores explain (benchmarks/bench_train.py, ``--neighbour``: 3.5x
+    shared cores explain (benchmarks/bench_neighbour.py: 3.5-10x
     beside another torch fit on 2 cores, 1.0x with one thread each). So an
     epoch runs on ``min(torch.get_num_threads(), free cores)`` threads, at
     least one; alone it keeps every thread. Linux only (elsewhere: torch's
