@@ -8,7 +8,7 @@ flushed to zero and no more threads than the cores other processes leave free.
 
 import os
 from collections.abc import Mapping
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 
 import torch
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
@@ -143,8 +143,9 @@ def fair_threads():
     recurrent network runs thousands of small operations per batch. When
     another process keeps a core busy, one of those threads waits for the
     scheduler at each barrier and the whole fit slows far more than the
-    shared cores explain (benchmarks/bench_neighbour.py: 3.5-10x
-    beside another torch fit on 2 cores, 1.0x with one thread each). So an
+    shared cores explain (benchmarks/bench_neighbour.py, 2 cores: an epoch
+    beside another torch fit took 3.2-4.6x its time alone; 1.3-1.4x with this
+    policy in both processes). So an
     epoch runs on ``min(torch.get_num_threads(), free cores)`` threads, at
     least one; alone it keeps every thread. Linux only (elsewhere: torch's
     setting); ``SKLEARN_RNN_FAIR_THREADS=0`` turns it off.
@@ -167,9 +168,7 @@ def fair_threads():
 @contextmanager
 def cpu_policy():
     """The CPU's training and inference setting: subnormals flushed, fair threads."""
-    with ExitStack() as stack:
-        stack.enter_context(flush_denormal())
-        stack.enter_context(fair_threads())
+    with flush_denormal(), fair_threads():
         yield
 
 
