@@ -124,15 +124,21 @@ def _busy_elsewhere():
 
 
 def _free_cores():
-    """Cores this process may run on that no other process's thread is using now, or None."""
+    """Cores this process may run on that no other process's thread is using now, or None.
+
+    The runnable count is the machine's; a process pinned to some of its
+    cores (``taskset``, a container's cpuset) counts its share of it, as if
+    the other threads were spread evenly over the machine's cores.
+    """
     busy = _busy_elsewhere()
     if busy is None:
         return None
+    total = os.cpu_count() or 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return cores - busy
+        cores = total
+    return cores - round(busy * cores / max(total, cores))
 
 
 @contextmanager

@@ -207,6 +207,21 @@ def test_fewer_threads_when_other_processes_hold_the_cores_same_model(
     assert torch.get_num_threads() == 2
 
 
+@pytest.mark.parametrize(
+    "busy, affinity, machine, free",
+    [(0, 2, 2, 2), (1, 2, 2, 1), (3, 2, 2, -1), (30, 2, 64, 1), (8, 2, 64, 2), (10, 16, 16, 6)],
+)
+def test_free_cores_count_a_pinned_process_s_share_of_the_load(
+    monkeypatch, busy, affinity, machine, free
+):
+    from sklearn_rnn import _nets
+
+    monkeypatch.setattr(_nets, "_busy_elsewhere", lambda: busy)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(affinity)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: machine)
+    assert _nets._free_cores() == free
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="reads Linux's /proc")
 def test_a_busy_neighbour_is_seen():
     from sklearn_rnn._nets import _busy_elsewhere
