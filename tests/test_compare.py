@@ -438,8 +438,8 @@ def _progress_to(stream, init):
 
 
 def test_ctrl_c_inside_a_network_stops_the_comparison_and_records_nothing_of_it(tmp_path):
-    import os
     import signal
+    import threading
 
     from skorch.callbacks import Callback
 
@@ -447,7 +447,8 @@ def test_ctrl_c_inside_a_network_stops_the_comparison_and_records_nothing_of_it(
 
     class CtrlC(Callback):
         def on_epoch_end(self, net, **kwargs):
-            os.kill(os.getpid(), signal.SIGINT)
+            # To the main thread: see tests/test_callbacks.py's _CtrlC.
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     X, y = _corpus(60)
     network = make_pipeline(
