@@ -25,13 +25,19 @@ def _recording_interrupts():
     default raising ``KeyboardInterrupt``). skorch ends training on a
     ``KeyboardInterrupt`` as on early stopping and returns normally; the
     record tells the two apart. Outside the main thread (where signal
-    handlers cannot be set) nothing is recorded.
+    handlers cannot be set), or when SIGINT is ignored, nothing is recorded.
     """
     seen = []
-    if threading.current_thread() is not threading.main_thread():
+    previous = (
+        signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread()
+        else None
+    )
+    if previous is None or previous == signal.SIG_IGN:
+        # Not the main thread, or Ctrl-C is ignored (e.g. a job started in the
+        # background by a script): it stops nothing, so there is nothing to record.
         yield seen
         return
-    previous = signal.getsignal(signal.SIGINT)
 
     def handler(signum, frame):
         seen.append(signum)

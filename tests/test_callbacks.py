@@ -2,6 +2,7 @@ import io
 import pickle
 import signal
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -48,7 +49,29 @@ def test_epoch_progress_draws_one_step_per_epoch_and_pickles():
     np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X))
 
 
-def test_ctrl_c_ends_training_with_a_warning_and_warm_start_continues():
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler, whatever the test run inherited (a job started in the
+    background by a non-interactive shell starts with SIGINT ignored)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_an_ignored_ctrl_c_is_not_reported():
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        model = clf(max_epochs=3, callbacks=[("ctrl_c", _CtrlC(at_epoch=1))])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "interrupted" warning
+            model.fit(X, y)
+        assert len(model.history_) == 3
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_ends_training_with_a_warning_and_warm_start_continues(python_sigint):
     model = clf(max_epochs=10, callbacks=[("ctrl_c", _CtrlC(at_epoch=2))])
     with pytest.warns(UserWarning, match=r"interrupted \(Ctrl-C\) after 2 of 10 epochs"):
         model.fit(X, y)

@@ -455,8 +455,13 @@ def test_ctrl_c_inside_a_network_stops_the_comparison_and_records_nothing_of_it(
         TextTokenizer(), RNNClassifier(hidden_size=4, max_epochs=5, callbacks=[("c", CtrlC())])
     )
     models = [("bow", _bow()), ("rnn", network), ("after", _bow())]
-    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="interrupted"):
-        compare(X, y, X, y, models=models, output_dir=tmp_path, verbose=0)
+    # Python's Ctrl-C handler, even if the test run inherited SIGINT ignored.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="interrupted"):
+            compare(X, y, X, y, models=models, output_dir=tmp_path, verbose=0)
+    finally:
+        signal.signal(signal.SIGINT, before)
     saved = Comparison.from_json(tmp_path / "results.json")
     assert list(saved.results.index) == ["majority", "bow"]  # not a truncated rnn
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["bow.json", "majority.json"]
