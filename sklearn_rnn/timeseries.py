@@ -318,7 +318,9 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self._validate_params()
         _, seqs = self._steps(X)
         self.scaler_ = StandardScaler(with_mean=self.with_mean, with_std=self.with_std)
-        self.scaler_.fit(np.concatenate(seqs))
+        # In float64: scikit-learn divides float32 input by scale_ cast to float32,
+        # and a spread in float32's subnormal range (e.g. 7e-46) becomes 0 there.
+        self.scaler_.fit(np.concatenate(seqs).astype(np.float64))
         self.n_features_in_ = self.scaler_.n_features_in_
         return self
 
@@ -332,7 +334,7 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"Sequence {i} has {s.shape[1]} features per step; SequenceScaler was "
                     f"fitted on {self.n_features_in_}."
                 )
-        scaled = [self.scaler_.transform(s).astype(np.float32) for s in seqs]
+        scaled = [self.scaler_.transform(s.astype(np.float64)).astype(np.float32) for s in seqs]
         if isinstance(X, np.ndarray) and X.dtype != object:
             return np.stack(scaled).reshape(X.shape)
         return as_ragged(scaled)
@@ -341,7 +343,9 @@ class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Undo the scaling."""
         check_is_fitted(self, "scaler_")
         X, seqs = self._steps(X)
-        out = [self.scaler_.inverse_transform(s).astype(np.float32) for s in seqs]
+        out = [
+            self.scaler_.inverse_transform(s.astype(np.float64)).astype(np.float32) for s in seqs
+        ]
         if isinstance(X, np.ndarray) and X.dtype != object:
             return np.stack(out).reshape(X.shape)
         return as_ragged(out)
