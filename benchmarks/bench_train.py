@@ -1,61 +1,69 @@
-"""Training and inference throughput of RNNClassifier against a hand-written PyTorch loop,
-plain skorch and Keras 3 (TensorFlow backend), on IMDB reviews.
+"""Training and inference throughput of RNNClassifier against a hand-written PyTorch loop
+and Keras 3 (TensorFlow backend), on IMDB reviews, over a grid of recurrent layers.
 
-The setting is the course's: vocabulary 10k, embedding 32, hidden 32, maxlen 500
-(pre-padding and pre-truncation, as Keras' ``pad_sequences``), batch 128, Adam,
-forward + backward + step. The hand-written loop and plain skorch train on the
-pre-padded (n, 500) tensor; RNNClassifier reads the same padded ids and trains
-on each review's true length, with random batches (``bucket_by_length=False``)
-or length-bucketed batches (the default). Each figure is the time of the second
-training epoch (the first includes Keras' graph tracing), over ``--n-train``
-reviews drawn at random, median of ``--repeats`` runs in which all methods
-alternate. Keras runs in a subprocess with ``KERAS_BACKEND=tensorflow`` and is
-skipped when TensorFlow is not installed (``pip install tensorflow-cpu``).
-RNNClassifier flushes subnormal floats to zero while it trains on the CPU (as
-TensorFlow does in its threads); the hand-written loop is also timed with that
-one change, to show how much of a difference is that alone.
+The grid: cell (simple RNN, LSTM, GRU) x direction (uni, bi) x hidden size
+(32, 128, 256). The setting around it is the course's: vocabulary 10k,
+embedding 32, maxlen 500 (pre-padding and pre-truncation, as Keras'
+``pad_sequences``), batch 128, Adam, forward + backward + step. The
+hand-written loop and Keras train on the pre-padded (n, 500) tensor and read
+the last state; RNNClassifier reads the same padded ids with its defaults
+(each review's true length, length-bucketed batches, max pooling). Each
+training figure is the time of the second epoch (the first includes Keras'
+graph tracing), each inference figure that of a second ``predict_proba`` (Keras:
+``predict``, batch 128) over ``--n-test`` test reviews; median of
+``--repeats`` runs in which the methods alternate. Wider and bidirectional
+cells train on fewer reviews (printed) so that every cell takes about as long.
 
-    python benchmarks/bench_train.py [--n-train 4096] [--repeats 3] [--threads N]
+For our rows a profiled epoch splits the time between the recurrent kernel
+(the forward call of torch's RNN/LSTM/GRU and the backward nodes it created)
+and everything else (embedding, pooling, loss, optimizer, batching). The CPU
+model, its instruction-set flags and torch's CPU capability are printed:
+relative speed depends on the CPU kind.
+
+Keras runs in a subprocess with ``KERAS_BACKEND=tensorflow``, from the Python
+given by ``--keras-python`` (or ``SKLEARN_RNN_KERAS_PYTHON``; default: this one),
+and is skipped when that Python has no TensorFlow (``pip install tensorflow-cpu``).
+
+    python benchmarks/bench_train.py [--n-train 2048] [--repeats 3] [--cells rnn,lstm,gru]
+        [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH]
 
 Prints tables and writes benchmarks/results/bench_train.json.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.feature_extraction.text import strip_tags
-from skorch import NeuralNetClassifier
 from torch import nn
+from torch.profiler import ProfilerActivity, profile
 
 from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer
-from sklearn_rnn._nets import flush_denormal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
 VOCAB, EMB, HIDDEN, MAXLEN, BATCH = 10_000, 32, 32, 500, 128
+FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16")
 
 KERAS_CHILD = r"""
 import json, sys, time
 import numpy as np
 import keras
-X = np.load(sys.argv[1]); y = np.load(sys.argv[2]); cell = sys.argv[3]; hidden = int(sys.argv[4])
-bidirectional = sys.argv[5] == "1"
+X = np.load(sys.argv[1]); y = np.load(sys.argv[2]); X_test = np.load(sys.argv[3])
+cell = sys.argv[4]; hidden = int(sys.argv[5]); bidirectional = sys.argv[6] == "1"
 keras.utils.set_random_seed(0)
 layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
 rnn = layer(hidden)
 model = keras.Sequential([keras.Input((X.shape[1],), dtype="int32"),
-                          keras.layers.Embedding(int(X.max()) + 1, 32),
+                          keras.layers.Embedding(10000, 32),
                           keras.layers.Bidirectional(rnn) if bidirectional else rnn,
                           keras.layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="adam", loss="binary_crossentropy")
@@ -64,7 +72,13 @@ class T(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None): self.t = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None): times.append(time.perf_counter() - self.t)
 model.fit(X, y, batch_size=128, epochs=2, shuffle=True, verbose=0, callbacks=[T()])
-print(json.dumps({"epoch_s": times[-1], "backend": keras.backend.backend()}))
+predict = []
+for _ in range(2):
+    start = time.perf_counter()
+    model.predict(X_test, batch_size=128, verbose=0)
+    predict.append(time.perf_counter() - start)
+print(json.dumps({"epoch_s": times[-1], "predict_s": predict[-1],
+                  "backend": keras.backend.backend(), "keras": keras.__version__}))
 """
 
 
@@ -83,15 +97,8 @@ class PaddedRNNModule(nn.Module):
         return self.output(out[:, -1])
 
 
-def hand_loop(X, y, cell, hidden, bidirectional, flush=False):
-    """The floor: a minimal PyTorch training loop over random batches of the padded tensor.
-
-    ``flush``: the same loop with subnormal floats flushed to zero on this thread
-    (``torch.set_flush_denormal``), what RNNClassifier does on the CPU.
-    """
-    if flush:
-        with flush_denormal():
-            return hand_loop(X, y, cell, hidden, bidirectional)
+def hand_loop(X, y, cell, hidden, bidirectional):
+    """The reference: a minimal PyTorch training loop over random batches of the padded tensor."""
     torch.manual_seed(0)
     model = PaddedRNNModule(cell, hidden, bidirectional)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -104,54 +111,84 @@ def hand_loop(X, y, cell, hidden, bidirectional, flush=False):
             loss_fn(model(X[idx]), y[idx]).backward()
             opt.step()
         elapsed = time.perf_counter() - start
-    return elapsed
+    return {"epoch_s": elapsed}
 
 
-def plain_skorch(X, y, cell, hidden, bidirectional):
-    net = NeuralNetClassifier(
-        PaddedRNNModule,
-        module__cell=cell,
-        module__hidden_size=hidden,
-        module__bidirectional=bidirectional,
-        criterion=nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=2,
-        batch_size=BATCH,
-        train_split=None,
-        iterator_train__shuffle=True,
-        verbose=0,
-    )
-    torch.manual_seed(0)
-    net.fit(X, y)
-    return net.history[-1, "dur"]
-
-
-def ours(X, y, cell, hidden, bidirectional, bucket, pooling="max"):
-    clf = RNNClassifier(
+def _classifier(cell, hidden, bidirectional, max_epochs=2):
+    return RNNClassifier(
         cell=cell,
-        pooling=pooling,
         embedding_dim=EMB,
         hidden_size=hidden,
         bidirectional=bidirectional,
         batch_size=BATCH,
-        max_epochs=2,
+        max_epochs=max_epochs,
         early_stopping=False,
-        bucket_by_length=bucket,
         random_state=0,
     )
-    clf.fit(X, y)
-    return clf.history_[-1, "dur"]
 
 
-def keras_tf(X, y, cell, hidden, bidirectional):
+def ours(X, y, X_test, cell, hidden, bidirectional):
+    """RNNClassifier with its defaults: the second epoch, then a second predict_proba."""
+    clf = _classifier(cell, hidden, bidirectional).fit(X, y)
+    predict = []
+    for _ in range(2):
+        start = time.perf_counter()
+        clf.predict_proba(X_test)
+        predict.append(time.perf_counter() - start)
+    return {"epoch_s": clf.history_[-1, "dur"], "predict_s": predict[-1]}
+
+
+RECURRENT_OPS = ("aten::rnn_tanh", "aten::rnn_relu", "aten::lstm", "aten::gru")
+
+
+def profile_ours(X, y, cell, hidden, bidirectional):
+    """One profiled epoch: seconds in the recurrent kernel (forward, backward) and in all.
+
+    The recurrent forward is every call of torch's RNN/LSTM/GRU operator; its
+    backward is every autograd node those calls created (matched by sequence
+    number). The profiler's own overhead inflates small operations, so the
+    shares are the figures to read, not the seconds.
+    """
+    clf = _classifier(cell, hidden, bidirectional, max_epochs=1)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        clf.fit(X, y)
+        total = time.perf_counter() - start
+    events = prof.events()
+    seqs, forward = set(), 0.0
+
+    def collect(event):
+        if event.sequence_nr >= 0:
+            seqs.add(event.sequence_nr)
+        for child in event.cpu_children:
+            collect(child)
+
+    for event in events:
+        if event.name in RECURRENT_OPS:
+            forward += event.cpu_time_total
+            collect(event)
+    backward = sum(
+        e.cpu_time_total
+        for e in events
+        if e.name.startswith("autograd::engine::evaluate_function") and e.sequence_nr in seqs
+    )
+    return {
+        "fit_s": total,
+        "recurrent_forward_s": forward / 1e6,
+        "recurrent_backward_s": backward / 1e6,
+        "recurrent_share": (forward + backward) / 1e6 / total,
+    }
+
+
+def keras_tf(X, y, X_test, cell, hidden, bidirectional, python):
     with tempfile.TemporaryDirectory() as tmp:
-        xp, yp = os.path.join(tmp, "X.npy"), os.path.join(tmp, "y.npy")
-        np.save(xp, X.astype(np.int32))
-        np.save(yp, y.astype(np.float32))
+        paths = [os.path.join(tmp, f"{name}.npy") for name in ("X", "y", "X_test")]
+        np.save(paths[0], X.astype(np.int32))
+        np.save(paths[1], y.astype(np.float32))
+        np.save(paths[2], X_test.astype(np.int32))
         env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
         out = subprocess.run(
-            [sys.executable, "-c", KERAS_CHILD, xp, yp, cell, str(hidden), str(int(bidirectional))],
+            [python, "-c", KERAS_CHILD, *paths, cell, str(hidden), str(int(bidirectional))],
             capture_output=True,
             text=True,
             env=env,
@@ -161,53 +198,75 @@ def keras_tf(X, y, cell, hidden, bidirectional):
     record = json.loads(out.stdout.strip().splitlines()[-1])
     if record["backend"] != "tensorflow":
         raise RuntimeError(f"Keras ran on {record['backend']}, not tensorflow")
-    return record["epoch_s"]
+    return record
 
 
-def _has_tensorflow():
-    return importlib.util.find_spec("tensorflow") is not None
+def _has_tensorflow(python):
+    probe = (
+        "import importlib.util as u; "
+        "print(bool(u.find_spec('tensorflow') and u.find_spec('keras')))"
+    )
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True)
+    return out.returncode == 0 and out.stdout.strip() == "True"
 
 
-class PeakRSS:
-    """Peak resident memory above the starting point, sampled every 5 ms (all allocators)."""
+def cpu_description():
+    """CPU model, the instruction-set flags that matter here, torch's CPU capability."""
+    model, flags = None, set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and model is None:
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
+    return {
+        "model": model or platform.processor() or "unknown",
+        "flags": [f for f in FLAGS if f in flags],
+        "torch_capability": capability,
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }
 
-    def __enter__(self):
-        self._stop = threading.Event()
-        self.start = self.peak = self._rss()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
 
-    def _rss(self):
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    def _watch(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
-            time.sleep(0.005)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._rss())
-        self.increase_mb = (self.peak - self.start) / 2**20
+def cell_size(n_train, hidden, bidirectional):
+    """Reviews for one grid cell: fewer for wide and bidirectional layers, at least 512."""
+    scale = max(1, hidden // HIDDEN) * (2 if bidirectional else 1)
+    return max(512, n_train // scale)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=os.environ.get("SKLEARN_RNN_IMDB", DEFAULT_DATA))
-    parser.add_argument("--n-train", type=int, default=4096)
+    parser.add_argument("--n-train", type=int, default=2048)
+    parser.add_argument("--n-test", type=int, default=2048)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cells", default="rnn,lstm,gru")
+    parser.add_argument("--directions", default="uni,bi")
+    parser.add_argument("--hidden", default="32,128,256")
     parser.add_argument(
         "--threads", type=int, default=None, help="torch threads (default: torch's)"
     )
     parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument(
+        "--keras-python",
+        default=os.environ.get("SKLEARN_RNN_KERAS_PYTHON", sys.executable),
+        help="the Python that runs Keras (a separate environment with tensorflow-cpu)",
+    )
+    parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_train.json"))
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
 
+    cpu = cpu_description()
+    print(
+        f"CPU: {cpu['model']}, {cpu['cpus']} CPUs; flags: {' '.join(cpu['flags']) or 'none'}; "
+        f"torch {torch.__version__} ({cpu['torch_capability']}), {cpu['torch_threads']} threads"
+    )
     frame = pd.read_csv(args.data)
     train = frame[frame["split"] == "train"]
     test = frame[frame["split"] == "test"]
@@ -217,102 +276,100 @@ def main():
     pick = rng.choice(len(train), size=min(args.n_train, len(train)), replace=False)
     X = padder.fit_transform(tok.transform(train["text"].iloc[pick])).astype(np.int64)
     y = train["label"].to_numpy()[pick].astype(np.int64)
+    pick_test = rng.choice(len(test), size=min(args.n_test, len(test)), replace=False)
+    X_test = padder.transform(tok.transform(test["text"].iloc[pick_test])).astype(np.int64)
     lengths = (X != 0).sum(axis=1)
     print(
-        f"IMDB: {len(X)} training reviews, vocabulary {VOCAB}, maxlen {MAXLEN} "
-        f"(true lengths: median {int(np.median(lengths))}, mean {lengths.mean():.0f}; "
-        f"{1 - lengths.mean() / MAXLEN:.0%} of the padded steps are padding); "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+        f"IMDB: up to {len(X)} training and {len(X_test)} test reviews, vocabulary {VOCAB}, "
+        f"maxlen {MAXLEN} (true lengths: median {int(np.median(lengths))}, mean "
+        f"{lengths.mean():.0f}; {1 - lengths.mean() / MAXLEN:.0%} of the padded steps are padding)"
     )
-    keras = not args.no_keras and _has_tensorflow()
+    keras = not args.no_keras and _has_tensorflow(args.keras_python)
     if not args.no_keras and not keras:
-        print("TensorFlow is not installed: Keras is skipped (pip install tensorflow-cpu keras).")
+        print(
+            f"{args.keras_python} has no TensorFlow: Keras is skipped "
+            "(pip install tensorflow-cpu, or pass --keras-python)."
+        )
 
-    settings = [("rnn", HIDDEN, False), ("lstm", HIDDEN, False), ("gru", 128, True)]
-    methods = {
-        "hand-written loop (padded, last state)": hand_loop,
-        "hand-written loop, subnormals flushed": lambda *a: hand_loop(*a, flush=True),
-        "plain skorch (padded, last state)": plain_skorch,
-        "RNNClassifier last state, buckets off": lambda *a: ours(*a, bucket=False, pooling="last"),
-        "RNNClassifier last state, buckets on": lambda *a: ours(*a, bucket=True, pooling="last"),
-        "RNNClassifier defaults (max, buckets on)": lambda *a: ours(*a, bucket=True),
-    }
-    if keras:
-        methods["Keras 3, TensorFlow (padded, last state)"] = keras_tf
-    results = {}
-    for cell, hidden, bi in settings:
-        name = f"{'bi' if bi else ''}{cell} hidden {hidden}"
-        # The wide bidirectional GRU is ~10x slower: a quarter of the reviews keeps it short.
-        n = len(X) // 4 if bi else len(X)
-        times = {m: [] for m in methods}
+    grid = [
+        (cell, hidden, direction == "bi")
+        for cell in args.cells.split(",")
+        for direction in args.directions.split(",")
+        for hidden in map(int, args.hidden.split(","))
+    ]
+    rows = {}
+    for cell, hidden, bi in grid:
+        name = f"{'bi' if bi else ''}{cell} {hidden}"
+        n = min(len(X), cell_size(args.n_train, hidden, bi))
+        runs = {"hand": [], "ours": [], "keras": []}
         for _ in range(args.repeats):
-            for method, fn in methods.items():
+            runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi))
+            runs["ours"].append(ours(X[:n], y[:n], X_test, cell, hidden, bi))
+            if keras:
                 try:
-                    times[method].append(fn(X[:n], y[:n], cell, hidden, bi))
+                    runs["keras"].append(
+                        keras_tf(X[:n], y[:n], X_test, cell, hidden, bi, args.keras_python)
+                    )
                 except RuntimeError as exc:
-                    print(f"{method} failed: {exc}")
-        ref = n / np.median(times["hand-written loop (padded, last state)"])
-        print(f"\n{name}, {n} reviews: samples/s of the second epoch (median of {args.repeats})")
-        print(f"{'method':42s} {'samples/s':>10s} {'vs hand loop':>13s}")
-        results[name] = {}
-        for method, t in times.items():
-            if not t:
-                continue
-            rate = n / np.median(t)
-            results[name][method] = {"samples_per_s": rate, "epoch_s": t, "n": n}
-            print(f"{method:42s} {rate:10.0f} {rate / ref:12.2f}x")
-        keras_name = "Keras 3, TensorFlow (padded, last state)"
-        if keras and times[keras_name]:
-            kr = results[name][keras_name]["samples_per_s"]
-            for method in (
-                "RNNClassifier last state, buckets on",
-                "RNNClassifier defaults (max, buckets on)",
-            ):
-                ratio = results[name][method]["samples_per_s"] / kr
-                results[name][f"{method} vs Keras"] = ratio
-                print(f"{method + ' vs Keras':52s} {ratio:12.2f}x")
+                    print(f"{name}: Keras failed: {exc}")
+        row = {"n_train": n, "runs": runs}
+        for method, records in runs.items():
+            if records:
+                row[f"{method}_train_per_s"] = n / np.median([r["epoch_s"] for r in records])
+                if "predict_s" in records[0]:
+                    row[f"{method}_predict_per_s"] = len(X_test) / np.median(
+                        [r["predict_s"] for r in records]
+                    )
+        if not args.no_profile:
+            row["profile"] = profile_ours(X[:n], y[:n], cell, hidden, bi)
+        rows[name] = row
+        line = (
+            f"{name:12s} {n:5d} {row['hand_train_per_s']:8.0f} "
+            f"{row['ours_train_per_s'] / row['hand_train_per_s']:8.2f}x"
+        )
+        if "keras_train_per_s" in row:
+            line += (
+                f" {row['keras_train_per_s'] / row['hand_train_per_s']:8.2f}x"
+                f" {row['ours_train_per_s'] / row['keras_train_per_s']:8.2f}x"
+                f" {row['ours_predict_per_s'] / row['keras_predict_per_s']:8.2f}x"
+            )
+        if "profile" in row:
+            line += f" {row['profile']['recurrent_share']:7.0%}"
+        if len(rows) == 1:
+            print(
+                f"\ntraining: samples/s of the second epoch, median of {args.repeats}; "
+                "predict: samples/s of predict_proba / Keras predict"
+            )
+            print(
+                f"{'cell':12s} {'n':>5s} {'hand s/s':>8s} {'ours/hand':>9s} {'keras/hand':>9s} "
+                f"{'ours/keras':>9s} {'predict':>9s} {'kernel':>7s}"
+            )
+        print(line, flush=True)
 
-    # Inference on the test reviews: length-sorted batches vs input order.
-    X_test = padder.transform(tok.transform(test["text"]))
-    clf = RNNClassifier(
-        embedding_dim=EMB, hidden_size=HIDDEN, batch_size=BATCH, max_epochs=1,
-        early_stopping=False, random_state=0,
-    ).fit(X, y)  # fmt: skip
-    print(f"\npredict_proba on {len(X_test)} test reviews (LSTM, hidden {HIDDEN})")
-    print(f"{'batches':40s} {'samples/s':>10s} {'peak MB':>8s} {'vs input order':>15s}")
-    inference = {}
-    runs = {"input order (buckets off)": False, "sorted by length (default)": True}
-    times = {k: [] for k in runs}
-    peaks = {k: [] for k in runs}
-    probas = {}
-    for _ in range(args.repeats):
-        for label, bucket in runs.items():
-            clf.set_params(bucket_by_length=bucket)
-            with PeakRSS() as mem:
-                start = time.perf_counter()
-                probas[label] = clf.predict_proba(X_test)
-                times[label].append(time.perf_counter() - start)
-            peaks[label].append(mem.increase_mb)
-    same = np.allclose(*probas.values(), atol=1e-5)
-    ref = len(X_test) / np.median(times["input order (buckets off)"])
-    for label in runs:
-        rate = len(X_test) / np.median(times[label])
-        inference[label] = {"samples_per_s": rate, "peak_rss_increase_mb": max(peaks[label])}
-        print(f"{label:40s} {rate:10.0f} {max(peaks[label]):8.0f} {rate / ref:14.2f}x")
-    print(f"same probabilities in both orders: {same}")
+    if keras:
+        ratios = [r["ours_train_per_s"] / r["keras_train_per_s"] for r in rows.values()]
+        predict = [r["ours_predict_per_s"] / r["keras_predict_per_s"] for r in rows.values()]
+        print(
+            f"\nours vs Keras, training: min {min(ratios):.2f}x, median {np.median(ratios):.2f}x, "
+            f"max {max(ratios):.2f}x; cells below 1.5x: "
+            f"{', '.join(k for k, r in zip(rows, ratios) if r < 1.5) or 'none'}"
+        )
+        print(
+            f"ours vs Keras, predict: min {min(predict):.2f}x, median {np.median(predict):.2f}x, "
+            f"max {max(predict):.2f}x"
+        )
 
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(
             {
-                "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, "
-                f"{torch.get_num_threads()} torch threads",
+                "machine": f"{platform.platform()}",
+                "cpu": cpu,
                 "torch": torch.__version__,
                 "n_train": len(X),
+                "n_test": len(X_test),
                 "repeats": args.repeats,
-                "training": results,
-                "inference": inference,
-                "inference_same_probabilities": bool(same),
+                "cells": rows,
             },
             f,
             indent=2,

@@ -19,6 +19,8 @@ This gives the results of ``pack_padded_sequence`` without its cost on CPU.
 import torch
 from torch import nn
 
+from ._recurrence import run_layers
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
@@ -154,13 +156,14 @@ class RNNEncoderModule(nn.Module):
         for i, layer in enumerate(self.forward_layers):
             if i:
                 h = self.dropout(h)
-            out, _ = layer(h)
             if self.bidirectional:
                 h_rev = h.gather(1, flip.expand(-1, -1, h.shape[-1]))
-                out_rev, _ = self.backward_layers[i](h_rev)
+                out, out_rev = run_layers((layer, self.backward_layers[i]), (h, h_rev))
                 if aligned or i < top:
                     out_rev = out_rev.gather(1, flip.expand(-1, -1, out_rev.shape[-1]))
                 out = torch.cat([out, out_rev], dim=-1)
+            else:
+                (out,) = run_layers((layer,), (h,))
             h = out
         return h, mask
 

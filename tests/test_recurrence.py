@@ -1,0 +1,90 @@
+"""The fused CPU recurrence equals torch's own modules, forward and backward."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sklearn_rnn import RNNClassifier, _recurrence
+from sklearn_rnn._recurrence import _fused, run_layers
+from sklearn_rnn.modules import RNNEncoderModule
+
+
+def _grads(output, tensors, weight):
+    return torch.autograd.grad((output * weight).sum(), tensors)
+
+
+@pytest.mark.parametrize("directions", [1, 2])
+@pytest.mark.parametrize("steps", [1, 2, 37])
+def test_fused_layers_equal_torch_modules(directions, steps):
+    torch.manual_seed(0)
+    layers = [nn.RNN(6, 9, batch_first=True) for _ in range(directions)]
+    inputs = [torch.randn(5, steps, 6, requires_grad=True) for _ in range(directions)]
+    params = [p for layer in layers for p in layer.parameters()]
+    assert _fused(layers[0], inputs[0])
+    fused = torch.stack(run_layers(layers, inputs))
+    reference = torch.stack([layer(x)[0] for layer, x in zip(layers, inputs)])
+    torch.testing.assert_close(fused, reference, rtol=1e-5, atol=1e-6)
+    weight = torch.randn_like(reference)
+    got = _grads(fused, inputs + params, weight)
+    want = _grads(reference, inputs + params, weight)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_fused_path_only_where_it_is_measured():
+    layer = nn.RNN(3, 4, batch_first=True)
+    x = torch.randn(2, 5, 3)
+    assert _fused(layer, x)
+    with torch.no_grad():
+        assert not _fused(layer, x)  # inference: torch's forward has no autograd to save
+    assert not _fused(nn.LSTM(3, 4, batch_first=True), x)  # torch calls oneDNN's kernel
+    assert not _fused(nn.GRU(3, 4, batch_first=True), x)  # measured slower than torch's
+    assert not _fused(nn.RNN(3, 4, batch_first=True, nonlinearity="relu"), x)
+    assert not _fused(layer.double(), x.double())
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_encoder_same_with_and_without_fused_path(bidirectional, monkeypatch):
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=30,
+        embedding_dim=5,
+        cell="rnn",
+        hidden_size=7,
+        num_layers=2,
+        bidirectional=bidirectional,
+        pooling="last",
+    )
+    x = torch.tensor([[3, 7, 9, 4, 2], [4, 11, 0, 0, 0], [5, 0, 0, 0, 0]])
+    lengths = torch.tensor([5, 2, 1])
+    params = list(encoder.parameters())
+    out = encoder(x, lengths)
+    got = torch.autograd.grad(out.square().sum(), params)
+    monkeypatch.setattr(_recurrence, "ENABLED", False)
+    reference = encoder(x, lengths)
+    want = torch.autograd.grad(reference.square().sum(), params)
+    torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-6)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_training_with_fused_path_matches_torch_modules(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 40, size=(64, 12))
+    X[::3, 8:] = 0  # some shorter sequences
+    y = (X[:, 0] > 20).astype(int)
+    params = dict(
+        cell="rnn", bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=3,
+        early_stopping=False, batch_size=16, random_state=0,
+    )  # fmt: skip
+    calls = []
+    apply = _recurrence._TanhRecurrence.apply
+    monkeypatch.setattr(
+        _recurrence._TanhRecurrence, "apply", lambda *a: calls.append(1) or apply(*a)
+    )
+    fused = RNNClassifier(**params).fit(X, y).predict_proba(X)
+    assert calls  # the fit took the fused path
+    monkeypatch.setattr(_recurrence, "ENABLED", False)
+    plain = RNNClassifier(**params).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(fused, plain, atol=1e-4)
