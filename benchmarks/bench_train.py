@@ -46,7 +46,7 @@ from sklearn.feature_extraction.text import strip_tags
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer
+from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer, _recurrence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
@@ -127,9 +127,16 @@ def _classifier(cell, hidden, bidirectional, max_epochs=2):
     )
 
 
-def ours(X, y, X_test, cell, hidden, bidirectional):
-    """RNNClassifier with its defaults: the second epoch, then a second predict_proba."""
-    clf = _classifier(cell, hidden, bidirectional).fit(X, y)
+def ours(X, y, X_test, cell, hidden, bidirectional, fused=True):
+    """RNNClassifier with its defaults: the second epoch, then a second predict_proba.
+
+    ``fused=False``: torch's own simple RNN module instead of the fused recurrence.
+    """
+    _recurrence.ENABLED = fused
+    try:
+        clf = _classifier(cell, hidden, bidirectional).fit(X, y)
+    finally:
+        _recurrence.ENABLED = True
     predict = []
     for _ in range(2):
         start = time.perf_counter()
@@ -138,16 +145,19 @@ def ours(X, y, X_test, cell, hidden, bidirectional):
     return {"epoch_s": clf.history_[-1, "dur"], "predict_s": predict[-1]}
 
 
-RECURRENT_OPS = ("aten::rnn_tanh", "aten::rnn_relu", "aten::lstm", "aten::gru")
+# torch's recurrent operators, and our fused recurrence (sklearn_rnn._recurrence).
+RECURRENT_OPS = ("aten::rnn_tanh", "aten::rnn_relu", "aten::lstm", "aten::gru", "_TanhRecurrence")
 
 
 def profile_ours(X, y, cell, hidden, bidirectional):
     """One profiled epoch: seconds in the recurrent kernel (forward, backward) and in all.
 
-    The recurrent forward is every call of torch's RNN/LSTM/GRU operator; its
-    backward is every autograd node those calls created (matched by sequence
-    number). The profiler's own overhead inflates small operations, so the
-    shares are the figures to read, not the seconds.
+    The recurrent forward is every call of torch's RNN/LSTM/GRU operator (or
+    of our fused recurrence); its backward is every autograd node those calls
+    created (matched by sequence number). The input projection of the fused
+    recurrence, a product outside it, counts as everything else. The
+    profiler's own overhead inflates small operations, so the shares are the
+    figures to read, not the seconds.
     """
     clf = _classifier(cell, hidden, bidirectional, max_epochs=1)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -257,6 +267,11 @@ def main():
         help="the Python that runs Keras (a separate environment with tensorflow-cpu)",
     )
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--profile-only",
+        action="store_true",
+        help="only the profiled epochs, merged into the cells of an existing --out file",
+    )
     parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_train.json"))
     args = parser.parse_args()
     if args.threads:
@@ -284,6 +299,24 @@ def main():
         f"maxlen {MAXLEN} (true lengths: median {int(np.median(lengths))}, mean "
         f"{lengths.mean():.0f}; {1 - lengths.mean() / MAXLEN:.0%} of the padded steps are padding)"
     )
+    grid = [
+        (cell, hidden, direction == "bi")
+        for cell in args.cells.split(",")
+        for direction in args.directions.split(",")
+        for hidden in map(int, args.hidden.split(","))
+    ]
+    if args.profile_only:
+        with open(args.out) as f:
+            record = json.load(f)
+        for cell, hidden, bi in grid:
+            name = f"{'bi' if bi else ''}{cell} {hidden}"
+            n = min(len(X), cell_size(args.n_train, hidden, bi))
+            record["cells"][name]["profile"] = profile_ours(X[:n], y[:n], cell, hidden, bi)
+            print(f"{name:12s} kernel {record['cells'][name]['profile']['recurrent_share']:.0%}")
+        with open(args.out, "w") as f:
+            json.dump(record, f, indent=2)
+        return
+
     keras = not args.no_keras and _has_tensorflow(args.keras_python)
     if not args.no_keras and not keras:
         print(
@@ -291,20 +324,20 @@ def main():
             "(pip install tensorflow-cpu, or pass --keras-python)."
         )
 
-    grid = [
-        (cell, hidden, direction == "bi")
-        for cell in args.cells.split(",")
-        for direction in args.directions.split(",")
-        for hidden in map(int, args.hidden.split(","))
-    ]
     rows = {}
     for cell, hidden, bi in grid:
         name = f"{'bi' if bi else ''}{cell} {hidden}"
         n = min(len(X), cell_size(args.n_train, hidden, bi))
         runs = {"hand": [], "ours": [], "keras": []}
+        if cell == "rnn":  # what the fused recurrence is worth: the same fit without it
+            runs["ours_unfused"] = []
         for _ in range(args.repeats):
             runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi))
             runs["ours"].append(ours(X[:n], y[:n], X_test, cell, hidden, bi))
+            if "ours_unfused" in runs:
+                runs["ours_unfused"].append(
+                    ours(X[:n], y[:n], X_test, cell, hidden, bi, fused=False)
+                )
             if keras:
                 try:
                     runs["keras"].append(
@@ -335,6 +368,9 @@ def main():
             )
         if "profile" in row:
             line += f" {row['profile']['recurrent_share']:7.0%}"
+        if "ours_unfused_train_per_s" in row:
+            fused = row["ours_train_per_s"] / row["ours_unfused_train_per_s"]
+            line += f"  (fused recurrence: {fused:.2f}x torch's module)"
         if len(rows) == 1:
             print(
                 f"\ntraining: samples/s of the second epoch, median of {args.repeats}; "
