@@ -1,29 +1,31 @@
-"""Layer 3: a fused recurrence for training simple RNN layers on the CPU.
+"""Layer 3: a fused recurrence for simple RNN layers on the CPU.
 
 torch runs ``nn.RNN`` on the CPU one step at a time: per step a few small
-operations forward and, in backward, one autograd node per operation, each of
-which reads and writes a (batch, hidden) block, and a small product per step
-for the gradient of the recurrent weights. At the sizes people use that
-bookkeeping, not the arithmetic, sets the pace.
+operations forward, each allocating its result, the steps stacked at the end;
+in backward one autograd node per operation, each of which reads and writes a
+(batch, hidden) block, and a small product per step for the gradient of the
+recurrent weights. At the sizes people use that bookkeeping, not the
+arithmetic, sets the pace.
 
-:func:`run_layers` runs a single-layer tanh ``nn.RNN`` as one
-``torch.autograd.Function`` whose backward is written out: per step one
-product and one fused kernel each way (``addmm`` + ``tanh_`` forward;
-``tanh_backward`` + ``addmm`` backward), and the gradient of the recurrent
-weights for all steps as one large product. The equations and parameters are
-the module's, so the results equal torch's within float32 rounding
-(``tests/test_recurrence.py`` checks outputs and gradients against the module).
+:func:`run_layers` runs a single-layer tanh ``nn.RNN`` as a loop that writes
+each step's state in place into one buffer (``addmm`` + ``tanh_``); in
+training, as one ``torch.autograd.Function`` whose backward is written out:
+per step ``tanh_backward`` and one ``addmm``, and the gradient of the
+recurrent weights for all steps as one large product. The equations and
+parameters are the module's, so the results equal torch's within float32
+rounding (``tests/test_recurrence.py`` checks outputs and gradients against
+the module).
 
-Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC): an epoch of a
-simple RNN 1.3-1.4x faster at hidden 128-256, both directions of a
-bidirectional one 1.2x. Not used where it did not help: ``nn.LSTM`` (torch
-calls oneDNN's fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x
-torch: its six elementwise operations per step dominate either way), the
-directions of a bidirectional layer batched into one product per step (0.86x:
-the per-step blocks are no longer contiguous). It serves float32 tensors on
-the CPU with gradients on, outside tracing, export, compilation and autocast;
-everywhere else (inference, CUDA's cuDNN, ONNX export) the modules run as
-they are.
+Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC, the
+``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional,
+hidden 32-256, 1.09-1.42x faster than with torch's module; ``predict_proba``
+1.10-1.17x. Not used where it did not help: ``nn.LSTM`` (torch calls oneDNN's
+fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch: its six
+elementwise operations per step dominate either way), the directions of a
+bidirectional layer batched into one product per step (0.86x: the per-step
+blocks are no longer contiguous). It serves float32 tensors on the CPU,
+outside tracing, export, compilation and autocast; everywhere else (CUDA's
+cuDNN, ONNX export) the modules run as they are.
 """
 
 import torch
@@ -35,6 +37,16 @@ _tanh_backward = torch.ops.aten.tanh_backward.grad_input
 ENABLED = True
 
 
+def _tanh_states(gi, w_hh):
+    """The states (T, B, H) of h[t] = tanh(gi[t] + h[t-1] W_hh^T), h[-1] = 0, in one buffer."""
+    states = torch.empty_like(gi)
+    w_t = w_hh.t()
+    h = torch.tanh(gi[0], out=states[0])
+    for t in range(1, gi.shape[0]):
+        h = torch.addmm(gi[t], h, w_t, out=states[t]).tanh_()
+    return states
+
+
 class _TanhRecurrence(torch.autograd.Function):
     """h[t] = tanh(gi[t] + h[t-1] W_hh^T), h[-1] = 0.
 
@@ -44,12 +56,7 @@ class _TanhRecurrence(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, gi, w_hh):
-        T, B, H = gi.shape
-        states = torch.empty_like(gi)
-        w_t = w_hh.t()
-        h = torch.tanh(gi[0], out=states[0])
-        for t in range(1, T):
-            h = torch.addmm(gi[t], h, w_t, out=states[t]).tanh_()
+        states = _tanh_states(gi, w_hh)
         ctx.save_for_backward(states, w_hh)
         return states
 
@@ -81,7 +88,6 @@ def _fused(layer, x):
         and x.device.type == "cpu"
         and x.dtype == torch.float32
         and layer.weight_hh_l0.dtype == torch.float32
-        and torch.is_grad_enabled()
         and not torch.is_autocast_enabled("cpu")
         and not torch.jit.is_tracing()
         and not torch.jit.is_scripting()
@@ -106,5 +112,9 @@ def run_layers(layers, inputs):
         bias = layer.bias_ih_l0 + layer.bias_hh_l0
         gi = torch.addmm(bias, x.transpose(0, 1).reshape(-1, x.shape[-1]), layer.weight_ih_l0.t())
         gi = gi.view(x.shape[1], x.shape[0], -1)
-        outputs.append(_TanhRecurrence.apply(gi, layer.weight_hh_l0).transpose(0, 1))
+        if torch.is_grad_enabled():
+            states = _TanhRecurrence.apply(gi, layer.weight_hh_l0)
+        else:  # inference: the loop alone, nothing to keep for a backward
+            states = _tanh_states(gi, layer.weight_hh_l0)
+        outputs.append(states.transpose(0, 1))
     return outputs

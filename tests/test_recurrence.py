@@ -32,12 +32,25 @@ def test_fused_layers_equal_torch_modules(directions, steps):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_fused_inference_equals_torch_module(mode, monkeypatch):
+    torch.manual_seed(0)
+    layer = nn.RNN(6, 9, batch_first=True)
+    x = torch.randn(5, 23, 6)
+    calls = []
+    states = _recurrence._tanh_states
+    monkeypatch.setattr(_recurrence, "_tanh_states", lambda *a: calls.append(1) or states(*a))
+    with mode():
+        (fused,) = run_layers([layer], [x])
+        reference = layer(x)[0]
+    torch.testing.assert_close(fused, reference, rtol=1e-5, atol=1e-6)
+    assert calls  # the fused loop ran
+
+
 def test_fused_path_only_where_it_is_measured():
     layer = nn.RNN(3, 4, batch_first=True)
     x = torch.randn(2, 5, 3)
     assert _fused(layer, x)
-    with torch.no_grad():
-        assert not _fused(layer, x)  # inference: torch's forward has no autograd to save
     assert not _fused(nn.LSTM(3, 4, batch_first=True), x)  # torch calls oneDNN's kernel
     assert not _fused(nn.GRU(3, 4, batch_first=True), x)  # measured slower than torch's
     assert not _fused(nn.RNN(3, 4, batch_first=True, nonlinearity="relu"), x)
