@@ -18,8 +18,8 @@ the module).
 
 Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC, the
 ``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional,
-hidden 32-256, 1.09-1.42x faster than with torch's module; ``predict_proba``
-1.10-1.17x. Not used where it did not help: ``nn.LSTM`` (torch calls oneDNN's
+hidden 32-256, 1.10-1.46x faster than with torch's module; ``predict_proba``
+1.02-1.14x. Not used where it did not help: ``nn.LSTM`` (torch calls oneDNN's
 fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch: its six
 elementwise operations per step dominate either way), the directions of a
 bidirectional layer batched into one product per step (0.86x: the per-step
@@ -88,12 +88,24 @@ def _fused(layer, x):
         and x.device.type == "cpu"
         and x.dtype == torch.float32
         and layer.weight_hh_l0.dtype == torch.float32
-        and not torch.is_autocast_enabled("cpu")
+        and not _cpu_autocast()
         and not torch.jit.is_tracing()
         and not torch.jit.is_scripting()
         and not torch.onnx.is_in_onnx_export()
-        and not torch.compiler.is_compiling()
+        and not _compiling()
     )
+
+
+def _cpu_autocast():
+    try:
+        return torch.is_autocast_enabled("cpu")
+    except TypeError:  # torch < 2.4
+        return torch.is_autocast_cpu_enabled()
+
+
+def _compiling():
+    is_compiling = getattr(torch.compiler, "is_compiling", None)  # torch >= 2.3
+    return bool(is_compiling is not None and is_compiling())
 
 
 def run_layers(layers, inputs):

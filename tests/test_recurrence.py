@@ -54,6 +54,8 @@ def test_fused_path_only_where_it_is_measured():
     assert not _fused(nn.LSTM(3, 4, batch_first=True), x)  # torch calls oneDNN's kernel
     assert not _fused(nn.GRU(3, 4, batch_first=True), x)  # measured slower than torch's
     assert not _fused(nn.RNN(3, 4, batch_first=True, nonlinearity="relu"), x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert not _fused(layer, x)  # mixed precision: torch's module under autocast
     assert not _fused(layer.double(), x.double())
 
 
