@@ -42,6 +42,7 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+from run_all import machine  # benchmarks/run_all.py, beside this script
 from sklearn.feature_extraction.text import strip_tags
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
@@ -51,7 +52,6 @@ from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer, _recurrenc
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
 VOCAB, EMB, HIDDEN, MAXLEN, BATCH = 10_000, 32, 32, 500, 128
-FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16")
 
 KERAS_CHILD = r"""
 import json, sys, time
@@ -222,22 +222,12 @@ def _has_tensorflow(python):
 
 def cpu_description():
     """CPU model, the instruction-set flags that matter here, torch's CPU capability."""
-    model, flags = None, set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and model is None:
-                    model = line.split(":", 1)[1].strip()
-                elif line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
+    info = machine()
     return {
-        "model": model or platform.processor() or "unknown",
-        "flags": [f for f in FLAGS if f in flags],
-        "torch_capability": capability,
-        "cpus": os.cpu_count(),
+        "model": info.get("cpu") or platform.processor() or "unknown",
+        "flags": info.get("cpu_flags", []),
+        "torch_capability": info["torch_cpu_capability"],
+        "cpus": info["cpus"],
         "torch_threads": torch.get_num_threads(),
     }
 

@@ -31,13 +31,20 @@ QUICK_ARGS = {
 }
 
 
+#: Instruction-set flags that decide the speed of torch's and TensorFlow's CPU kernels.
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16")
+
+
 def machine():
     info = {"platform": platform.platform(), "python": sys.version.split()[0]}
     info["cpus"] = os.cpu_count()
     try:
         with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+            lines = f.read().splitlines()
+        names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+        flags = [line.split(":", 1)[1].split() for line in lines if line.startswith("flags")]
         info["cpu"] = names[0] if names else None
+        info["cpu_flags"] = [flag for flag in CPU_FLAGS if flags and flag in flags[0]]
         with open("/proc/meminfo") as f:
             info["memory_gb"] = round(int(f.readline().split()[1]) / 2**20, 1)
     except OSError:
@@ -46,6 +53,8 @@ def machine():
     import torch
 
     info.update(torch=torch.__version__, scikit_learn=sklearn.__version__)
+    capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")
+    info["torch_cpu_capability"] = capability()
     info["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return info
 
