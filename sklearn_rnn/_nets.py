@@ -154,7 +154,10 @@ def fair_threads():
     policy in both processes). So an
     epoch runs on ``min(torch.get_num_threads(), free cores)`` threads, at
     least one; alone it keeps every thread. Linux only (elsewhere: torch's
-    setting); ``SKLEARN_RNN_FAIR_THREADS=0`` turns it off.
+    setting); ``SKLEARN_RNN_FAIR_THREADS=0`` turns it off. A different thread
+    count sums in a different order, so a seeded fit can then differ from the
+    same fit run alone in the last bits (2e-9 seen); turn the policy off for
+    bit-for-bit repeatable fits on a shared machine.
     """
     wanted = torch.get_num_threads()
     free = None

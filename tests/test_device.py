@@ -197,8 +197,7 @@ def test_fewer_threads_when_other_processes_hold_the_cores_same_model(
     params = dict(max_epochs=2, device="cpu", random_state=0)
     alone = RNNClassifier(**params).fit(X, y)
     monkeypatch.setattr(_nets, "_free_cores", lambda: 1)
-    if opt_out:
-        monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "0")
+    monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "0" if opt_out else "1")
     record = RecordThreads()
     shared = RNNClassifier(**params, callbacks=[record]).fit(X, y)
     assert set(record.seen) == ({2} if opt_out else {1})  # training and validation batches
