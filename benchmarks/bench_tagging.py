@@ -170,6 +170,12 @@ def main():
             acc, unseen = score(model, X_test, y_test, seen)
             epochs = len(model.history_) if hasattr(model, "history_") else None
             runs.append(dict(seed=seed, accuracy=acc, unseen=unseen, fit_s=seconds, epochs=epochs))
+            if len(seeds) > 1 and name in candidates:  # a long run: show each seed as it ends
+                print(
+                    f"  {name} seed {seed}: {acc:.4f}, unseen words {unseen:.4f}, "
+                    f"{seconds:.0f} s, {epochs} epochs",
+                    flush=True,
+                )
         results[name] = {"params": candidates.get(name), "runs": runs}
         acc = [r["accuracy"] for r in runs]
         unseen = [r["unseen"] for r in runs]

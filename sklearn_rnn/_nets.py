@@ -343,8 +343,10 @@ class AdversarialEmbeddingMixin:
     network learns to be flat around its training examples in embedding
     space. Each step costs a second forward and backward pass.
     ``train_loss`` stays the clean loss; each batch's row of the history also
-    holds ``train_adversarial_loss``. The module must have an
-    ``encoder.embedding`` (token-id input).
+    holds ``train_adversarial_loss``. The perturbed vectors are the output of
+    the module's ``adversarial_input`` submodule when it has one (the tagger's
+    step vectors: word embedding beside the character vector, as in Yasunaga,
+    Kasai & Radev 2018), else of its ``encoder.embedding`` (token-id input).
     """
 
     def __init__(self, *args, adversarial_eps=0.0, **kwargs):
@@ -354,7 +356,9 @@ class AdversarialEmbeddingMixin:
     def backward_loss(self, Xi, yi, **fit_params):
         if not self.adversarial_eps:
             return super().backward_loss(Xi, yi, **fit_params)
-        embedding = self.module_.encoder.embedding
+        embedding = getattr(self.module_, "adversarial_input", None)
+        if embedding is None:
+            embedding = self.module_.encoder.embedding
         embedded = []
 
         def keep(module, inputs, output):
@@ -439,7 +443,7 @@ class Seq2SeqNet(DevicePathMixin, NeuralNet):
         return losses.sum() / (y_true != PAD_ID).sum().clamp_min(1)
 
 
-class TaggerNet(DevicePathMixin, NeuralNet):
+class TaggerNet(AdversarialEmbeddingMixin, DevicePathMixin, NeuralNet):
     """skorch's NeuralNet with the loss averaged over the labelled steps, weighted per sequence.
 
     The criterion (``CrossEntropyLoss(reduction='none')``) gives padding
@@ -449,10 +453,11 @@ class TaggerNet(DevicePathMixin, NeuralNet):
 
     Parameters
     ----------
-    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
-        See :class:`DevicePathMixin`.
+    adversarial_eps : float, default=0.0
+        See :class:`AdversarialEmbeddingMixin`.
     *args, **kwargs
-        skorch's ``NeuralNet`` parameters.
+        ``mixed_precision`` (see :class:`DevicePathMixin`) and skorch's
+        ``NeuralNet`` parameters.
     """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):

@@ -760,6 +760,13 @@ class TaggerModule(nn.Module):
         Dropout between stacked layers and before the output layer.
     cell, hidden_size, num_layers, bidirectional :
         As in :class:`RNNEncoderModule`.
+
+    Attributes
+    ----------
+    adversarial_input : nn.Identity or None
+        Passes each step's input vector through unchanged: the point where
+        adversarial training (:class:`~sklearn_rnn._nets.AdversarialEmbeddingMixin`)
+        perturbs it. None for numeric input.
     """
 
     def __init__(
@@ -811,6 +818,9 @@ class TaggerModule(nn.Module):
                     num_chars, char_embedding_dim, char_size, kind=char_encoder
                 )
                 step_size += self.chars.output_size
+        # The point where adversarial training perturbs each step's vector
+        # (word embedding beside the character vector); numeric input has none.
+        self.adversarial_input = nn.Identity() if self.embedding is not None else None
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         self.encoder = RNNEncoderModule(
             input_size=step_size,
@@ -849,6 +859,9 @@ class TaggerModule(nn.Module):
         # sample_weight rides in the batch for the loss; the network ignores it.
         if x.shape[1] == 0:  # a batch of empty sequences: no step to label
             return x.new_zeros((x.shape[0], 0, self.output.out_features), dtype=torch.float32)
-        h = self.embedding_dropout(self.features(x, lengths, chars))
-        states, _ = self.encoder.steps(h, lengths, aligned=True)
+        h = self.features(x, lengths, chars)
+        # getattr: a tagger pickled before adversarial training has no such point.
+        if getattr(self, "adversarial_input", None) is not None:
+            h = self.adversarial_input(h)
+        states, _ = self.encoder.steps(self.embedding_dropout(h), lengths, aligned=True)
         return self.output(self.output_dropout(states))

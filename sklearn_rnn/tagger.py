@@ -135,6 +135,7 @@ class RNNTagger(BaseRNN):
         "char_encoder": [StrOptions({"cnn", "lstm"})],
         "lowercase": ["boolean"],
         "vectors": [str, "array-like", object, None],
+        "adversarial_eps": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -154,6 +155,7 @@ class RNNTagger(BaseRNN):
         lowercase=True,
         vectors=None,
         freeze_embedding=False,
+        adversarial_eps=0.0,
         optimizer="adam",
         lr=2e-3,
         max_epochs=40,
@@ -184,6 +186,7 @@ class RNNTagger(BaseRNN):
         self.lowercase = lowercase
         self.vectors = vectors
         self.freeze_embedding = freeze_embedding
+        self.adversarial_eps = adversarial_eps
         self.optimizer = optimizer
         self.lr = lr
         self.max_epochs = max_epochs
@@ -233,6 +236,14 @@ class RNNTagger(BaseRNN):
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
         }
+
+    def _net_params(self):
+        if self.adversarial_eps and self.num_embeddings_ is None:
+            raise ValueError(
+                "adversarial_eps perturbs the vectors of words or token ids; the input "
+                "is numeric sequences. Use adversarial_eps=0."
+            )
+        return {"adversarial_eps": self.adversarial_eps}
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)

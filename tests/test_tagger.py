@@ -132,6 +132,44 @@ def test_pretrained_vectors_reach_words_training_never_saw():
     assert tagger.net_.module_.embedding.embedding_dim == 2
 
 
+def test_adversarial_step_perturbs_word_and_character_vectors_up_the_loss():
+    # No dropout: the two passes differ only by the perturbation, which must
+    # point up the loss (a sign error would make it a descent step).
+    params = dict(SMALL, dropout=0.0, embedding_dropout=0.0, word_dropout=0.0)
+    tagger = RNNTagger(
+        adversarial_eps=0.05, max_epochs=2, early_stopping=False, random_state=0, **params
+    )
+    tagger.fit(TRAIN_X[:40], TRAIN_Y[:40])
+    batches = [b for epoch in tagger.history_ for b in epoch["batches"]]
+    assert batches
+    for batch in batches:
+        assert batch["train_adversarial_loss"] > batch["train_loss"]
+    # The perturbed point is each step's whole vector: word embedding and characters.
+    module = tagger.net_.module_
+    seen = []
+    module.adversarial_input.register_forward_hook(lambda m, i, out: seen.append(out.shape))
+    tagger.predict(TRAIN_X[:2])
+    assert seen and seen[0][-1] == SMALL["embedding_dim"] + SMALL["char_size"]
+
+
+def test_adversarial_training_changes_the_fit_and_needs_words_or_ids():
+    params = dict(max_epochs=2, early_stopping=False, random_state=0, **SMALL)
+    plain = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)
+    adversarial = RNNTagger(adversarial_eps=0.5, **params).fit(TRAIN_X, TRAIN_Y)
+    assert "train_adversarial_loss" not in plain.history_[-1]["batches"][0]
+    assert not np.allclose(
+        np.concatenate(plain.predict_proba(UNSEEN_X[:5])),
+        np.concatenate(adversarial.predict_proba(UNSEEN_X[:5])),
+    )
+    # Token ids (no characters): the word embedding alone is perturbed.
+    ids = [np.arange(1, len(s) + 1) for s in TRAIN_Y[:30]]
+    by_ids = RNNTagger(adversarial_eps=0.1, **params).fit(ids, TRAIN_Y[:30])
+    assert "train_adversarial_loss" in by_ids.history_[-1]["batches"][0]
+    X = np.random.default_rng(0).normal(size=(8, 5, 2)).astype(np.float32)
+    with pytest.raises(ValueError, match="adversarial_eps perturbs the vectors of words"):
+        RNNTagger(adversarial_eps=0.1, max_epochs=1).fit(X, [[0, 1, 0, 1, 0]] * 8)
+
+
 def test_tagger_in_cross_validation_and_grid_search():
     tagger = RNNTagger(max_epochs=2, random_state=0, **SMALL)
     scores = cross_val_score(tagger, TRAIN_X, TRAIN_Y, cv=KFold(3))
