@@ -285,6 +285,18 @@ OVERRIDES = {
             training, against 0.9497 and 0.8142 without it, in 2.3 times the
             fit time (benchmarks/results/bench_tagging_study/).""",
         ),
+        "crf": (
+            "bool",
+            """A linear-chain CRF output layer
+            (:class:`~sklearn_rnn.modules.LinearChainCRF`: label transition
+            scores, trained on each sentence's likelihood; Huang, Xu & Yu 2015,
+            Lample et al. 2016): ``predict`` returns each sequence's most likely
+            label sequence (Viterbi) and ``predict_proba`` the per-step marginal
+            probabilities. It is meant for labels that constrain their
+            neighbours (BIO entity tags: an ``I-`` tag follows its own ``B-``
+            or ``I-``); the treebanks at hand have no entity tags, so that
+            was not measured. False: each step's label is its own softmax.""",
+        ),
         "max_epochs": ("int", "Most passes over the training sequences per fit."),
         "num_layers": (
             "int",

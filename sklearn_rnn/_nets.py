@@ -449,7 +449,9 @@ class TaggerNet(AdversarialEmbeddingMixin, DevicePathMixin, NeuralNet):
     The criterion (``CrossEntropyLoss(reduction='none')``) gives padding
     steps, labelled ``IGNORE_LABEL``, a loss of 0; each step's loss is
     weighted by its sequence's sample weight, and the sum divided by the
-    weights of the labelled steps.
+    weights of the labelled steps. A module with a ``crf``
+    (:class:`~sklearn_rnn.modules.LinearChainCRF`) is trained on each
+    sequence's negative log-likelihood instead, weighted and divided alike.
 
     Parameters
     ----------
@@ -462,8 +464,15 @@ class TaggerNet(AdversarialEmbeddingMixin, DevicePathMixin, NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(y_pred.device)
+        labelled = y_true != IGNORE_LABEL
+        weights = X["sample_weight"].to(y_pred.device).unsqueeze(1) * labelled
+        crf = getattr(self.module_, "crf", None)
+        if crf is not None:
+            # A sequence's negative log-likelihood sums over its steps: weighted
+            # by the sequence and divided by the weighted steps, as below.
+            nll = crf.neg_log_likelihood(y_pred, y_true, labelled)
+            return (nll * weights[:, 0]).sum() / weights.sum().clamp_min(1e-12)
         losses = self.criterion_(y_pred.transpose(1, 2).float(), y_true)  # (batch, steps)
-        weights = X["sample_weight"].to(losses.device).unsqueeze(1) * (y_true != IGNORE_LABEL)
         return (losses * weights).sum() / weights.sum().clamp_min(1e-12)
 
 

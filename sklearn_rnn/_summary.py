@@ -2,6 +2,8 @@
 
 import torch
 
+from .modules import LinearChainCRF
+
 
 def _output_shape(layer):
     if isinstance(layer, torch.nn.Embedding):
@@ -10,6 +12,8 @@ def _output_shape(layer):
         return f"(None, None, {layer.hidden_size})"
     if isinstance(layer, torch.nn.Linear):
         return f"(None, {layer.out_features})"
+    if isinstance(layer, LinearChainCRF):
+        return "(None, None)"  # a label per step
     return "(same as input)"
 
 
@@ -18,6 +22,8 @@ def print_summary(title, module):
     rows = []
     for name, layer in module.named_modules():
         if name == "" or list(layer.children()) or isinstance(layer, torch.nn.ModuleList):
+            continue
+        if isinstance(layer, torch.nn.Identity):  # a hook point (adversarial_input), no layer
             continue
         n_params = sum(p.numel() for p in layer.parameters())
         rows.append((f"{name} ({type(layer).__name__})", _output_shape(layer), n_params))

@@ -109,6 +109,12 @@ def export_onnx(model, path):
     """
     estimator = _final_estimator(model)
     module = estimator.net_.module_
+    if getattr(module, "crf", None) is not None:
+        raise ValueError(
+            "export_onnx exports per-step label probabilities; this tagger has a CRF "
+            "output layer, whose Viterbi decoding and marginals loop over the steps in "
+            "Python. Fit it with crf=False to export it."
+        )
     was_training = module.training
     module.eval()
     numeric = estimator.num_embeddings_ is None

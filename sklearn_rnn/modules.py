@@ -714,6 +714,107 @@ class CharEncoderModule(nn.Module):
         return h[inverse].reshape(*shape[:-1], self.output_size)
 
 
+class LinearChainCRF(nn.Module):
+    """A linear-chain conditional random field over per-step label scores.
+
+    A label sequence ``y`` of a sequence with emission scores ``e`` (batch,
+    steps, n_tags) scores ``start[y_0] + sum_t e[t, y_t] + sum_t
+    transitions[y_t, y_t+1] + end[y_last]``; its probability is the
+    exponential of that over the sum for all label sequences (Lafferty et al.
+    2001; on recurrent states, Huang, Xu & Yu 2015 and Lample et al. 2016).
+    ``mask`` (batch, steps, bool) marks each sequence's true steps, a prefix
+    of the steps; a sequence with no true step has likelihood 1 and an
+    empty path.
+
+    Parameters
+    ----------
+    n_tags : int
+        Labels per step.
+
+    Attributes
+    ----------
+    transitions : Parameter (n_tags, n_tags)
+        Score of label ``j`` right after label ``i`` at ``[i, j]``.
+    start, end : Parameter (n_tags,)
+        Scores of the first and of the last label.
+    """
+
+    def __init__(self, n_tags):
+        super().__init__()
+        self.transitions = nn.Parameter(torch.zeros(n_tags, n_tags))
+        self.start = nn.Parameter(torch.zeros(n_tags))
+        self.end = nn.Parameter(torch.zeros(n_tags))
+
+    def _forward_scores(self, emissions, mask):
+        """log alpha of every step (batch, steps, n_tags); a padded step repeats the last."""
+        alpha = self.start + emissions[:, 0]
+        alphas = [alpha]
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t : t + 1], step, alpha)
+            alphas.append(alpha)
+        return torch.stack(alphas, dim=1)
+
+    def log_partition(self, emissions, mask):
+        """log Z of each sequence, shape (batch,)."""
+        alpha = self._forward_scores(emissions, mask)[:, -1]
+        return torch.logsumexp(alpha + self.end, dim=1)
+
+    def score(self, emissions, tags, mask):
+        """The unnormalised log score of the label sequences ``tags`` (batch, steps)."""
+        tags = tags.masked_fill(~mask, 0)
+        m = mask.to(emissions.dtype)
+        emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
+        moved = self.transitions[tags[:, :-1], tags[:, 1:]]
+        last = tags.gather(1, (mask.sum(1) - 1).clamp_min(0).unsqueeze(1)).squeeze(1)
+        return (
+            self.start[tags[:, 0]]
+            + (emitted * m).sum(1)
+            + (moved * m[:, 1:]).sum(1)
+            + self.end[last]
+        )
+
+    def neg_log_likelihood(self, emissions, tags, mask):
+        """- log p(tags | emissions) of each sequence, shape (batch,); 0 for an empty one."""
+        emissions = emissions.float()
+        nll = self.log_partition(emissions, mask) - self.score(emissions, tags, mask)
+        return nll.masked_fill(~mask[:, 0], 0.0)
+
+    def marginals(self, emissions, mask):
+        """p(y_t = k | emissions) of every step (batch, steps, n_tags), by forward-backward."""
+        emissions = emissions.float()
+        alphas = self._forward_scores(emissions, mask)
+        beta = self.end.expand_as(alphas[:, 0])
+        betas = [beta]
+        for t in range(emissions.shape[1] - 2, -1, -1):
+            step = torch.logsumexp(
+                self.transitions + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2
+            )
+            beta = torch.where(mask[:, t + 1 : t + 2], step, beta)
+            betas.append(beta)
+        betas = torch.stack(betas[::-1], dim=1)
+        return (alphas + betas).softmax(dim=-1)
+
+    def decode(self, emissions, mask):
+        """The most likely label sequences (Viterbi), shape (batch, steps); padding repeats."""
+        emissions = emissions.float()
+        n_tags = emissions.shape[-1]
+        score = self.start + emissions[:, 0]
+        keep = torch.arange(n_tags, device=emissions.device).expand_as(score)
+        pointers = []
+        for t in range(1, emissions.shape[1]):
+            best, came_from = (score.unsqueeze(2) + self.transitions).max(dim=1)
+            inside = mask[:, t : t + 1]
+            score = torch.where(inside, best + emissions[:, t], score)
+            pointers.append(torch.where(inside, came_from, keep))
+        tag = (score + self.end).argmax(dim=1)
+        path = [tag]
+        for came_from in reversed(pointers):
+            tag = came_from.gather(1, tag.unsqueeze(1)).squeeze(1)
+            path.append(tag)
+        return torch.stack(path[::-1], dim=1)
+
+
 class TaggerModule(nn.Module):
     """Many-to-many: one label per step, from the states of a (bidirectional) recurrent encoder.
 
@@ -760,9 +861,15 @@ class TaggerModule(nn.Module):
         Dropout between stacked layers and before the output layer.
     cell, hidden_size, num_layers, bidirectional :
         As in :class:`RNNEncoderModule`.
+    crf : bool, default=False
+        A :class:`LinearChainCRF` over the output scores: the loss is then the
+        sequences' negative log-likelihood (:meth:`neg_log_likelihood`),
+        :meth:`decode` the Viterbi path and :meth:`marginals` the per-step
+        label marginals. Without it each step is its own softmax.
 
     Attributes
     ----------
+    crf : LinearChainCRF or None
     adversarial_input : nn.Identity or None
         Passes each step's input vector through unchanged: the point where
         adversarial training (:class:`~sklearn_rnn._nets.AdversarialEmbeddingMixin`)
@@ -791,6 +898,7 @@ class TaggerModule(nn.Module):
         hidden_size=128,
         num_layers=1,
         bidirectional=True,
+        crf=False,
     ):
         super().__init__()
         self.oov_id = oov_id
@@ -832,6 +940,7 @@ class TaggerModule(nn.Module):
         )
         self.output_dropout = nn.Dropout(dropout)
         self.output = nn.Linear(self.encoder.output_size, n_tags)
+        self.crf = LinearChainCRF(n_tags) if crf else None
 
     def embed_words(self, x):
         """The vectors of word ids (batch, steps): trained rows, then the fixed pretrained ones."""
@@ -865,3 +974,29 @@ class TaggerModule(nn.Module):
             h = self.adversarial_input(h)
         states, _ = self.encoder.steps(self.embedding_dropout(h), lengths, aligned=True)
         return self.output(self.output_dropout(states))
+
+    @staticmethod
+    def _mask(lengths, steps):
+        return torch.arange(steps, device=lengths.device) < lengths.to(torch.int64).unsqueeze(1)
+
+    def neg_log_likelihood(self, scores, tags, lengths):
+        """With ``crf``: each sequence's - log p(tags), shape (batch,), from ``forward``'s scores."""
+        return self.crf.neg_log_likelihood(scores, tags, self._mask(lengths, scores.shape[1]))
+
+    def _crf(self):
+        # getattr: a tagger pickled before the CRF layer has none.
+        return getattr(self, "crf", None)
+
+    def marginals(self, x, lengths, chars=None, sample_weight=None):
+        """Label probabilities of every step (batch, steps, n_tags): CRF marginals or softmax."""
+        scores = self(x, lengths, chars)
+        if self._crf() is None or scores.shape[1] == 0:
+            return scores.float().softmax(dim=-1)
+        return self.crf.marginals(scores, self._mask(lengths, scores.shape[1]))
+
+    def decode(self, x, lengths, chars=None, sample_weight=None):
+        """The label id of every step (batch, steps): the Viterbi path, or each step's best."""
+        scores = self(x, lengths, chars)
+        if self._crf() is None or scores.shape[1] == 0:
+            return scores.argmax(dim=-1)
+        return self.crf.decode(scores, self._mask(lengths, scores.shape[1]))

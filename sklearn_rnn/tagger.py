@@ -136,6 +136,7 @@ class RNNTagger(BaseRNN):
         "lowercase": ["boolean"],
         "vectors": [str, "array-like", object, None],
         "adversarial_eps": [Interval(numbers.Real, 0, None, closed="left")],
+        "crf": ["boolean"],
     }
 
     def __init__(
@@ -146,6 +147,7 @@ class RNNTagger(BaseRNN):
         hidden_size=128,
         num_layers=2,
         bidirectional=True,
+        crf=False,
         dropout=0.5,
         embedding_dropout=0.5,
         word_dropout=0.5,
@@ -177,6 +179,7 @@ class RNNTagger(BaseRNN):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
+        self.crf = crf
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
         self.word_dropout = word_dropout
@@ -235,6 +238,7 @@ class RNNTagger(BaseRNN):
             "hidden_size": self.hidden_size,
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
+            "crf": self.crf,
         }
 
     def _net_params(self):
@@ -360,33 +364,40 @@ class RNNTagger(BaseRNN):
 
     # -- inference ---------------------------------------------------------------
 
-    def _step_logits(self, X):
-        """Each sequence's logits, shape (its steps, n_classes), in the input order."""
+    def _per_sequence(self, X, method):
+        """``module_.<method>``'s output of each sequence, cut to its steps, in the input order."""
         seqs, _ = self._validate_data(X, reset=False)
         lengths = sequence_lengths(seqs)
         order, _ = by_length(lengths, enabled=self.bucket_by_length)
         dataset = _SequenceDataset([seqs[i] for i in order])
         out = [None] * len(seqs)
         k = 0
-        for logits in self.net_.forward_method_iter(dataset):
-            for row in logits:
+        for batch in self.net_.forward_method_iter(dataset, method):
+            for row in batch:
                 i = order[k]
                 out[i] = row[: lengths[i]].numpy()
                 k += 1
         return out
 
     def predict(self, X):
-        """The label of every step: an object array of label arrays, one per sequence."""
+        """The label of every step: an object array of label arrays, one per sequence.
+
+        With ``crf``, each sequence's most likely label sequence (Viterbi);
+        otherwise each step's most likely label.
+        """
         check_is_fitted(self, "net_")
-        return self.target_encoder_.inverse_transform(self._step_logits(X))
+        classes = self.classes_
+        return as_ragged([classes[ids] for ids in self._per_sequence(X, "decode")])
 
     def predict_proba(self, X):
-        """Label probabilities of every step: arrays (steps, n_classes), columns as ``classes_``."""
+        """Label probabilities of every step: arrays (steps, n_classes), columns as ``classes_``.
+
+        With ``crf``, the marginal probability of each label at each step
+        given the whole sequence (forward-backward).
+        """
+        check_is_fitted(self, "net_")
         return as_ragged(
-            [
-                torch.from_numpy(s).softmax(dim=-1).numpy().astype(np.float64)
-                for s in self._step_logits(X)
-            ]
+            [p.astype(np.float64) for p in self._per_sequence(X, "marginals")]
         )
 
     def score(self, X, y, sample_weight=None):

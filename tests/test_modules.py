@@ -1,7 +1,10 @@
+import itertools
+
 import pytest
 import torch
 
 from sklearn_rnn.modules import (
+    LinearChainCRF,
     ManyToOneModule,
     RNNEncoderModule,
     Seq2SeqModule,
@@ -136,3 +139,50 @@ def test_window_normalization_needs_numeric_input_and_a_linear_path():
         ManyToOneModule(n_outputs=1, num_embeddings=10, linear_lags=1)
     with pytest.raises(ValueError, match="needs a linear path"):
         ManyToOneModule(n_outputs=1, input_size=1, window_normalization="last")
+
+
+def _all_paths(emissions, length, crf):
+    """Every label sequence of one sequence's first ``length`` steps with its score, by brute force."""
+    k = emissions.shape[-1]
+    out = []
+    for path in itertools.product(range(k), repeat=length):
+        score = crf.start[path[0]] + crf.end[path[-1]]
+        score = score + sum(emissions[t, y] for t, y in enumerate(path))
+        score = score + sum(crf.transitions[a, b] for a, b in zip(path, path[1:]))
+        out.append((path, score))
+    return out
+
+
+def test_linear_chain_crf_matches_brute_force_enumeration():
+    torch.manual_seed(0)
+    crf = LinearChainCRF(3)
+    with torch.no_grad():
+        for p in crf.parameters():
+            p.normal_()
+    emissions = torch.randn(4, 5, 3)
+    lengths = torch.tensor([5, 3, 1, 0])  # padding after each sequence's steps; one empty
+    mask = torch.arange(5) < lengths.unsqueeze(1)
+    tags = torch.randint(0, 3, (4, 5))
+    with torch.no_grad():
+        nll = crf.neg_log_likelihood(emissions, tags, mask)
+        best = crf.decode(emissions, mask)
+        marginals = crf.marginals(emissions, mask)
+        for i, n in enumerate(lengths.tolist()):
+            if n == 0:
+                assert nll[i] == 0.0
+                continue
+            paths = _all_paths(emissions[i], n, crf)
+            scores = torch.stack([s for _, s in paths])
+            log_z = torch.logsumexp(scores, dim=0)
+            gold = dict(paths)[tuple(tags[i, :n].tolist())]
+            torch.testing.assert_close(nll[i], log_z - gold)
+            assert tuple(best[i, :n].tolist()) == paths[int(scores.argmax())][0]
+            probs = (scores - log_z).exp()
+            expected = torch.zeros(n, 3)
+            for (path, _), p in zip(paths, probs):
+                expected[torch.arange(n), torch.tensor(path)] += p
+            torch.testing.assert_close(marginals[i, :n], expected)
+    # Training moves the gold path's probability up.
+    nll = crf.neg_log_likelihood(emissions, tags, mask).sum()
+    nll.backward()
+    assert crf.transitions.grad.abs().sum() > 0

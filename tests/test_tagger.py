@@ -1,3 +1,5 @@
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -238,3 +240,62 @@ def test_tag_accuracy_needs_aligned_sequences():
     assert tag_accuracy_score([["A", "B"]], [np.array(["A", "C"])]) == 0.5
     with pytest.raises(ValueError, match="Sequence 0 has 2 reference tags but 1 predicted"):
         tag_accuracy_score([["A", "B"]], [["A"]])
+
+
+def _bio_sentences(n, seed):
+    """Toy entities: a run of names is B-PER I-PER ..., the rest O (never two runs in a row)."""
+    rng = np.random.default_rng(seed)
+    names = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"]
+    others = ["met", "saw", "and", "then", "the", "dog", "ran", "home", "with"]
+    X, y = [], []
+    for _ in range(n):
+        words, tags = [], []
+        for _ in range(rng.integers(2, 6)):
+            if rng.random() < 0.4:
+                run = rng.integers(1, 4)
+                words += [*map(str, rng.choice(names, run)), str(rng.choice(others))]
+                tags += ["B-PER"] + ["I-PER"] * (run - 1) + ["O"]
+            else:
+                words.append(str(rng.choice(others)))
+                tags.append("O")
+        X.append(words)
+        y.append(tags)
+    return X, y
+
+
+def test_crf_output_layer_decodes_whole_label_sequences():
+    X, y = _bio_sentences(200, seed=0)
+    X_new, y_new = _bio_sentences(40, seed=1)
+    params = dict(max_epochs=30, early_stopping=False, random_state=0, **SMALL)
+    tagger = RNNTagger(crf=True, **params).fit(X, y)
+    module = tagger.net_.module_
+    assert module.crf is not None
+    assert tagger.score(X_new, y_new) > 0.95
+    # The transitions learned the tag grammar: I-PER never follows O.
+    o, i_per = (list(tagger.classes_).index(t) for t in ("O", "I-PER"))
+    assert module.crf.transitions[o, i_per] < module.crf.transitions[i_per, i_per]
+    pred = tagger.predict(X_new)
+    assert [len(p) for p in pred] == [len(x) for x in X_new]
+    assert not any(a == "O" and b == "I-PER" for p in pred for a, b in zip(p, p[1:]))
+    # Marginals: a distribution per step, and padding (a longer neighbour) changes nothing.
+    proba = tagger.predict_proba(X_new[:1])[0]
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    padded = tagger.predict_proba(X_new[:1] + [["Ann"] * 12])[0]
+    np.testing.assert_allclose(padded, proba, rtol=1e-5, atol=1e-6)
+    assert tagger.predict([[], ["Ann"]])[0].size == 0
+    # A different model from the softmax one, and it pickles.
+    plain = RNNTagger(**params).fit(X, y)
+    assert plain.net_.module_.crf is None
+    assert not np.allclose(plain.predict_proba(X_new[:1])[0], proba)
+    restored = pickle.loads(pickle.dumps(tagger))
+    np.testing.assert_array_equal(np.concatenate(restored.predict(X_new)), np.concatenate(pred))
+
+
+def test_crf_tagger_is_refused_by_onnx_export():
+    pytest.importorskip("onnx")
+    from sklearn_rnn.export import export_onnx
+
+    X, y = _bio_sentences(20, seed=0)
+    tagger = RNNTagger(crf=True, max_epochs=1, random_state=0, **SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="CRF output layer"):
+        export_onnx(tagger, "unused.onnx")
