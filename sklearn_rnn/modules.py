@@ -863,7 +863,7 @@ class TaggerModule(nn.Module):
         As in :class:`RNNEncoderModule`.
     crf : bool, default=False
         A :class:`LinearChainCRF` over the output scores: the loss is then the
-        sequences' negative log-likelihood (:meth:`neg_log_likelihood`),
+        sequences' negative log-likelihood (``LinearChainCRF.neg_log_likelihood``),
         :meth:`decode` the Viterbi path and :meth:`marginals` the per-step
         label marginals. Without it each step is its own softmax.
 
@@ -978,10 +978,6 @@ class TaggerModule(nn.Module):
     @staticmethod
     def _mask(lengths, steps):
         return torch.arange(steps, device=lengths.device) < lengths.to(torch.int64).unsqueeze(1)
-
-    def neg_log_likelihood(self, scores, tags, lengths):
-        """With ``crf``: each sequence's - log p(tags), shape (batch,), from ``forward``'s scores."""
-        return self.crf.neg_log_likelihood(scores, tags, self._mask(lengths, scores.shape[1]))
 
     def _crf(self):
         # getattr: a tagger pickled before the CRF layer has none.

@@ -396,9 +396,7 @@ class RNNTagger(BaseRNN):
         given the whole sequence (forward-backward).
         """
         check_is_fitted(self, "net_")
-        return as_ragged(
-            [p.astype(np.float64) for p in self._per_sequence(X, "marginals")]
-        )
+        return as_ragged([p.astype(np.float64) for p in self._per_sequence(X, "marginals")])
 
     def score(self, X, y, sample_weight=None):
         """Token accuracy: the share of steps whose predicted label is right."""

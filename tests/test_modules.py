@@ -142,7 +142,7 @@ def test_window_normalization_needs_numeric_input_and_a_linear_path():
 
 
 def _all_paths(emissions, length, crf):
-    """Every label sequence of one sequence's first ``length`` steps with its score, by brute force."""
+    """Every label sequence of a sequence's first ``length`` steps with its score (brute force)."""
     k = emissions.shape[-1]
     out = []
     for path in itertools.product(range(k), repeat=length):
