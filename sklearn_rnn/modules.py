@@ -976,8 +976,10 @@ class TaggerModule(nn.Module):
         return self.output(self.output_dropout(states))
 
     @staticmethod
-    def _mask(lengths, steps):
-        return torch.arange(steps, device=lengths.device) < lengths.to(torch.int64).unsqueeze(1)
+    def _mask(lengths, scores):
+        # On the scores' device: the lengths may stay on the CPU for packing.
+        lengths = lengths.to(device=scores.device, dtype=torch.int64)
+        return torch.arange(scores.shape[1], device=scores.device) < lengths.unsqueeze(1)
 
     def _crf(self):
         # getattr: a tagger pickled before the CRF layer has none.
@@ -988,11 +990,11 @@ class TaggerModule(nn.Module):
         scores = self(x, lengths, chars)
         if self._crf() is None or scores.shape[1] == 0:
             return scores.float().softmax(dim=-1)
-        return self.crf.marginals(scores, self._mask(lengths, scores.shape[1]))
+        return self.crf.marginals(scores, self._mask(lengths, scores))
 
     def decode(self, x, lengths, chars=None, sample_weight=None):
         """The label id of every step (batch, steps): the Viterbi path, or each step's best."""
         scores = self(x, lengths, chars)
         if self._crf() is None or scores.shape[1] == 0:
             return scores.argmax(dim=-1)
-        return self.crf.decode(scores, self._mask(lengths, scores.shape[1]))
+        return self.crf.decode(scores, self._mask(lengths, scores))
