@@ -337,8 +337,8 @@ class TagTargets(TransformerMixin, BaseEstimator):
     def fit_transform(self, y, sample_weight=None):
         return self.fit(y).transform(y)
 
-    def inverse_transform(self, logits):
-        """Per-sequence logits (steps, n_classes) to label arrays."""
-        return as_ragged([self.classes_[np.argmax(s, axis=-1)] for s in logits])
+    def inverse_transform(self, ids):
+        """Per-sequence label ids (steps,) to label arrays."""
+        return as_ragged([self.classes_[np.asarray(s)] for s in ids])
 
     n_outputs_ = property(lambda self: len(self.classes_))

@@ -981,20 +981,18 @@ class TaggerModule(nn.Module):
         lengths = lengths.to(device=scores.device, dtype=torch.int64)
         return torch.arange(scores.shape[1], device=scores.device) < lengths.unsqueeze(1)
 
-    def _crf(self):
-        # getattr: a tagger pickled before the CRF layer has none.
-        return getattr(self, "crf", None)
-
     def marginals(self, x, lengths, chars=None, sample_weight=None):
         """Label probabilities of every step (batch, steps, n_tags): CRF marginals or softmax."""
         scores = self(x, lengths, chars)
-        if self._crf() is None or scores.shape[1] == 0:
+        crf = getattr(self, "crf", None)  # a tagger pickled before the CRF layer has none
+        if crf is None or scores.shape[1] == 0:
             return scores.float().softmax(dim=-1)
-        return self.crf.marginals(scores, self._mask(lengths, scores))
+        return crf.marginals(scores, self._mask(lengths, scores))
 
     def decode(self, x, lengths, chars=None, sample_weight=None):
         """The label id of every step (batch, steps): the Viterbi path, or each step's best."""
         scores = self(x, lengths, chars)
-        if self._crf() is None or scores.shape[1] == 0:
+        crf = getattr(self, "crf", None)
+        if crf is None or scores.shape[1] == 0:
             return scores.argmax(dim=-1)
-        return self.crf.decode(scores, self._mask(lengths, scores))
+        return crf.decode(scores, self._mask(lengths, scores))

@@ -386,8 +386,7 @@ class RNNTagger(BaseRNN):
         otherwise each step's most likely label.
         """
         check_is_fitted(self, "net_")
-        classes = self.classes_
-        return as_ragged([classes[ids] for ids in self._per_sequence(X, "decode")])
+        return self.target_encoder_.inverse_transform(self._per_sequence(X, "decode"))
 
     def predict_proba(self, X):
         """Label probabilities of every step: arrays (steps, n_classes), columns as ``classes_``.
