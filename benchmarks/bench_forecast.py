@@ -20,14 +20,17 @@ LSTMRegressor(...))`` with the defaults (``lstm``) or with parameters given as
 ``--candidate NAME='{"param": value}'``.
 
     python benchmarks/bench_forecast.py [--series co2-monthly,...] [--models last,...]
-        [--candidate NAME=JSON ...] [--seeds 0] [--out benchmarks/results/bench_forecast.json]
+        [--candidate NAME=JSON ...] [--seeds 0] [--average]
+        [--out benchmarks/results/bench_forecast.json]
 
 Prints one row per series: each model's MASE (mean absolute error over every
 test forecast and horizon step, divided by the in-sample one-step seasonal
 naive MAE of the fold's training series; averaged over folds), then per
 model the mean and spread of its MAE relative to the seasonal naive and to
-Ridge, and the series where it loses to them. Writes every fold's figures to
-``--out``.
+Ridge, and the series where it loses to them. ``--average`` adds, for each
+candidate, ``NAME-avg``: the mean of its seeds' forecasts, scored as one model
+(what an ensemble of those networks would score; its fit time is theirs
+summed). Writes every fold's figures to ``--out``.
 """
 
 import argparse
@@ -38,6 +41,7 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.pipeline import make_pipeline
 
@@ -161,8 +165,12 @@ def _records(result, seed):
     return out
 
 
-def run_series(name, models, candidates, seeds):
-    """Every model on the series' folds: ``sklearn_rnn.backtest`` per seed, and Holt-Winters."""
+def run_series(name, models, candidates, seeds, average=False):
+    """Every model on the series' folds: ``sklearn_rnn.backtest`` per seed, and Holt-Winters.
+
+    With ``average``, each candidate also gets a row ``NAME-avg`` scored on
+    the mean of its seeds' forecasts (an ensemble of the seeds' networks).
+    """
     _, season, lookback, horizon, max_train = SERIES[name]
     values = load_series(name)
     n_windows = len(values) - lookback - horizon + 1
@@ -177,14 +185,35 @@ def run_series(name, models, candidates, seeds):
     batches += [
         (seed, {m: _lstm(candidates[m], seed) for m in models if m in candidates}) for seed in seeds
     ]
+    forecasts = []
     for seed, batch in batches:
         if not batch:
             continue
-        result = backtest(values, batch, **settings, test_size=cv.test_size)
+        result, fc = backtest(
+            values, batch, **settings, test_size=cv.test_size, return_forecasts=True
+        )
+        forecasts.append(fc.assign(seed=seed))
         for fold, by_model in _records(result, seed).items():
             for model, (run, row) in by_model.items():
                 runs.setdefault(fold, {}).setdefault(model, []).append(run)
                 scales[fold] = row.mae / row.mase
+    if average:
+        fc = pd.concat(forecasts)
+        for m in (m for m in models if m in candidates):
+            mine = fc[fc["model"] == m]
+            mean = mine.groupby(["fold", "origin", "step"])[["y_true", "y_pred"]].mean()
+            for fold, part in mean.groupby(level="fold"):
+                err = part["y_pred"] - part["y_true"]
+                fit_s = sum(r["fit_seconds"] for r in runs[fold][m])
+                runs[fold][f"{m}-avg"] = [
+                    {
+                        "seed": None,
+                        "mae": float(err.abs().mean()),
+                        "rmse": float(np.sqrt((err**2).mean())),
+                        "fit_seconds": round(fit_s, 2),
+                    }
+                ]
+    averaged = [f"{m}-avg" for m in models if m in candidates] if average else []
     origins = np.arange(lookback, lookback + n_windows)  # each window's first target step
     _, y = make_windows(values, lookback=lookback, horizon=horizon)
     folds = []
@@ -205,7 +234,7 @@ def run_series(name, models, candidates, seeds):
             "n_train": len(train),
             "n_test": len(test),
             "mase_scale": float(scales.get(fold, np.nan)),
-            "models": {m: runs[fold][m] for m in models},
+            "models": {m: runs[fold][m] for m in models + averaged},
         }
         folds.append(record)
         scale = record["mase_scale"]
@@ -299,6 +328,11 @@ def main():
     parser.add_argument("--models", default="last,snaive,ridge,ets,lstm")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--seeds", default="0")
+    parser.add_argument(
+        "--average",
+        action="store_true",
+        help="also score each candidate's mean forecast over the seeds (NAME-avg)",
+    )
     parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_forecast.json"))
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -316,7 +350,9 @@ def main():
     for name in args.series.split(","):
         if name not in SERIES:
             parser.error(f"unknown series {name!r}; choose from {', '.join(SERIES)}")
-        results[name] = run_series(name, models, candidates, seeds)
+        results[name] = run_series(name, models, candidates, seeds, args.average)
+    if args.average:
+        models += [f"{m}-avg" for m in models if m in candidates]
     table = summarise(results, models)
     print_tables(table, models)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

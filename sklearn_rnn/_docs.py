@@ -99,6 +99,16 @@ PARAMETERS = {
         Gaussian negative log-likelihood, so ``predict(X, return_std=True)``
         gives each prediction's standard deviation (prediction intervals).""",
     ),
+    "ensemble_size": (
+        "int",
+        """Networks trained side by side on the same batches, each from its
+        own random start, whose predictions are averaged (with
+        ``loss='gaussian_nll'``, their mixture gives the spread). Averaging
+        removes the part of the error that depends on the random start, which
+        on short series is much of it; fitting and predicting cost about
+        ``ensemble_size`` times one network. Early stopping judges the
+        average.""",
+    ),
     "class_weight": (
         "dict, 'balanced' or None",
         """Weights of the classes in the loss, as in scikit-learn: a dict maps

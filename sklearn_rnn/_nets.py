@@ -425,6 +425,12 @@ class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRe
         skorch's parameters of ``NeuralNetRegressor``.
     """
 
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if y_pred.ndim == 3:  # an ensemble in training (batch, members, outputs): a loss each
+            y_true = torch.as_tensor(y_true, device=y_pred.device)
+            y_true = y_true.reshape(len(y_true), 1, -1).expand(-1, y_pred.shape[1], -1)
+        return super().get_loss(y_pred, y_true, X=X, training=training)
+
 
 class Seq2SeqNet(DevicePathMixin, NeuralNet):
     """skorch's NeuralNet with the loss averaged over the real target tokens of a batch.

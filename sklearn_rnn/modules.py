@@ -328,6 +328,56 @@ class ManyToOneModule(nn.Module):
         return out
 
 
+class EnsembleModule(nn.Module):
+    """Several :class:`ManyToOneModule` networks trained side by side; predicting, their average.
+
+    Each member starts from its own random weights (the linear path, when
+    there is one, from the same start) and sees the same batches. In
+    training the output is every member's, shape (batch, members, outputs),
+    so that each member is trained on its own loss (the net averages the
+    members' losses); in evaluation it is the ensemble's, (batch, outputs):
+    the mean of the members' outputs, or with ``gaussian`` the mean and the
+    log-variance of the members' equally weighted mixture (Lakshminarayanan,
+    Pritzel & Blundell 2017), so that early stopping, predictions and export
+    see one model. Averaging networks that differ only in their random start
+    removes the part of their error that depends on it.
+
+    Parameters
+    ----------
+    ensemble_size : int
+        Members, at least 2.
+    gaussian : bool, default=False
+        As in :class:`ManyToOneModule`.
+    **params
+        The keyword arguments of each :class:`ManyToOneModule`.
+    """
+
+    def __init__(self, *, ensemble_size, gaussian=False, **params):
+        super().__init__()
+        if ensemble_size < 2:
+            raise ValueError(f"ensemble_size must be at least 2; got {ensemble_size}.")
+        self.gaussian = gaussian
+        self.members = nn.ModuleList(
+            ManyToOneModule(gaussian=gaussian, **params) for _ in range(ensemble_size)
+        )
+
+    def forward(self, x, lengths, sample_weight=None):
+        outs = torch.stack([member(x, lengths) for member in self.members], dim=1)
+        if self.training:
+            return outs
+        if not self.gaussian:
+            return outs.mean(dim=1)
+        mean, log_var = outs.chunk(2, dim=-1)
+        mixture_mean = mean.mean(dim=1)
+        # The mixture's variance: the members' mean variance plus their spread.
+        var = log_var.exp().mean(dim=1) + ((mean - mixture_mean.unsqueeze(1)) ** 2).mean(dim=1)
+        return torch.cat([mixture_mean, var.log()], dim=-1)
+
+    def encoder(self, x, lengths):
+        """The members' pooled representations side by side, (batch, members * width)."""
+        return torch.cat([member.encoder(x, lengths) for member in self.members], dim=-1)
+
+
 class GaussianNLLLoss(nn.Module):
     """Negative log-likelihood of the targets under N(mean, exp(log_var)), per element.
 

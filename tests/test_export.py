@@ -41,12 +41,16 @@ def test_onnx_runtime_gives_multilabel_and_multiclass_probabilities(tmp_path):
     np.testing.assert_allclose(out, multiclass.predict_proba(QUERIES), atol=1e-5)
 
 
+@pytest.mark.parametrize("ensemble_size", [1, 3])
 @pytest.mark.parametrize("loss", ["squared_error", "gaussian_nll"])
-def test_onnx_runtime_gives_the_regressors_predictions_in_target_units(tmp_path, loss):
+def test_onnx_runtime_gives_the_regressors_predictions_in_target_units(
+    tmp_path, loss, ensemble_size
+):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 8, 2)).astype(np.float32)
     y = np.c_[100 + 5 * X[:, -1, 0], X[:, -2, 1] - 3]
-    model = LSTMRegressor(max_epochs=3, random_state=0, loss=loss).fit(X, y)
+    model = LSTMRegressor(max_epochs=3, random_state=0, loss=loss, ensemble_size=ensemble_size)
+    model.fit(X, y)
     out = _run(model, tmp_path / "regressor.onnx", X[:7])
     np.testing.assert_allclose(out, model.predict(X[:7]), rtol=1e-5, atol=1e-4)
 

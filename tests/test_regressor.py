@@ -2,6 +2,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -302,3 +303,67 @@ def test_linear_lags_all_reads_at_most_1024_values_per_window():
     reg = LSTMRegressor(**FAST).fit(X, np.arange(8.0))
     assert reg.linear_lags_ == 16  # 16 steps x 64 features
     assert reg.net_.module_.linear.in_features == 1024
+
+
+def test_ensemble_predicts_the_mean_of_its_members():
+    X, y = make_windows(np.sin(np.arange(200) / 5), lookback=10, horizon=2)
+    reg = LSTMRegressor(**FAST, ensemble_size=3).fit(X, y)
+    members = reg.net_.module_.members
+    assert len(members) == 3
+    # Each member starts from its own weights; the linear path from the same ridge fit.
+    w = [m.output.weight.detach() for m in members]
+    first, second = (m.encoder.forward_layers[0].weight_hh_l0 for m in members[:2])
+    assert not torch.equal(first, second)
+    assert w[0].shape == (2, 8)
+    x = torch.as_tensor(X[:16])
+    lengths = torch.full((16,), X.shape[1])
+    module = reg.net_.module_.eval()
+    with torch.no_grad():
+        each = torch.stack([m(x, lengths) for m in members], dim=1)
+        module.train()
+        assert module(x, lengths).shape == (16, 3, 2)  # training: a loss per member
+        module.eval()
+        np.testing.assert_allclose(module(x, lengths), each.mean(dim=1), rtol=1e-6)
+    scaled = reg.target_encoder_.inverse_transform(each.mean(dim=1).numpy())
+    np.testing.assert_allclose(reg.predict(X[:16]), scaled, rtol=1e-5, atol=1e-6)
+    assert reg.transform(X).shape == (len(X), 3 * 8)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))
+
+
+def test_ensemble_trains_each_member_on_its_own_loss():
+    X, y = _first_value_task(64, np.random.default_rng(3))
+    reg = LSTMRegressor(**FAST, ensemble_size=3).fit(X, y)
+    net, module = reg.net_, reg.net_.module_.train()
+    x = torch.as_tensor(SequencePadder().fit_transform(X))
+    lengths = torch.as_tensor([len(s) for s in X])
+    target = torch.as_tensor(reg.target_encoder_.transform(y), dtype=torch.float32)
+    batch = {"x": x, "lengths": lengths, "sample_weight": torch.ones(len(X))}
+    module.zero_grad()
+    net.get_loss(module(x, lengths), target, X=batch, training=True).backward()
+    ensemble_grads = [p.grad.clone() for p in module.members[1].parameters()]
+    # Member 1 alone, on its own squared error: the same gradient, over 3
+    # (the loss is the members' average), and the other members' losses move
+    # none of its weights.
+    module.zero_grad()
+    member = module.members[1]
+    ((member(x, lengths) - target) ** 2).mean().backward()
+    for got, alone in zip(ensemble_grads, member.parameters()):
+        torch.testing.assert_close(got, alone.grad / 3, rtol=1e-4, atol=1e-7)
+
+
+def test_ensemble_spread_is_the_members_mixture():
+    X, y = make_windows(np.sin(np.arange(200) / 5), lookback=10)
+    reg = LSTMRegressor(**FAST, loss="gaussian_nll", ensemble_size=2).fit(X, y.ravel())
+    module = reg.net_.module_.eval()
+    x, lengths = torch.as_tensor(X[:8]), torch.full((8,), X.shape[1])
+    with torch.no_grad():
+        (m1, v1), (m2, v2) = [
+            (out[:, :1], out[:, 1:].exp()) for out in (m(x, lengths) for m in module.members)
+        ]
+        mean = (m1 + m2) / 2
+        var = (v1 + m1**2 + v2 + m2**2) / 2 - mean**2  # second moment minus squared mean
+        out = module(x, lengths)
+    torch.testing.assert_close(out[:, :1], mean)
+    torch.testing.assert_close(out[:, 1:].exp(), var, rtol=1e-4, atol=1e-6)
+    _, std = reg.predict(X[:8], return_std=True)
+    assert std.shape == (8,) and (std > 0).all()
