@@ -24,8 +24,11 @@ Keras runs in a subprocess with ``KERAS_BACKEND=tensorflow``, from the Python
 given by ``--keras-python`` (or ``SKLEARN_RNN_KERAS_PYTHON``; default: this one),
 and is skipped when that Python has no TensorFlow (``pip install tensorflow-cpu``).
 
+``--bf16`` adds our fit under bfloat16 autocast (``mixed_precision='bf16'``)
+to each cell, reported as its speed over our float32 fit of the same run.
+
     python benchmarks/bench_train.py [--n-train 2048] [--repeats 3] [--cells rnn,lstm,gru]
-        [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH]
+        [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH] [--bf16]
 
 Prints tables and writes benchmarks/results/bench_train.json.
 """
@@ -114,8 +117,9 @@ def hand_loop(X, y, cell, hidden, bidirectional):
     return {"epoch_s": elapsed}
 
 
-def _classifier(cell, hidden, bidirectional, max_epochs=2):
+def _classifier(cell, hidden, bidirectional, max_epochs=2, precision="no"):
     return RNNClassifier(
+        mixed_precision=precision,
         cell=cell,
         embedding_dim=EMB,
         hidden_size=hidden,
@@ -127,14 +131,15 @@ def _classifier(cell, hidden, bidirectional, max_epochs=2):
     )
 
 
-def ours(X, y, X_test, cell, hidden, bidirectional, fused=True):
+def ours(X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no"):
     """RNNClassifier with its defaults: the second epoch, then a second predict_proba.
 
     ``fused=False``: torch's own simple RNN module instead of the fused recurrence.
+    ``precision='bf16'``: under bfloat16 autocast (``mixed_precision='bf16'``).
     """
     _recurrence.ENABLED = fused
     try:
-        clf = _classifier(cell, hidden, bidirectional).fit(X, y)
+        clf = _classifier(cell, hidden, bidirectional, precision=precision).fit(X, y)
         predict = []
         for _ in range(2):
             start = time.perf_counter()
@@ -258,6 +263,11 @@ def main():
     )
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument(
+        "--bf16",
+        action="store_true",
+        help="also time RNNClassifier(mixed_precision='bf16') (the ours_bf16 rows)",
+    )
+    parser.add_argument(
         "--profile-only",
         action="store_true",
         help="only the profiled epochs, merged into the cells of an existing --out file",
@@ -321,12 +331,18 @@ def main():
         runs = {"hand": [], "ours": [], "keras": []}
         if cell == "rnn":  # what the fused recurrence is worth: the same fit without it
             runs["ours_unfused"] = []
+        if args.bf16:
+            runs["ours_bf16"] = []
         for _ in range(args.repeats):
             runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi))
             runs["ours"].append(ours(X[:n], y[:n], X_test, cell, hidden, bi))
             if "ours_unfused" in runs:
                 runs["ours_unfused"].append(
                     ours(X[:n], y[:n], X_test, cell, hidden, bi, fused=False)
+                )
+            if "ours_bf16" in runs:
+                runs["ours_bf16"].append(
+                    ours(X[:n], y[:n], X_test, cell, hidden, bi, precision="bf16")
                 )
             if keras:
                 try:
@@ -365,6 +381,10 @@ def main():
                 f"  (fused recurrence vs torch's module: training {fused:.2f}x, "
                 f"predict {fused_predict:.2f}x)"
             )
+        if "ours_bf16_train_per_s" in row:
+            bf16 = row["ours_bf16_train_per_s"] / row["ours_train_per_s"]
+            bf16_predict = row["ours_bf16_predict_per_s"] / row["ours_predict_per_s"]
+            line += f"  (bf16 vs float32: training {bf16:.2f}x, predict {bf16_predict:.2f}x)"
         if len(rows) == 1:
             print(
                 f"\ntraining: samples/s of the second epoch, median of {args.repeats}; "
@@ -376,6 +396,13 @@ def main():
             )
         print(line, flush=True)
 
+    if args.bf16:
+        bf16 = {k: r["ours_bf16_train_per_s"] / r["ours_train_per_s"] for k, r in rows.items()}
+        print(
+            f"\nbf16 vs float32, training: min {min(bf16.values()):.2f}x, median "
+            f"{np.median(list(bf16.values())):.2f}x, max {max(bf16.values()):.2f}x; slower in: "
+            f"{', '.join(k for k, r in bf16.items() if r < 1) or 'none'}"
+        )
     if keras:
         ratios = [r["ours_train_per_s"] / r["keras_train_per_s"] for r in rows.values()]
         predict = [r["ours_predict_per_s"] / r["keras_predict_per_s"] for r in rows.values()]

@@ -42,7 +42,7 @@ from ._batching import (
     collate_sequences,
     inference_loader,
 )
-from ._nets import MIXED_PRECISION, OPTIMIZERS, resolve_device
+from ._nets import OPTIMIZERS, PRECISION_OPTIONS, resolve_device, resolve_precision
 from ._sequences import (
     OOV_ID,
     TokenSequences,
@@ -95,7 +95,7 @@ class BaseRNN(BaseEstimator):
         "warm_start": ["boolean"],
         "bucket_by_length": ["boolean"],
         "device": [str],
-        "mixed_precision": [StrOptions(set(MIXED_PRECISION))],
+        "mixed_precision": [StrOptions(set(PRECISION_OPTIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
@@ -373,6 +373,7 @@ class BaseRNN(BaseEstimator):
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks += self._training_callbacks() + (self.callbacks or [])
         device = resolve_device(self.device, self.mixed_precision)
+        precision = resolve_precision(self.mixed_precision, device)
         # Page-locked batches let the copy to the GPU run without blocking.
         pin_memory = torch.device(device).type == "cuda"
         collate = self._collate()
@@ -399,7 +400,7 @@ class BaseRNN(BaseEstimator):
             train_split=None if valid is None else predefined_split(valid),
             callbacks=callbacks,
             device=device,
-            mixed_precision=self.mixed_precision,
+            mixed_precision=precision,
             verbose=int(bool(self.verbose)),
         )
 

@@ -25,8 +25,37 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
-#: The ``mixed_precision`` options and the dtype autocast computes in.
+#: The ``mixed_precision`` options and the dtype autocast computes in
+#: (``'auto'`` becomes ``'bf16'`` or ``'no'``: :func:`resolve_precision`).
 MIXED_PRECISION = {"no": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+PRECISION_OPTIONS = (*MIXED_PRECISION, "auto")
+
+
+def native_bfloat16(device):
+    """Whether ``device`` computes bfloat16 products in hardware.
+
+    CUDA GPUs from Ampere on (``torch.cuda.is_bf16_supported`` without
+    emulation), and CPUs with AVX512-BF16 or AMX instructions (the oneDNN
+    kernels of torch's recurrent layers and matrix products use them). Other
+    CPUs convert bfloat16 in software, which is slower than float32.
+    """
+    kind = torch.device(device).type
+    if kind == "cuda":
+        try:
+            return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+        except TypeError:  # a torch without the keyword
+            return bool(torch.cuda.is_bf16_supported())
+    if kind == "cpu":
+        checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+    return False
+
+
+def resolve_precision(mixed_precision, device):
+    """The ``mixed_precision`` a net trains with: ``'auto'`` is ``'bf16'`` where native, else ``'no'``."""
+    if mixed_precision == "auto":
+        return "bf16" if native_bfloat16(device) else "no"
+    return mixed_precision
 
 
 def resolve_device(device, mixed_precision="no"):
@@ -209,7 +238,7 @@ class DevicePathMixin:
 
     def autocast(self):
         """The autocast context of ``mixed_precision`` (a no-op for 'no')."""
-        dtype = MIXED_PRECISION[self.mixed_precision]
+        dtype = MIXED_PRECISION[resolve_precision(self.mixed_precision, self.device)]
         return torch.autocast(self._device_type, dtype=dtype, enabled=dtype is not None)
 
     def initialize(self):

@@ -66,6 +66,37 @@ def test_bf16_predictions_close_to_float32_predictions():
     assert np.abs(full - half).max() < 0.05
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bf16_only_where_the_hardware_computes_it(monkeypatch, native):
+    """'auto' trains in bfloat16 on a CPU with AVX512-BF16 or AMX, else in float32."""
+    from sklearn_rnn._nets import native_bfloat16, resolve_precision
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: native)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert native_bfloat16("cpu") is native
+    assert resolve_precision("auto", "cpu") == ("bf16" if native else "no")
+    assert resolve_precision("no", "cpu") == "no"  # an explicit choice stays
+    assert resolve_precision("bf16", "cpu") == "bf16"
+    X, y = _order_task(100)
+    clf = RNNClassifier(
+        mixed_precision="auto", hidden_size=8, embedding_dim=8, max_epochs=1, random_state=0
+    ).fit(X, y)
+    assert clf.get_params()["mixed_precision"] == "auto"  # the parameter is not rewritten
+    assert clf.net_.mixed_precision == ("bf16" if native else "no")
+    assert clf.net_.autocast().fast_dtype == torch.bfloat16 or not native
+    assert clf.net_.autocast()._enabled is native
+
+
+def test_auto_precision_of_a_net_built_directly():
+    """A skorch net of ours given mixed_precision='auto' resolves it as the estimators do."""
+    from sklearn_rnn._nets import WeightedNeuralNetClassifier, resolve_precision
+    from sklearn_rnn.modules import ManyToOneModule
+
+    net = WeightedNeuralNetClassifier(ManyToOneModule, mixed_precision="auto", device="cpu")
+    expected = resolve_precision("auto", "cpu") == "bf16"
+    assert net.autocast()._enabled is expected
+
+
 def test_loss_scaling_unscales_before_clipping_callbacks():
     """With a loss scale of 4096 the callbacks see the same gradient norm as without one."""
     X, y = _order_task(128)
