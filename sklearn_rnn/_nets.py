@@ -52,7 +52,7 @@ def native_bfloat16(device):
 
 
 def resolve_precision(mixed_precision, device):
-    """The ``mixed_precision`` a net trains with: ``'auto'`` is ``'bf16'`` where native, else ``'no'``."""
+    """The ``mixed_precision`` a net trains with: 'auto' is 'bf16' where native, else 'no'."""
     if mixed_precision == "auto":
         return "bf16" if native_bfloat16(device) else "no"
     return mixed_precision
