@@ -343,10 +343,10 @@ def print_tables(table, models):
             + "".join(f"{m:>{width + 1}s}" for m in covered)
             + f"{'values':>8s}  calibrated"
         )
-        chance = 1.0
+        calibrated = {name: calibrated_coverage(row["_n_values"]) for name, row in table.items()}
+        chance = float(np.prod([inside for _, _, inside in calibrated.values()]))
         for name, row in table.items():
-            lo, hi, inside = calibrated_coverage(row["_n_values"])
-            chance *= inside
+            lo, hi, inside = calibrated[name]
             print(
                 f"{name:14s}"
                 + "".join(f"{row[m]['coverage80']:>{width + 1}.3f}" for m in covered)
@@ -356,9 +356,7 @@ def print_tables(table, models):
             within = [
                 n
                 for n, row in table.items()
-                if calibrated_coverage(row["_n_values"])[0]
-                <= row[m]["coverage80"]
-                <= calibrated_coverage(row["_n_values"])[1]
+                if calibrated[n][0] <= row[m]["coverage80"] <= calibrated[n][1]
             ]
             print(
                 f"{m}: in 0.75-0.85 on "

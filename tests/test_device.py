@@ -87,14 +87,16 @@ def test_auto_precision_is_bf16_only_where_the_hardware_computes_it(monkeypatch,
     assert clf.net_.autocast()._enabled is native
 
 
-def test_auto_precision_of_a_net_built_directly():
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_of_a_net_built_directly(monkeypatch, native):
     """A skorch net of ours given mixed_precision='auto' resolves it as the estimators do."""
-    from sklearn_rnn._nets import WeightedNeuralNetClassifier, resolve_precision
+    from sklearn_rnn._nets import WeightedNeuralNetClassifier
     from sklearn_rnn.modules import ManyToOneModule
 
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: native)  # AMX alone
     net = WeightedNeuralNetClassifier(ManyToOneModule, mixed_precision="auto", device="cpu")
-    expected = resolve_precision("auto", "cpu") == "bf16"
-    assert net.autocast()._enabled is expected
+    assert net.autocast()._enabled is native
 
 
 def test_loss_scaling_unscales_before_clipping_callbacks():
