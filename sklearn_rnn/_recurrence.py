@@ -24,11 +24,11 @@ fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch: its six
 elementwise operations per step dominate either way), the directions of a
 bidirectional layer batched into one product per step (0.86x: the per-step
 blocks are no longer contiguous), the two directions run side by side on two
-worker threads of one intra-op thread each, forward and backward (measured
-against one after the other on two threads, batch 32-128, 200 steps: GRU
-1.2-1.4x, LSTM 0.95-1.1x, this fused loop 0.8x as the two Python loops share
-the GIL, and 0.5x on sentences of 25 steps, where the hand-offs cost more than
-the steps). It serves float32 tensors on the CPU,
+worker threads of one intra-op thread each, forward and backward (a trial
+against one after the other on two threads, a training step of one layer,
+batch 32-128, 200 steps: GRU 0.96-1.44x, LSTM 0.74-1.14x, this fused loop
+0.84-0.89x as the two Python loops share the GIL, and 0.47-0.49x on LSTM
+sentences of 25 steps, where the hand-offs cost more than the steps). It serves float32 tensors on the CPU,
 outside tracing, export, compilation and autocast; everywhere else (CUDA's
 cuDNN, ONNX export) the modules run as they are.
 """
