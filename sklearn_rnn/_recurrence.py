@@ -28,9 +28,10 @@ worker threads of one intra-op thread each, forward and backward (a trial
 against one after the other on two threads, a training step of one layer,
 batch 32-128, 200 steps: GRU 0.96-1.44x, LSTM 0.74-1.14x, this fused loop
 0.84-0.89x as the two Python loops share the GIL, and 0.47-0.49x on LSTM
-sentences of 25 steps, where the hand-offs cost more than the steps). It serves float32 tensors on the CPU,
-outside tracing, export, compilation and autocast; everywhere else (CUDA's
-cuDNN, ONNX export) the modules run as they are.
+sentences of 25 steps, where the hand-offs cost more than the steps). It
+serves float32 tensors on the CPU, outside tracing, export, compilation and
+autocast; everywhere else (CUDA's cuDNN, ONNX export) the modules run as they
+are.
 """
 
 import torch
