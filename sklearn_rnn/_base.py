@@ -56,7 +56,7 @@ from ._sequences import (
 )
 from ._summary import print_summary
 from .callbacks import _recording_interrupts
-from .modules import CELLS, ManyToOneModule
+from .modules import CELLS, EnsembleModule, ManyToOneModule
 
 
 class BaseRNN(BaseEstimator):
@@ -464,7 +464,6 @@ def _stack(parts):
 class ManyToOneRNN(TransformerMixin, BaseRNN):
     """A model reading one vector per sequence: pooling, an output layer, ``transform``."""
 
-    _module = ManyToOneModule
     # An empty sequence reads as the zero vector (the layers' initial state),
     # as a bag of words gives an empty document a row of zeros: its prediction
     # comes from the output layer's bias, what the model learned of no evidence.
@@ -474,10 +473,17 @@ class ManyToOneRNN(TransformerMixin, BaseRNN):
         **BaseRNN._parameter_constraints,
         "num_embeddings": [Interval(numbers.Integral, OOV_ID + 1, None, closed="left"), None],
         "pooling": [StrOptions({"last", "max", "mean"})],
+        "ensemble_size": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
+    @property
+    def _module(self):
+        return EnsembleModule if self.ensemble_size > 1 else ManyToOneModule
+
     def _module_params(self, embedding):
+        ensemble = {"ensemble_size": self.ensemble_size} if self.ensemble_size > 1 else {}
         return {
+            **ensemble,
             **self._encoder_params(),
             "num_embeddings": self.num_embeddings_,
             "input_size": getattr(self, "n_features_in_", None)
@@ -506,8 +512,8 @@ class ManyToOneRNN(TransformerMixin, BaseRNN):
         Returns
         -------
         Xt : ndarray of shape (n_samples, hidden_size * (2 if bidirectional else 1))
-            Times ``ensemble_size`` for an ensemble (``LSTMRegressor``): the
-            members' representations side by side.
+            Times ``ensemble_size`` for an ensemble: the members'
+            representations side by side.
         """
         seqs, _ = self._validate_data(X, reset=False)
         return self._forward(seqs, "encoder")[0]

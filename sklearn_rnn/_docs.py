@@ -102,8 +102,9 @@ PARAMETERS = {
     "ensemble_size": (
         "int",
         """Networks trained side by side on the same batches, each from its
-        own random start, whose predictions are averaged (with
-        ``loss='gaussian_nll'``, their mixture gives the spread). Averaging
+        own random start and on its own loss, whose outputs are averaged (a
+        classifier's logits; a regressor's values, and with
+        ``loss='gaussian_nll'`` their mixture gives the spread). Averaging
         removes the part of the error that depends on the random start;
         fitting and predicting cost about ``ensemble_size`` times one
         network. Early stopping judges the average, and ``transform`` gives

@@ -333,10 +333,24 @@ def _to_cpu(out):
 
 
 class WeightedLossMixin:
-    """skorch's loss, weighted per sample (the criterion is built with reduction='none')."""
+    """skorch's loss, weighted per sample (the criterion is built with reduction='none').
+
+    An ensemble's outputs in training, (batch, members, outputs), give each
+    member its own loss against the same targets; a sample's loss is their
+    mean, so each member is trained as if alone.
+    """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        losses = super().get_loss(y_pred, y_true, X=X, training=training)
+        targets = y_true
+        if y_pred.ndim == 3:  # an ensemble in training (batch, members, outputs): a loss each
+            targets = torch.as_tensor(y_true, device=y_pred.device)
+            members = y_pred.shape[1]
+            if isinstance(self.criterion_, torch.nn.CrossEntropyLoss):  # class indices
+                y_pred = y_pred.transpose(1, 2)  # (batch, classes, members)
+                targets = targets.unsqueeze(1).expand(-1, members)
+            else:
+                targets = targets.reshape(len(targets), 1, -1).expand(-1, members, -1)
+        losses = super().get_loss(y_pred, targets, X=X, training=training)
         if losses.ndim > 1:  # several outputs: average them per sample
             losses = losses.mean(dim=tuple(range(1, losses.ndim)))
         weights = X["sample_weight"].to(losses.device)
@@ -350,12 +364,24 @@ class WeightedLossMixin:
 
 
 @contextmanager
-def _forward_hook(module, hook):
-    handle = module.register_forward_hook(hook)
+def _forward_hooks(modules, hook):
+    handles = [module.register_forward_hook(hook) for module in modules]
     try:
         yield
     finally:
-        handle.remove()
+        for handle in handles:
+            handle.remove()
+
+
+def _adversarial_inputs(module):
+    """The submodules whose outputs the adversarial step moves (see AdversarialEmbeddingMixin)."""
+    own = getattr(module, "adversarial_input", None)
+    if own is not None:
+        return [own]
+    members = getattr(module, "members", None)
+    if members is not None:  # an ensemble
+        return [member.encoder.embedding for member in members]
+    return [module.encoder.embedding]
 
 
 class AdversarialEmbeddingMixin:
@@ -375,7 +401,9 @@ class AdversarialEmbeddingMixin:
     holds ``train_adversarial_loss``. The perturbed vectors are the output of
     the module's ``adversarial_input`` submodule when it has one (the tagger's
     step vectors: word embedding beside the character vector, as in Yasunaga,
-    Kasai & Radev 2018), else of its ``encoder.embedding`` (token-id input).
+    Kasai & Radev 2018), else of its ``encoder.embedding`` (token-id input);
+    in an ensemble, each member's embedding, each moved along the gradient of
+    its own loss.
     """
 
     def __init__(self, *args, adversarial_eps=0.0, **kwargs):
@@ -385,26 +413,30 @@ class AdversarialEmbeddingMixin:
     def backward_loss(self, Xi, yi, **fit_params):
         if not self.adversarial_eps:
             return super().backward_loss(Xi, yi, **fit_params)
-        embedding = getattr(self.module_, "adversarial_input", None)
-        if embedding is None:
-            embedding = self.module_.encoder.embedding
-        embedded = []
+        embeddings = _adversarial_inputs(self.module_)
+        embedded = {}
 
         def keep(module, inputs, output):
             if not output.requires_grad:  # a frozen embedding
                 output = output.detach().requires_grad_()
             output.retain_grad()
-            embedded.append(output)
+            embedded[module] = output
             return output
 
-        with _forward_hook(embedding, keep):
+        with _forward_hooks(embeddings, keep):
             loss, y_pred = super().backward_loss(Xi, yi, **fit_params)
-        # The gradient of a scaled loss has the same direction.
-        grad = embedded[0].grad.detach().float()
-        size = embedded[0].detach().float().flatten(1).norm(dim=1)
-        scale = self.adversarial_eps * size / grad.flatten(1).norm(dim=1).clamp_min(1e-12)
-        r = grad * scale.view(-1, *[1] * (grad.ndim - 1))
-        with _forward_hook(embedding, lambda module, inputs, output: output + r.to(output.dtype)):
+        moves = {}
+        for module, output in embedded.items():
+            # The gradient of a scaled loss has the same direction.
+            grad = output.grad.detach().float()
+            size = output.detach().float().flatten(1).norm(dim=1)
+            scale = self.adversarial_eps * size / grad.flatten(1).norm(dim=1).clamp_min(1e-12)
+            moves[module] = grad * scale.view(-1, *[1] * (grad.ndim - 1))
+
+        def move(module, inputs, output):
+            return output + moves[module].to(output.dtype)
+
+        with _forward_hooks(embeddings, move):
             adversarial_loss, _ = super().backward_loss(Xi, yi, **fit_params)
         self.history.record_batch("train_adversarial_loss", adversarial_loss.item())
         return loss, y_pred
@@ -453,12 +485,6 @@ class WeightedNeuralNetRegressor(DevicePathMixin, WeightedLossMixin, NeuralNetRe
     *args, **kwargs
         skorch's parameters of ``NeuralNetRegressor``.
     """
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        if y_pred.ndim == 3:  # an ensemble in training (batch, members, outputs): a loss each
-            y_true = torch.as_tensor(y_true, device=y_pred.device)
-            y_true = y_true.reshape(len(y_true), 1, -1).expand(-1, y_pred.shape[1], -1)
-        return super().get_loss(y_pred, y_true, X=X, training=training)
 
 
 class Seq2SeqNet(DevicePathMixin, NeuralNet):

@@ -104,6 +104,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         word_dropout="auto",
         adversarial_eps=0.0,
         pooling="max",
+        ensemble_size=1,
         freeze_embedding=False,
         optimizer="adam",
         lr=1e-3,
@@ -133,6 +134,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.word_dropout = word_dropout
         self.adversarial_eps = adversarial_eps
         self.pooling = pooling
+        self.ensemble_size = ensemble_size
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr

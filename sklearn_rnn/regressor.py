@@ -14,7 +14,7 @@ from ._base import ManyToOneRNN
 from ._docs import fill_parameters
 from ._nets import WeightedNeuralNetRegressor
 from ._targets import ScaledTargets
-from .modules import EnsembleModule, GaussianNLLLoss, ManyToOneModule
+from .modules import GaussianNLLLoss
 
 #: The most values (steps x features) of a window that ``linear_lags='all'`` reads.
 MAX_LINEAR_INPUTS = 1024
@@ -71,7 +71,6 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
         "loss": [StrOptions({"squared_error", "gaussian_nll"})],
         "validation_split": [StrOptions({"random", "last"})],
-        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -149,15 +148,9 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
     def _numeric(self):
         return self.input_kind_ == "numeric"
 
-    @property
-    def _module(self):
-        return EnsembleModule if self.ensemble_size > 1 else ManyToOneModule
-
     def _module_params(self, embedding):
         params = super()._module_params(embedding)
         params["gaussian"] = self.loss == "gaussian_nll"
-        if self.ensemble_size > 1:
-            params["ensemble_size"] = self.ensemble_size
         if not self._numeric():
             return params
         return {

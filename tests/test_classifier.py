@@ -3,6 +3,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -18,7 +19,7 @@ from sklearn_rnn import (
     SequencePadder,
     TextTokenizer,
 )
-from sklearn_rnn._sequences import as_ragged
+from sklearn_rnn._sequences import as_ragged, pad_sequences
 
 FAST = dict(max_epochs=2, hidden_size=8, embedding_dim=8, random_state=0, early_stopping=False)
 
@@ -437,6 +438,80 @@ def test_adversarial_training_changes_the_weights_and_works_frozen():
     assert not np.allclose(plain.predict_proba([[2, 3]]), adversarial.predict_proba([[2, 3]]))
     frozen = _adversarial_fit(adversarial_eps=0.5, freeze_embedding=True)
     assert "train_adversarial_loss" in frozen.history_[-1]["batches"][0]
+
+
+def test_adversarial_step_moves_every_members_embedding_in_an_ensemble():
+    from sklearn_rnn._nets import _adversarial_inputs
+
+    clf = _adversarial_fit(adversarial_eps=0.05, ensemble_size=2)
+    members = clf.net_.module_.members
+    assert _adversarial_inputs(clf.net_.module_) == [m.encoder.embedding for m in members]
+    moved = []
+    for member in members:  # what each member's layers read, after the step's move
+        dropout = member.encoder.embedding_dropout
+        dropout.register_forward_hook(lambda m, inputs, out: moved.append(inputs[0]))
+    x, lengths = torch.tensor([[2, 3], [4, 5]]), torch.tensor([2, 2])
+    batch = {"x": x, "lengths": lengths, "sample_weight": torch.ones(2)}
+    clf.net_.module_.train()
+    clf.net_.backward_loss(batch, torch.tensor([1, 0]))
+    # Clean pass, then the adversarial pass: each member's vectors moved.
+    assert len(moved) == 4
+    for clean, adversarial in zip(moved[:2], moved[2:]):
+        assert not torch.allclose(clean, adversarial)
+    for batch in (b for epoch in clf.history_ for b in epoch["batches"]):
+        assert batch["train_adversarial_loss"] > batch["train_loss"]
+
+
+def test_ensemble_averages_its_members_logits():
+    X = _ids([3, 7, 1, 5, 2, 6] * 4)
+    y = np.array(["a", "b", "c"] * 8)
+    clf = RNNClassifier(**FAST, ensemble_size=3).fit(X, y)
+    module = clf.net_.module_.eval()
+    assert len(module.members) == 3
+    first, second = (m.encoder.forward_layers[0].weight_hh_l0 for m in module.members[:2])
+    assert not torch.equal(first, second)  # each member from its own start
+    x = torch.from_numpy(pad_sequences(X, padding="post"))
+    lengths = torch.tensor([len(s) for s in X])
+    with torch.no_grad():
+        logits = torch.stack([m(x, lengths) for m in module.members], dim=1).mean(dim=1)
+    np.testing.assert_allclose(clf.predict_proba(X), logits.softmax(-1).numpy(), rtol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[logits.argmax(-1).numpy()])
+    assert clf.transform(X).shape == (len(X), 3 * 2 * 8)  # members x directions x hidden
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_ensemble_trains_each_member_on_its_own_weighted_loss():
+    X = _ids([3, 7, 1, 5, 2, 6, 4, 3] * 3)
+    y = np.array([0, 0, 0, 1] * 6)
+    clf = RNNClassifier(**FAST, ensemble_size=3, class_weight="balanced").fit(X, y)
+    net, module = clf.net_, clf.net_.module_.train()
+    x = torch.from_numpy(pad_sequences(X, padding="post"))
+    lengths = torch.tensor([len(s) for s in X])
+    target, weights = torch.as_tensor(y), torch.linspace(0.5, 2, len(y))
+    batch = {"x": x, "lengths": lengths, "sample_weight": weights}
+    torch.manual_seed(0)
+    module.zero_grad()
+    net.get_loss(module(x, lengths), target, X=batch, training=True).backward()
+    member = module.members[1]
+    ensemble_grads = [p.grad.clone() for p in member.parameters()]
+    # Member 1 alone, on its own class- and sample-weighted cross-entropy: the
+    # same gradient over 3 (the members' losses are averaged per sample).
+    module.zero_grad()
+    class_weight = torch.as_tensor(clf.class_weight_, dtype=torch.float32)
+    losses = torch.nn.functional.cross_entropy(
+        member(x, lengths), target, weight=class_weight, reduction="none"
+    )
+    ((losses * weights).sum() / (weights * class_weight[target]).sum()).backward()
+    for got, alone in zip(ensemble_grads, member.parameters()):
+        torch.testing.assert_close(got, alone.grad / 3, rtol=1e-4, atol=1e-7)
+
+
+def test_ensemble_of_multilabel_classifiers():
+    X, Y = _multilabel_corpus(60)
+    model = make_pipeline(TextTokenizer(), RNNClassifier(**FAST, ensemble_size=2)).fit(X, Y)
+    assert model.predict_proba(X).shape == Y.shape
+    assert set(np.unique(model.predict(X))) <= {0, 1}
 
 
 def test_adversarial_training_needs_token_input():

@@ -15,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_rnn import NGramVectorizer
 from sklearn_rnn.__main__ import load_data, main
 from sklearn_rnn.compare import (
+    DEFAULT_MODELS,
     MODELS,
     Comparison,
     NaiveBayesWeighting,
@@ -198,6 +199,9 @@ def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
     assert full.hidden_size > quick.hidden_size
     assert not full.bidirectional  # the unidirectional cells, as named
     assert make_model("bilstm-glove")[-1].bidirectional
+    pair, bilstm = make_model("bilstm-ensemble")[-1], make_model("bilstm")[-1]
+    assert pair.get_params() == {**bilstm.get_params(), "ensemble_size": 2}
+    assert {"bilstm-ensemble", "stacked"}.isdisjoint(DEFAULT_MODELS)
 
 
 def test_naive_bayes_weighting_is_the_log_count_ratio():
