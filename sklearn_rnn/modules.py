@@ -336,11 +336,12 @@ class EnsembleModule(nn.Module):
     training the output is every member's, shape (batch, members, outputs),
     so that each member is trained on its own loss (the net averages the
     members' losses); in evaluation it is the ensemble's, (batch, outputs):
-    the mean of the members' outputs, or with ``gaussian`` the mean and the
-    log-variance of the members' equally weighted mixture (Lakshminarayanan,
-    Pritzel & Blundell 2017), so that early stopping, predictions and export
-    see one model. Averaging networks that differ only in their random start
-    removes the part of their error that depends on it.
+    the mean of the members' outputs (a classifier's logits), or with
+    ``gaussian`` the mean and the log-variance of the members' equally
+    weighted mixture (Lakshminarayanan, Pritzel & Blundell 2017), so that
+    early stopping, predictions and export see one model. Averaging
+    networks that differ only in their random start removes the part of
+    their error that depends on it.
 
     Parameters
     ----------

@@ -29,13 +29,15 @@ def test_onnx_runtime_gives_the_classifiers_probabilities(tmp_path, cell, bidire
     np.testing.assert_allclose(out, model.predict_proba(QUERIES), atol=1e-5)
 
 
-def test_onnx_runtime_gives_multilabel_and_multiclass_probabilities(tmp_path):
+def test_onnx_runtime_gives_multilabel_and_ensemble_multiclass_probabilities(tmp_path):
     Y = MultiLabelBinarizer().fit_transform([{"a"}, {"b"}, {"a", "b"}, set(), {"a"}, {"b"}] * 8)
     multilabel = make_pipeline(TextTokenizer(), RNNClassifier(max_epochs=2, random_state=0))
     multilabel.fit(TEXTS, Y)
     out = _run(multilabel, tmp_path / "multilabel.onnx", QUERIES)
     np.testing.assert_allclose(out, multilabel.predict_proba(QUERIES), atol=1e-5)
-    multiclass = make_pipeline(TextTokenizer(), RNNClassifier(max_epochs=2, random_state=0))
+    # An ensemble exports as one model: its averaged logits.
+    network = RNNClassifier(max_epochs=2, random_state=0, ensemble_size=2)
+    multiclass = make_pipeline(TextTokenizer(), network)
     multiclass.fit(TEXTS, ["x", "y", "z"] * 16)
     out = _run(multiclass, tmp_path / "multiclass.onnx", QUERIES)
     np.testing.assert_allclose(out, multiclass.predict_proba(QUERIES), atol=1e-5)
