@@ -458,8 +458,8 @@ def test_adversarial_step_moves_every_members_embedding_in_an_ensemble():
     assert len(moved) == 4
     for clean, adversarial in zip(moved[:2], moved[2:]):
         assert not torch.allclose(clean, adversarial)
-    for batch in (b for epoch in clf.history_ for b in epoch["batches"]):
-        assert batch["train_adversarial_loss"] > batch["train_loss"]
+    for record in (b for epoch in clf.history_ for b in epoch["batches"]):
+        assert record["train_adversarial_loss"] > record["train_loss"]
 
 
 def test_ensemble_averages_its_members_logits():
@@ -490,7 +490,6 @@ def test_ensemble_trains_each_member_on_its_own_weighted_loss():
     lengths = torch.tensor([len(s) for s in X])
     target, weights = torch.as_tensor(y), torch.linspace(0.5, 2, len(y))
     batch = {"x": x, "lengths": lengths, "sample_weight": weights}
-    torch.manual_seed(0)
     module.zero_grad()
     net.get_loss(module(x, lengths), target, X=batch, training=True).backward()
     member = module.members[1]
