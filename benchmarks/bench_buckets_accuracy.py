@@ -6,7 +6,8 @@ Two settings:
   (all 25,000 training and 25,000 test reviews unless ``--n`` is given):
   ``TextTokenizer(max_tokens=10_000)``, ``SequencePadder(maxlen=500)`` and
   ``RNNClassifier(cell, embedding_dim=32, hidden_size=32, batch_size=128)``,
-  every other parameter at its default (max pooling, early stopping).
+  one network (``ensemble_size=1``), every other parameter at its default
+  (max pooling, early stopping).
 - ``--setting quick``: the quick-mode LSTM and GRU of ``sklearn-rnn compare`` on
   stratified subsets of ``--n`` training and ``--n`` test reviews.
 
@@ -60,7 +61,7 @@ def _course_runs(cell, X_train, y_train, X_test, y_test):
     def run(seed, bucket):
         model = RNNClassifier(
             cell=cell, embedding_dim=32, hidden_size=32, batch_size=128,
-            bucket_by_length=bucket, random_state=seed,
+            bucket_by_length=bucket, ensemble_size=1, random_state=seed,
         )  # fmt: skip
         return model, lambda: model.fit(P_train, y_train), lambda: model.score(P_test, y_test)
 

@@ -103,7 +103,9 @@ class Clock:
 
 
 def _pipeline(seed, **params):
-    return make_pipeline(TextTokenizer(), RNNClassifier(random_state=seed, **params))
+    return make_pipeline(
+        TextTokenizer(), RNNClassifier(ensemble_size=1, random_state=seed, **params)
+    )
 
 
 def _grid_params():
@@ -156,7 +158,9 @@ def search_optuna(X_train, y_train, X_valid, y_valid, seed, max_epochs, budget_s
 
     def objective(trial):
         params = {k: trial.suggest_categorical(k, v) for k, v in SPACE.items()}
-        clf = RNNClassifier(**params, max_epochs=1, early_stopping=False, random_state=seed)
+        clf = RNNClassifier(
+            **params, ensemble_size=1, max_epochs=1, early_stopping=False, random_state=seed
+        )
         best = -np.inf
         for epoch in range(1, max_epochs + 1):
             clf.partial_fit(ids_train, y_train, classes=classes)  # one more epoch

@@ -59,6 +59,7 @@ def _models():
             max_epochs=1,
             batch_size=64,
             early_stopping=False,
+            ensemble_size=1,
             random_state=0,
         ),
     )

@@ -127,6 +127,7 @@ def _classifier(cell, hidden, bidirectional, max_epochs=2, precision="no"):
         batch_size=BATCH,
         max_epochs=max_epochs,
         early_stopping=False,
+        ensemble_size=1,  # one network against one Keras model
         random_state=0,
     )
 

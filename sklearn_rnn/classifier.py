@@ -104,7 +104,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         word_dropout="auto",
         adversarial_eps=0.0,
         pooling="max",
-        ensemble_size=1,
+        ensemble_size=2,
         freeze_embedding=False,
         optimizer="adam",
         lr=1e-3,

@@ -24,6 +24,12 @@ from sklearn_rnn._sequences import as_ragged, pad_sequences
 FAST = dict(max_epochs=2, hidden_size=8, embedding_dim=8, random_state=0, early_stopping=False)
 
 
+def _members(clf):
+    """The networks of a fitted classifier: an ensemble's members, or the one network."""
+    module = clf.net_.module_
+    return list(getattr(module, "members", [module]))
+
+
 def _ids(lengths, seed=0):
     rng = np.random.default_rng(seed)
     return as_ragged([rng.integers(4, 20, size=n) for n in lengths])
@@ -44,8 +50,8 @@ def test_padding_never_changes_a_prediction(cell, bidirectional, pooling):
     post = clf.predict_proba(SequencePadder(maxlen=10, padding="post").fit_transform(X))
     for other in (together, pre, post):
         np.testing.assert_allclose(alone, other, atol=1e-6)
-    rep = clf.transform(X)
-    assert rep.shape == (4, 8 * (2 if bidirectional else 1))
+    rep = clf.transform(X)  # the default ensemble's two members side by side
+    assert rep.shape == (4, 8 * (2 if bidirectional else 1) * 2)
 
 
 def test_recurrent_model_learns_order_that_bag_of_words_cannot():
@@ -225,14 +231,15 @@ def test_pretrained_embedding_initialises_and_freezes_the_embedding():
     vectors = {"good": [1.0, 0.0], "bad": [-1.0, 0.0], "film": [0.0, 1.0], "fun": [0.5, 0.5]}
     emb = PretrainedEmbedding(vectors=vectors, missing="zeros")
     pipe = make_pipeline(emb, RNNClassifier(**FAST, freeze_embedding=True)).fit(TEXTS, LABELS)
-    weight = pipe[-1].net_.module_.encoder.embedding.weight.detach().numpy()
-    np.testing.assert_array_equal(weight, pipe[0].embedding_matrix_)
+    for member in _members(pipe[-1]):  # each network of the default ensemble
+        weight = member.encoder.embedding.weight.detach().numpy()
+        np.testing.assert_array_equal(weight, pipe[0].embedding_matrix_)
     assert pipe[-1].num_embeddings_ == pipe[0].tokenizer_.vocabulary_size_
     tuned = make_pipeline(clone(emb), RNNClassifier(**FAST)).fit(TEXTS, LABELS)
-    assert not np.array_equal(
-        tuned[-1].net_.module_.encoder.embedding.weight.detach().numpy(),
-        tuned[0].embedding_matrix_,
-    )
+    for member in _members(tuned[-1]):
+        assert not np.array_equal(
+            member.encoder.embedding.weight.detach().numpy(), tuned[0].embedding_matrix_
+        )
 
 
 def test_numeric_sequences_time_series_classification():
@@ -297,10 +304,12 @@ def test_num_embeddings_sizes_the_embedding_for_later_partial_fits():
     with pytest.raises(ValueError, match="Sequence 0 holds id 40, beyond the model's 13 embedding"):
         clf.partial_fit(grown, y)
     sized = RNNClassifier(**FAST, num_embeddings=50).fit(X, y)
-    assert sized.net_.module_.encoder.embedding.num_embeddings == 50
-    before = sized.net_.module_.encoder.embedding.weight[40].detach().clone()
+    embeddings = [member.encoder.embedding for member in _members(sized)]
+    assert [embedding.num_embeddings for embedding in embeddings] == [50, 50]
+    before = [embedding.weight[40].detach().clone() for embedding in embeddings]
     sized.partial_fit(grown, y)
-    assert not np.allclose(before, sized.net_.module_.encoder.embedding.weight[40].detach())
+    for old, embedding in zip(before, embeddings):
+        assert not np.allclose(old, embedding.weight[40].detach())
     with pytest.raises(ValueError, match=r"Token id 40 is outside .* 20 rows \(num_embeddings\)"):
         RNNClassifier(**FAST, num_embeddings=20).fit(grown, y)
     vectors = {"good": [1.0, 0.0], "bad": [-1.0, 0.0]}
@@ -343,8 +352,12 @@ def test_an_empty_sequence_is_predicted_from_no_evidence():
     clf = RNNClassifier(**FAST).fit(X, y)
     empty = as_ragged([np.array([], dtype=np.int64)])
     np.testing.assert_array_equal(clf.transform(empty), 0.0)
-    bias = clf.net_.module_.output.bias.detach()
+    # The default ensemble averages its members' logits: here their output biases.
+    bias = torch.stack([member.output.bias.detach() for member in _members(clf)]).mean(0)
     np.testing.assert_allclose(clf.predict_proba(empty)[0], bias.softmax(-1).numpy(), rtol=1e-6)
+    single = RNNClassifier(**FAST, ensemble_size=1).fit(X, y)
+    bias = single.net_.module_.output.bias.detach()
+    np.testing.assert_allclose(single.predict_proba(empty)[0], bias.softmax(-1).numpy(), rtol=1e-6)
     # Padded alike: an all-zero row of a padded batch is the same empty sequence.
     padded = np.array([[4, 5], [0, 0]])
     np.testing.assert_allclose(clf.predict_proba(padded)[1], clf.predict_proba(empty)[0])
