@@ -27,7 +27,10 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     Training is skorch's (``net_``): Adam, gradient-norm clipping, and early
     stopping on a stratified validation split drawn, with ``random_state``,
     from the data given to ``fit``, so it is safe inside cross-validation and
-    grid search; the weights of the best validation epoch are kept.
+    grid search; the weights of the best validation epoch are kept. By default
+    two networks train side by side and their logits are averaged
+    (``ensemble_size=2``; ``ensemble_size=1`` for one network, in about half
+    the time).
 
     ``y`` holds one label per sequence, or, for multi-label classification, a
     2-D binary indicator matrix (``MultiLabelBinarizer``'s output): then each
