@@ -107,13 +107,13 @@ PARAMETERS = {
         ``loss='gaussian_nll'`` their mixture gives the spread). Averaging
         removes the part of the error that depends on the random start;
         fitting and predicting cost about ``ensemble_size`` times one
-        network. Early
-        stopping judges the average, and ``transform`` gives the members'
-        representations side by side. The classifier trains two: on the five
-        text sets of the accuracy panel (SUBJ, CR, MPQA, SMS spam, IMDB 5k)
-        two networks beat one on every set with a learned embedding, by 0.07
-        to 1.30 points (mean 0.63), in 1.7 to 2.7 times the fit time
-        (``ensemble_size=1`` for one network, when time matters more). The
+        network. Early stopping judges the average, and ``transform`` gives
+        the members' representations side by side. The classifier trains
+        two: on the five text sets of the accuracy panel (SUBJ, CR, MPQA, SMS
+        spam, IMDB 5k) two networks beat one on every set with a learned
+        embedding, by 0.07 to 1.30 points (mean 0.63), in 1.7 to 2.7 times
+        the fit time (``ensemble_size=1`` for one network, when time matters
+        more). The
         regressor trains one: on 13 real series three members scored as one
         network did on average (0.923 against 0.918 times Ridge's MAE) and
         beat Ridge on two more series.""",
