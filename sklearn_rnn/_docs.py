@@ -113,10 +113,9 @@ PARAMETERS = {
         spam, IMDB 5k) two networks beat one on every set with a learned
         embedding, by 0.07 to 1.30 points (mean 0.63), in 1.7 to 2.7 times
         the fit time (``ensemble_size=1`` for one network, when time matters
-        more). The
-        regressor trains one: on 13 real series three members scored as one
-        network did on average (0.923 against 0.918 times Ridge's MAE) and
-        beat Ridge on two more series.""",
+        more). The regressor trains one: on 13 real series three members
+        scored as one network did on average (0.923 against 0.918 times
+        Ridge's MAE) and beat Ridge on two more series.""",
     ),
     "class_weight": (
         "dict, 'balanced' or None",
