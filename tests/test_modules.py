@@ -33,6 +33,53 @@ def test_encoder_never_reads_padding(cell, pooling, bidirectional):
     assert alone.shape == (1, encoder.output_size)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+def test_bidirectional_encoder_equals_torch_module_on_packed_sequences(cell, pooling):
+    # The reference: torch's own two-layer bidirectional module, weights copied,
+    # reading packed sequences (no padding at all), pooled over the true steps.
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=30,
+        embedding_dim=4,
+        cell=cell,
+        hidden_size=5,
+        num_layers=2,
+        bidirectional=True,
+        pooling=pooling,
+    ).eval()
+    reference = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](
+        4, 5, num_layers=2, bidirectional=True, batch_first=True
+    )
+    with torch.no_grad():
+        for i in range(2):
+            for suffix, layer in (
+                ("", encoder.forward_layers[i]),
+                ("_reverse", encoder.backward_layers[i]),
+            ):
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    getattr(reference, f"{name}_l{i}{suffix}").copy_(getattr(layer, f"{name}_l0"))
+    lengths = torch.tensor([6, 2, 4, 1])
+    x = torch.randint(1, 30, (4, 6)) * (torch.arange(6) < lengths.unsqueeze(1))
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        encoder.embedding(x), lengths, batch_first=True, enforce_sorted=False
+    )
+    out, state = reference(packed)
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+    mask = (torch.arange(6) < lengths.unsqueeze(1)).unsqueeze(-1)
+    if pooling == "last":
+        h_n = state[0] if cell == "lstm" else state
+        expected = torch.cat([h_n[-2], h_n[-1]], dim=-1)
+    elif pooling == "max":
+        expected = out.masked_fill(~mask, float("-inf")).max(dim=1).values
+    else:
+        expected = out.sum(dim=1) / lengths.unsqueeze(1)
+    torch.testing.assert_close(encoder(x, lengths), expected)
+    # Per step (aligned), the states are the reference's too.
+    states, _ = encoder.steps(x, lengths)
+    torch.testing.assert_close(states * mask, out)
+
+
 def test_encoder_reads_numeric_steps():
     encoder = RNNEncoderModule(input_size=3, hidden_size=6, pooling="last")
     out = encoder(torch.randn(4, 7, 3), torch.tensor([7, 5, 2, 1]))
