@@ -2,7 +2,11 @@
 
 The development panel of the classifier's defaults: SUBJ, CR and MPQA (short
 sentences; stratified 10-fold CV as the literature reports, the same folds for
-every model), SMS spam (short messages, the same protocol) and IMDB (long
+every model), SMS spam (short messages, the same protocol), ``ewt-genre`` (the
+16,622 sentences of the Universal Dependencies English Web Treebank labelled with
+the genre of the document they come from: answers, email, newsgroup, reviews,
+weblog; five classes, the one multi-class set; 10 folds stratified and grouped
+by document, so that no document has sentences on both sides) and IMDB (long
 reviews; stratified subsets of the official train and test splits, or the
 whole split with ``--imdb-full``; ``imdb-dev`` is a stratified 20k/5k split
 of the official training reviews, for IMDB choices that must not read the
@@ -20,7 +24,7 @@ parameters behind ``PretrainedEmbedding()``). A candidate runs after the
 models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
 and so says where.
 
-    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,imdb,imdb-dev]
+    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,ewt-genre,imdb,imdb-dev]
         [--models default,bow-bigram,nb-bigram] [--folds 10] [--use-folds K]
         [--candidate NAME=JSON ...] [--imdb-full] [--mode quick|full]
         [--out benchmarks/results/bench_accuracy.json]
@@ -34,6 +38,7 @@ figures (every fold's score) to ``--out``.
 """
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -42,12 +47,12 @@ import time
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import PretrainedEmbedding, RNNClassifier, TextTokenizer
 from sklearn_rnn.datasets import load_imdb, load_sentence_polarity, load_sms_spam
-from sklearn_rnn.named_models import make_model
+from sklearn_rnn.named_models import BINARY_ONLY, make_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared", "data")
@@ -59,9 +64,32 @@ PUBLISHED = {
     "cr": "CNN-rand 79.8, NBSVM 81.8, CNN 85.0",
     "mpqa": "CNN-rand 83.4, NBSVM 86.3, CNN 89.6",
     "sms": "none standard",
+    "ewt-genre": "none (a set of this benchmark)",
     "imdb-dev": "none (20k/5k of the official training reviews)",
     "imdb": "NBSVM-bi 91.2 (Wang & Manning 2012), oh-2LSTMp 91.9 (Johnson & Zhang 2016)",
 }
+
+
+def load_ewt_genre():
+    """Sentences of UD English EWT (all three files), their genres, and their documents.
+
+    The genre and the document are read from each sentence's ``sent_id``
+    (``weblog-juancole.com_..._063000-0001``: genre ``weblog``, document all
+    but the last ``-NNNN``), the text from its ``# text =`` line.
+    """
+    folder = os.environ.get("SKLEARN_RNN_UD_EWT", os.path.join(SHARED, "ud_english_ewt"))
+    X, y, groups = [], [], []
+    for subset in ("train", "dev", "test"):
+        with gzip.open(os.path.join(folder, f"en_ewt-ud-{subset}.conllu.gz"), "rt") as f:
+            sent_id = None
+            for line in f:
+                if line.startswith("# sent_id = "):
+                    sent_id = line[len("# sent_id = ") :].strip()
+                elif line.startswith("# text = "):
+                    X.append(line[len("# text = ") :].strip())
+                    y.append(sent_id.split("-", 1)[0])
+                    groups.append(sent_id.rsplit("-", 1)[0])
+    return np.array(X, dtype=object), np.array(y), np.array(groups)
 
 
 def load(name, imdb_full, imdb_n):
@@ -136,7 +164,7 @@ def evaluate(model, X, y, X_test, y_test, folds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="subj,cr,mpqa,sms,imdb")
+    parser.add_argument("--sets", default="subj,cr,mpqa,sms,ewt-genre,imdb")
     parser.add_argument("--models", default="default,bow-bigram,nb-bigram")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--folds", type=int, default=10)
@@ -162,17 +190,27 @@ def main():
         "sets": {},
     }
     for set_name in args.sets.split(","):
-        X, y, X_test, y_test = load(set_name, args.imdb_full, args.imdb_n)
-        cv = StratifiedKFold(args.folds, shuffle=True, random_state=0)
-        folds = list(cv.split(X, y))[: args.use_folds]
+        if set_name == "ewt-genre":
+            X, y, groups = load_ewt_genre()
+            X_test = y_test = None
+            cv = StratifiedGroupKFold(args.folds, shuffle=True, random_state=0)
+            folds = list(cv.split(X, y, groups))[: args.use_folds]
+        else:
+            X, y, X_test, y_test = load(set_name, args.imdb_full, args.imdb_n)
+            cv = StratifiedKFold(args.folds, shuffle=True, random_state=0)
+            folds = list(cv.split(X, y))[: args.use_folds]
         protocol = (
             f"{len(folds)} of {args.folds} stratified folds"
+            + (", grouped by document" if set_name == "ewt-genre" else "")
             if X_test is None
             else f"train {len(X)} / test {len(X_test)}"
         )
         print(f"\n{set_name}: {len(X)} documents, {protocol}; published: {PUBLISHED[set_name]}")
         results = {}
         for model_name in models:
+            if model_name in BINARY_ONLY and len(np.unique(y)) > 2:
+                print(f"  {model_name:24s} skipped: binary labels only")
+                continue
             scores, fit_s, parts = evaluate(
                 build(model_name, candidates, args.mode), X, y, X_test, y_test, folds
             )
@@ -204,7 +242,13 @@ def main():
             json.dump(record, f, indent=1)
     print("\nmean difference to the best bag-of-words model, in points (min, max over sets)")
     for model_name in models:
-        diffs = [100 * s["results"][model_name]["vs_best_bow"] for s in record["sets"].values()]
+        diffs = [
+            100 * s["results"][model_name]["vs_best_bow"]
+            for s in record["sets"].values()
+            if model_name in s["results"]
+        ]
+        if not diffs:  # a two-class model, and no two-class set
+            continue
         print(f"  {model_name:24s} {np.mean(diffs):+6.2f}   ({min(diffs):+.2f}, {max(diffs):+.2f})")
     print(f"\nwrote {args.out}")
 
