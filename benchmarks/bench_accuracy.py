@@ -20,7 +20,8 @@ first), ``glove`` (``make_pipeline(PretrainedEmbedding(), RNNClassifier())``,
 GloVe 6B-50d from the ``glove`` extra), and candidates given as
 ``--candidate name='{"param": value}'`` (RNNClassifier parameters on top of the
 defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
-parameters behind ``PretrainedEmbedding()``). A candidate runs after the
+parameters behind ``PretrainedEmbedding()``; ``MODEL@NAME`` sets them on the
+classifier of the named model ``MODEL`` instead). A candidate runs after the
 models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
 and so says where.
 
@@ -134,6 +135,10 @@ def build(name, candidates, mode):
         return make_pipeline(
             PretrainedEmbedding(random_state=0), RNNClassifier(random_state=0, **params)
         )
+    if name in candidates and "@" in name:  # a named model, its classifier's parameters changed
+        model = make_model(name.split("@")[0], mode=mode, random_state=0)
+        step = model.steps[-1][0]
+        return model.set_params(**{f"{step}__{k}": v for k, v in candidates[name].items()})
     if name in candidates:
         return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0, **candidates[name]))
     return make_model(name, mode=mode, random_state=0)

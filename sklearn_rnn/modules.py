@@ -129,9 +129,10 @@ class RNNEncoderModule(nn.Module):
         # Pooling needs no step alignment: the backward direction's top states
         # stay in its own (reversed) order, saving a gather and its backward.
         # Each direction is pooled on its own: concatenating their states first
-        # would copy every state once more, and its gradient once more in
-        # backward, for nothing (a bidirectional layer on long texts spent a
-        # tenth of its epoch there).
+        # would copy every state once more, for nothing. (Bidirectional simple
+        # RNN of 128 units, batches of 128 IMDB reviews of 400 steps: pooling,
+        # forward and backward, 1.7x faster; an epoch 0.93-1.11x as fast in four
+        # paired runs, within the noise of a shared 2-core machine.)
         if x.shape[1] == 0:  # a batch of empty sequences: one padding step to run on
             x = x.new_zeros((x.shape[0], 1, *x.shape[2:]))
         directions, mask = self._directions(x, lengths, aligned=False)
