@@ -34,6 +34,8 @@ autocast; everywhere else (CUDA's cuDNN, ONNX export) the modules run as they
 are.
 """
 
+import functools
+
 import torch
 from torch import nn
 
@@ -109,6 +111,50 @@ def _cpu_autocast():
         return torch.is_autocast_cpu_enabled()
 
 
+def _cpu_autocast_dtype():
+    try:
+        return torch.get_autocast_dtype("cpu")
+    except AttributeError:  # torch < 2.4
+        return torch.get_autocast_cpu_dtype()
+
+
+@functools.cache
+def cpu_bfloat16_lstm():
+    """Whether torch's CPU LSTM kernel runs under bfloat16 autocast on this machine.
+
+    It is oneDNN's recurrent primitive, whose bfloat16 version needs AVX-512:
+    on a CPU with AVX2 only it cannot be created (a RuntimeError from oneDNN).
+    Found out once, with a one-step LSTM.
+    """
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            nn.LSTM(2, 2, batch_first=True)(torch.zeros(1, 1, 2))
+    except RuntimeError:
+        return False
+    return True
+
+
+def call_layer(layer, x, *state):
+    """``layer(x, *state)``, a recurrent module's forward call.
+
+    Under CPU bfloat16 autocast (``mixed_precision='bf16'``) on a CPU whose
+    oneDNN has no bfloat16 LSTM (:func:`cpu_bfloat16_lstm`), an LSTM layer runs
+    in float32 instead, as autocast keeps other operations in float32: the
+    rest of the network still computes in bfloat16.
+    """
+    if (
+        type(layer) is nn.LSTM
+        and x.device.type == "cpu"
+        and _cpu_autocast()
+        and _cpu_autocast_dtype() == torch.bfloat16
+        and not cpu_bfloat16_lstm()
+    ):
+        state = [None if s is None else tuple(t.float() for t in s) for s in state]
+        with torch.autocast("cpu", enabled=False):
+            return layer(x.float(), *state)
+    return layer(x, *state)
+
+
 def _compiling():
     is_compiling = getattr(torch.compiler, "is_compiling", None)  # torch >= 2.3
     return bool(is_compiling is not None and is_compiling())
@@ -125,7 +171,7 @@ def run_layers(layers, inputs):
     outputs = []
     for layer, x in zip(layers, inputs):
         if not _fused(layer, x) or x.shape[1] == 0:
-            outputs.append(layer(x)[0])
+            outputs.append(call_layer(layer, x)[0])
             continue
         bias = layer.bias_ih_l0 + layer.bias_hh_l0
         gi = torch.addmm(bias, x.transpose(0, 1).reshape(-1, x.shape[-1]), layer.weight_ih_l0.t())

@@ -19,7 +19,7 @@ This gives the results of ``pack_padded_sequence`` without its cost on CPU.
 import torch
 from torch import nn
 
-from ._recurrence import run_layers
+from ._recurrence import call_layer, run_layers
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -577,11 +577,12 @@ class Seq2SeqModule(nn.Module):
             for t in range(tokens.shape[1]):
                 top = (state[0] if self.cell == "lstm" else state)[-1].unsqueeze(1)
                 ctx, _ = self.attention(top, keys, memory, mask)
-                out, state = self.decoder(torch.cat([emb[:, t : t + 1], ctx], dim=-1), state)
+                step = torch.cat([emb[:, t : t + 1], ctx], dim=-1)
+                out, state = call_layer(self.decoder, step, state)
                 outputs.append(torch.tanh(self.combine(torch.cat([out, ctx], dim=-1))))
             h = torch.cat(outputs, dim=1)
         else:
-            h, state = self.decoder(emb, state)
+            h, state = call_layer(self.decoder, emb, state)
             if self.attention is not None:
                 ctx, _ = self.attention(h, keys, memory, mask)
                 h = torch.tanh(self.combine(torch.cat([h, ctx], dim=-1)))

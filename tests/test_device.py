@@ -15,7 +15,7 @@ import torch
 from skorch.callbacks import Callback
 from tasks import order_task
 
-from sklearn_rnn import LSTMRegressor, RNNClassifier, Seq2SeqEstimator
+from sklearn_rnn import LSTMRegressor, RNNClassifier, Seq2SeqEstimator, _recurrence
 
 CUDA = torch.cuda.is_available()
 
@@ -139,6 +139,27 @@ def test_bf16_regressor_and_seq2seq_run():
     ).fit(src, tgt)  # fmt: skip
     assert len(s2s.predict(src[:3])) == 3
     assert s2s.log_likelihood(src[:3], tgt[:3]).dtype == np.float64
+
+
+def test_bf16_lstm_runs_in_float32_where_the_cpu_has_no_bfloat16_kernel(monkeypatch):
+    # oneDNN's bfloat16 LSTM needs AVX-512; without it the layer runs in float32
+    # (the fallback is forced here; where this CPU has the kernel, its path is
+    # checked too).
+    torch.manual_seed(0)
+    layer = torch.nn.LSTM(3, 4, batch_first=True)
+    x, state = torch.randn(2, 5, 3), (torch.zeros(1, 2, 4), torch.zeros(1, 2, 4))
+    full, _ = layer(x, state)
+    cpu_can = _recurrence.cpu_bfloat16_lstm()
+    monkeypatch.setattr(_recurrence, "cpu_bfloat16_lstm", lambda: False)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out, (h, c) = _recurrence.call_layer(layer, x, state)
+    assert out.dtype == h.dtype == c.dtype == torch.float32
+    torch.testing.assert_close(out, full)
+    if cpu_can:  # then autocast's own dtype
+        monkeypatch.setattr(_recurrence, "cpu_bfloat16_lstm", lambda: True)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out, _ = _recurrence.call_layer(layer, x, state)
+        assert out.dtype == torch.bfloat16
 
 
 @pytest.mark.skipif(CUDA, reason="checks the error raised without a GPU")
