@@ -194,9 +194,10 @@ PARAMETERS = {
         CPUs with AVX512-BF16 or AMX), else float32. Weights stay float32 and
         outputs are float32. On a CPU without AVX-512, torch's LSTM kernel
         (oneDNN) has no bfloat16 version, so LSTM layers there run in
-        float32 and the other operations in bfloat16. Measured on an AVX512-BF16 CPU: bfloat16
-        trained LSTM layers 1.36-1.81 times as fast, but simple RNN and GRU
-        layers of 32 units at 0.42-0.76 times the speed
+        float32 and the other operations in bfloat16. Measured on an
+        AVX512-BF16 CPU: bfloat16 trained LSTM layers 1.36-1.81 times as
+        fast, but simple RNN and GRU layers of 32 units at 0.42-0.76 times
+        the speed
         (``benchmarks/bench_train.py --bf16``); and it cost the compare
         job's bidirectional LSTM 0.7 points of IMDB accuracy (see the
         README). Not the default for that reason.""",

@@ -124,10 +124,11 @@ def cpu_bfloat16_lstm():
 
     It is oneDNN's recurrent primitive, whose bfloat16 version needs AVX-512:
     on a CPU with AVX2 only it cannot be created (a RuntimeError from oneDNN).
-    Found out once, with a one-step LSTM.
+    Found out once, with a one-step LSTM (whose initialisation leaves torch's
+    random stream as it was).
     """
     try:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.random.fork_rng(devices=[]), torch.autocast("cpu", dtype=torch.bfloat16):
             nn.LSTM(2, 2, batch_first=True)(torch.zeros(1, 1, 2))
     except RuntimeError:
         return False
