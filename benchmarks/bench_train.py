@@ -26,9 +26,13 @@ and is skipped when that Python has no TensorFlow (``pip install tensorflow-cpu`
 
 ``--bf16`` adds our fit under bfloat16 autocast (``mixed_precision='bf16'``)
 to each cell, reported as its speed over our float32 fit of the same run.
+``--memory`` adds our fit with the C library handing freed memory back to the
+system between batches (``SKLEARN_RNN_KEEP_MEMORY=0``: glibc's own policy),
+reported as the speed of our default (freed memory kept for reuse during a
+fit, ``sklearn_rnn._nets.keep_freed_memory``) over it.
 
     python benchmarks/bench_train.py [--n-train 2048] [--repeats 3] [--cells rnn,lstm,gru]
-        [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH] [--bf16]
+        [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH] [--bf16] [--memory]
 
 Prints tables and writes benchmarks/results/bench_train.json.
 """
@@ -50,7 +54,7 @@ from sklearn.feature_extraction.text import strip_tags
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer, _recurrence
+from sklearn_rnn import RNNClassifier, SequencePadder, TextTokenizer, _nets, _recurrence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
@@ -132,13 +136,15 @@ def _classifier(cell, hidden, bidirectional, max_epochs=2, precision="no"):
     )
 
 
-def ours(X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no"):
+def ours(X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no", keep="1"):
     """RNNClassifier with its defaults: the second epoch, then a second predict_proba.
 
     ``fused=False``: torch's own simple RNN module instead of the fused recurrence.
     ``precision='bf16'``: under bfloat16 autocast (``mixed_precision='bf16'``).
+    ``keep='0'``: freed memory handed back between batches (``SKLEARN_RNN_KEEP_MEMORY=0``).
     """
     _recurrence.ENABLED = fused
+    os.environ[_nets.KEEP_MEMORY_ENV] = keep
     try:
         clf = _classifier(cell, hidden, bidirectional, precision=precision).fit(X, y)
         predict = []
@@ -148,6 +154,7 @@ def ours(X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no"):
             predict.append(time.perf_counter() - start)
     finally:
         _recurrence.ENABLED = True
+        os.environ.pop(_nets.KEEP_MEMORY_ENV)
     return {"epoch_s": clf.history_[-1, "dur"], "predict_s": predict[-1]}
 
 
@@ -269,6 +276,11 @@ def main():
         help="also time RNNClassifier(mixed_precision='bf16') (the ours_bf16 rows)",
     )
     parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also time our fit with freed memory handed back (the ours_memory_returned rows)",
+    )
+    parser.add_argument(
         "--profile-only",
         action="store_true",
         help="only the profiled epochs, merged into the cells of an existing --out file",
@@ -334,6 +346,8 @@ def main():
             runs["ours_unfused"] = []
         if args.bf16:
             runs["ours_bf16"] = []
+        if args.memory:
+            runs["ours_memory_returned"] = []
         for _ in range(args.repeats):
             runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi))
             runs["ours"].append(ours(X[:n], y[:n], X_test, cell, hidden, bi))
@@ -344,6 +358,10 @@ def main():
             if "ours_bf16" in runs:
                 runs["ours_bf16"].append(
                     ours(X[:n], y[:n], X_test, cell, hidden, bi, precision="bf16")
+                )
+            if "ours_memory_returned" in runs:
+                runs["ours_memory_returned"].append(
+                    ours(X[:n], y[:n], X_test, cell, hidden, bi, keep="0")
                 )
             if keras:
                 try:
@@ -386,6 +404,9 @@ def main():
             bf16 = row["ours_bf16_train_per_s"] / row["ours_train_per_s"]
             bf16_predict = row["ours_bf16_predict_per_s"] / row["ours_predict_per_s"]
             line += f"  (bf16 vs float32: training {bf16:.2f}x, predict {bf16_predict:.2f}x)"
+        if "ours_memory_returned_train_per_s" in row:
+            kept = row["ours_train_per_s"] / row["ours_memory_returned_train_per_s"]
+            line += f"  (memory kept vs returned: training {kept:.2f}x)"
         if len(rows) == 1:
             print(
                 f"\ntraining: samples/s of the second epoch, median of {args.repeats}; "
@@ -403,6 +424,16 @@ def main():
             f"\nbf16 vs float32, training: min {min(bf16.values()):.2f}x, median "
             f"{np.median(list(bf16.values())):.2f}x, max {max(bf16.values()):.2f}x; slower in: "
             f"{', '.join(k for k, r in bf16.items() if r < 1) or 'none'}"
+        )
+    if args.memory:
+        kept = {
+            k: r["ours_train_per_s"] / r["ours_memory_returned_train_per_s"]
+            for k, r in rows.items()
+        }
+        print(
+            f"\nmemory kept vs returned, training: min {min(kept.values()):.2f}x, median "
+            f"{np.median(list(kept.values())):.2f}x, max {max(kept.values()):.2f}x; slower in: "
+            f"{', '.join(k for k, r in kept.items() if r < 1) or 'none'}"
         )
     if keras:
         ratios = [r["ours_train_per_s"] / r["keras_train_per_s"] for r in rows.values()]

@@ -3,10 +3,13 @@
 skorch is the training engine; these subclasses add only what it does not
 do: a loss weighted per sample, mixed precision (autocast, and loss scaling
 for float16), non-blocking copies on CUDA, and on the CPU subnormal floats
-flushed to zero and no more threads than the cores other processes leave free.
+flushed to zero, no more threads than the cores other processes leave free,
+and freed memory kept for the next batch.
 """
 
+import ctypes
 import os
+import threading
 from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 
@@ -203,6 +206,76 @@ def fair_threads():
         torch.set_num_threads(wanted)
 
 
+#: Set to ``0`` to let the C library hand freed memory back to the system during fits.
+KEEP_MEMORY_ENV = "SKLEARN_RNN_KEEP_MEMORY"
+
+# glibc's mallopt parameters; while fitting, and after (the ceiling of its dynamic thresholds).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4
+_KEEP = {_M_MMAP_MAX: 0, _M_TRIM_THRESHOLD: 2**31 - 1}
+_AFTER = {_M_MMAP_MAX: 65536, _M_MMAP_THRESHOLD: 32 * 2**20, _M_TRIM_THRESHOLD: 64 * 2**20}
+_memory_lock = threading.Lock()
+_memory_holders = 0
+_libc = None
+
+
+def _glibc():
+    """The GNU C library of this process (for ``mallopt``), or False elsewhere."""
+    global _libc
+    if _libc is None:
+        try:
+            libc = ctypes.CDLL(None)
+            libc.gnu_get_libc_version  # noqa: B018  (glibc only: musl, macOS lack it)
+            libc.mallopt, libc.malloc_trim  # noqa: B018
+        except (AttributeError, OSError, TypeError):
+            libc = False
+        _libc = libc
+    return _libc
+
+
+@contextmanager
+def keep_freed_memory():
+    """Keep freed memory in the process for reuse while inside (glibc); give it back after.
+
+    A recurrent network allocates the same large blocks batch after batch (the
+    states of every step, their gradients, the input projection). glibc serves
+    blocks above its ``mmap`` threshold (128 KiB at first, raised as such
+    blocks are freed, up to 32 MiB) from fresh pages, and hands a large free
+    heap top back to the system, so batch after batch touches new pages and
+    pays a page fault per 4 KiB, with the intra-op threads contending for it.
+    While inside (reference-counted: fits and predictions of several threads
+    share it), large blocks come from the heap and the heap is not trimmed,
+    so freed blocks are reused as they are in TensorFlow's or torch's CUDA
+    caching allocators. The outermost exit trims the heap, so the memory goes
+    back to the system after each fit, and leaves glibc where its dynamic
+    thresholds end up after large blocks are freed (``mmap`` above 32 MiB, a
+    heap top over 64 MiB handed back), since setting any of them turns the
+    dynamic rule off for good. Training only: a prediction frees less, and
+    trimming after each would cost more than it saves.
+    glibc only (Linux); elsewhere, and with ``SKLEARN_RNN_KEEP_MEMORY=0``,
+    nothing changes. Results are the same either way: only where memory
+    comes from changes.
+    """
+    global _memory_holders
+    libc = os.environ.get(KEEP_MEMORY_ENV, "1") != "0" and _glibc()
+    if not libc:
+        yield
+        return
+    with _memory_lock:
+        if _memory_holders == 0:
+            for param, value in _KEEP.items():
+                libc.mallopt(param, value)
+        _memory_holders += 1
+    try:
+        yield
+    finally:
+        with _memory_lock:
+            _memory_holders -= 1
+            if _memory_holders == 0:
+                for param, value in _AFTER.items():
+                    libc.mallopt(param, value)
+                libc.malloc_trim(0)
+
+
 @contextmanager
 def cpu_policy():
     """The CPU's training and inference setting: subnormals flushed, fair threads."""
@@ -225,7 +298,8 @@ class DevicePathMixin:
     are copied with ``non_blocking=True``, so the copy of a batch overlaps the
     work queued before it. On the CPU, training and validation epochs and
     inference run with subnormal floats flushed to zero (:func:`flush_denormal`)
-    on no more threads than the free cores (:func:`fair_threads`).
+    on no more threads than the free cores (:func:`fair_threads`), and a fit
+    reuses the memory its batches free (:func:`keep_freed_memory`).
     """
 
     def __init__(self, *args, mixed_precision="no", **kwargs):
@@ -287,6 +361,13 @@ class DevicePathMixin:
         for name in self._optimizers:
             self.grad_scaler_.step(getattr(self, name + "_"))
         self.grad_scaler_.update()
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # Freed memory stays for the next epoch, not only the next batch.
+        if self._device_type != "cpu":
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        with keep_freed_memory():
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if self._device_type != "cpu":

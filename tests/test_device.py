@@ -5,6 +5,7 @@ otherwise); the autocast and GradScaler logic runs on the CPU in bfloat16.
 """
 
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -288,3 +289,82 @@ def test_a_busy_neighbour_is_seen():
     finally:
         spinner.kill()
         spinner.wait()
+
+
+class FakeLibc:
+    """Records the allocator calls of keep_freed_memory instead of making them."""
+
+    def __init__(self):
+        self.calls = []
+
+    def mallopt(self, param, value):
+        self.calls.append(("mallopt", param, value))
+        return 1
+
+    def malloc_trim(self, pad):
+        self.calls.append(("malloc_trim", pad))
+        return 1
+
+
+class RecordAllocatorCalls(Callback):
+    def __init__(self, libc):
+        self.libc, self.seen = libc, []
+
+    def on_batch_begin(self, net, **kwargs):
+        self.seen.append(len(self.libc.calls))
+
+
+KEEP = [("mallopt", -4, 0), ("mallopt", -1, 2**31 - 1)]
+AFTER = [("mallopt", -4, 65536), ("mallopt", -3, 32 * 2**20), ("mallopt", -1, 64 * 2**20)]
+
+
+@pytest.mark.parametrize("opt_out", [False, True])
+def test_a_fit_keeps_freed_memory_for_its_batches_and_gives_it_back_after(monkeypatch, opt_out):
+    """Set once before the first batch, restored and trimmed once after the last; not in predict."""
+    from sklearn_rnn import _nets
+
+    libc = FakeLibc()
+    monkeypatch.setattr(_nets, "_libc", libc)
+    monkeypatch.setenv("SKLEARN_RNN_KEEP_MEMORY", "0" if opt_out else "1")
+    X, y = _order_task(64)
+    record = RecordAllocatorCalls(libc)
+    clf = RNNClassifier(max_epochs=3, device="cpu", random_state=0, callbacks=[record])
+    clf.fit(X, y)
+    if opt_out:
+        assert libc.calls == [] and set(record.seen) == {0}
+        return
+    assert set(record.seen) == {2}  # every batch of every epoch, validation included
+    assert libc.calls == KEEP + AFTER + [("malloc_trim", 0)]
+    clf.predict_proba(X)
+    assert len(libc.calls) == 6
+
+
+def test_kept_memory_is_reference_counted_across_nested_and_concurrent_fits(monkeypatch):
+    from sklearn_rnn import _nets
+
+    libc = FakeLibc()
+    monkeypatch.setattr(_nets, "_libc", libc)
+    monkeypatch.delenv("SKLEARN_RNN_KEEP_MEMORY", raising=False)
+    with _nets.keep_freed_memory():
+        with _nets.keep_freed_memory():
+            assert libc.calls == KEEP
+        assert libc.calls == KEEP  # the outer holder still fits
+    assert libc.calls == KEEP + AFTER + [("malloc_trim", 0)]
+    with pytest.raises(KeyError), _nets.keep_freed_memory():
+        raise KeyError("a failed fit")
+    assert libc.calls == 2 * (KEEP + AFTER + [("malloc_trim", 0)])  # restored all the same
+
+
+@pytest.mark.skipif(not platform.libc_ver()[0] == "glibc", reason="glibc's mallopt")
+def test_kept_memory_trains_the_same_model_with_the_real_allocator(monkeypatch):
+    from sklearn_rnn import _nets
+
+    assert _nets._glibc()
+    monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "0")
+    X, y = _order_task(64)
+    params = dict(max_epochs=2, device="cpu", random_state=0)
+    kept = RNNClassifier(**params).fit(X, y)
+    monkeypatch.setenv("SKLEARN_RNN_KEEP_MEMORY", "0")
+    returned = RNNClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(kept.predict_proba(X), returned.predict_proba(X))
+    assert _nets._memory_holders == 0
