@@ -29,7 +29,10 @@ to each cell, reported as its speed over our float32 fit of the same run.
 ``--memory`` adds our fit with the C library handing freed memory back to the
 system between batches (``SKLEARN_RNN_KEEP_MEMORY=0``: glibc's own policy),
 reported as the speed of our default (freed memory kept for reuse during a
-fit, ``sklearn_rnn._nets.keep_freed_memory``) over it.
+fit, ``sklearn_rnn._nets.keep_freed_memory``) over it. Those fits run in the
+same process after kept ones, which leave glibc's thresholds at the ceiling
+its dynamic rule climbs to, so the reference is glibc at its best, not a
+fresh process.
 
     python benchmarks/bench_train.py [--n-train 2048] [--repeats 3] [--cells rnn,lstm,gru]
         [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH] [--bf16] [--memory]
