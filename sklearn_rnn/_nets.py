@@ -242,8 +242,8 @@ def keep_freed_memory():
     blocks are freed, up to 32 MiB) from fresh pages, and hands a large free
     heap top back to the system, so batch after batch touches new pages and
     pays a page fault per 4 KiB, with the intra-op threads contending for it.
-    While inside (reference-counted: fits and predictions of several threads
-    share it), large blocks come from the heap and the heap is not trimmed,
+    While inside (reference-counted: fits running in several threads share
+    it), large blocks come from the heap and the heap is not trimmed,
     so freed blocks are reused as they are in TensorFlow's or torch's CUDA
     caching allocators. The outermost exit trims the heap, so the memory goes
     back to the system after each fit, and leaves glibc where its dynamic
@@ -363,7 +363,7 @@ class DevicePathMixin:
         self.grad_scaler_.update()
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        # Freed memory stays for the next epoch, not only the next batch.
+        # What a batch frees serves the next batches, of every epoch, until the fit ends.
         if self._device_type != "cpu":
             return super().fit_loop(X, y, epochs=epochs, **fit_params)
         with keep_freed_memory():
