@@ -284,6 +284,17 @@ OVERRIDES = {
             Hovy 2016), or the final states of a bidirectional LSTM over them
             (Lample et al. 2016).""",
         ),
+        "affix_embedding_dim": (
+            "int",
+            """Width of the embedding of each of a word's affix and shape
+            features: its lowercase prefixes and suffixes of one to three
+            letters and its shape (``'Xxxxx'``, ``'dd.dd'``: letters as X or x,
+            digits as d, runs cut at four), the features a CRF tagger reads
+            (sklearn-crfsuite's tutorial), concatenated to the word's vector.
+            A feature shared by fewer than two word types of the training data
+            reads the out-of-vocabulary row. 0: no such features. Word input
+            only.""",
+        ),
         "lowercase": (
             "bool",
             """Look words up in lowercase (the character features keep the case).

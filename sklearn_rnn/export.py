@@ -139,8 +139,10 @@ def export_onnx(model, path):
     dynamic_axes = {first: {0: "batch", 1: "steps"}, "lengths": {0: "batch"}, output: {0: "batch"}}
     if isinstance(estimator, RNNTagger):
         dynamic_axes[output][1] = "steps"
-        if getattr(module, "chars", None) is not None:  # each word's characters, 0 padded
-            chars = torch.full((3, 17, 6), OOV_ID + 3, dtype=torch.int64)
+        # Each word's affix and shape ids, then its characters, 0 padded.
+        n_affixes = getattr(module, "affix_features", 0)
+        if getattr(module, "chars", None) is not None or n_affixes:
+            chars = torch.full((3, 17, n_affixes + 6), OOV_ID + 3, dtype=torch.int64)
             inputs, names = (*inputs, chars), [*names, "chars"]
             dynamic_axes["chars"] = {0: "batch", 1: "steps", 2: "characters"}
     try:

@@ -921,6 +921,13 @@ class TaggerModule(nn.Module):
         See :class:`CharEncoderModule`.
     char_encoder : {'cnn', 'lstm'}, default='cnn'
         The ``kind`` of :class:`CharEncoderModule`.
+    num_affixes : int or None, default=None
+        Size of the vocabulary of word features (affixes, shapes): each word
+        then carries ``affix_features`` ids, in front of its characters in
+        ``chars``, each read as an embedding of width ``affix_embedding_dim``
+        and concatenated to the word's vector. None: no such features.
+    affix_embedding_dim : int, default=20
+    affix_features : int, default=7
     word_dropout : float, default=0.0
         In training, the probability that a word id is replaced by ``oov_id``
         (its characters stay), so the out-of-vocabulary vector is trained and
@@ -961,6 +968,9 @@ class TaggerModule(nn.Module):
         char_embedding_dim=30,
         char_size=50,
         char_encoder="cnn",
+        num_affixes=None,
+        affix_embedding_dim=20,
+        affix_features=7,
         word_dropout=0.0,
         oov_id=1,
         embedding_dropout=0.0,
@@ -976,6 +986,8 @@ class TaggerModule(nn.Module):
         self.word_dropout = word_dropout
         self.embedding = None
         self.chars = None
+        self.affixes = None
+        self.affix_features = 0
         step_size = input_size
         self.extra_embedding = None
         if num_embeddings is not None:
@@ -997,6 +1009,11 @@ class TaggerModule(nn.Module):
                     num_chars, char_embedding_dim, char_size, kind=char_encoder
                 )
                 step_size += self.chars.output_size
+            if num_affixes is not None:
+                self.affixes = nn.Embedding(num_affixes, affix_embedding_dim, padding_idx=0)
+                _init_embedding(self.affixes)
+                self.affix_features = affix_features
+                step_size += affix_features * affix_embedding_dim
         # The point where adversarial training perturbs each step's vector
         # (word embedding beside the character vector); numeric input has none.
         self.adversarial_input = nn.Identity() if self.embedding is not None else None
@@ -1031,9 +1048,15 @@ class TaggerModule(nn.Module):
             dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
             x = x.masked_fill(dropped & (x != 0), self.oov_id)
         h = self.embed_words(x)
+        parts = [h]
+        # getattr: a tagger pickled before the affix features has none.
+        n_affixes = getattr(self, "affix_features", 0)
+        if n_affixes:
+            affixes, chars = chars[..., :n_affixes], chars[..., n_affixes:]
+            parts.append(self.affixes(affixes).flatten(-2))
         if self.chars is not None:
-            h = torch.cat([h, self.chars(chars)], dim=-1)
-        return h
+            parts.append(self.chars(chars))
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else h
 
     def forward(self, x, lengths, chars=None, sample_weight=None):
         # sample_weight rides in the batch for the loss; the network ignores it.

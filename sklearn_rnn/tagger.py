@@ -65,6 +65,29 @@ def _check_word_sequences(X):
     return sentences
 
 
+N_AFFIXES = 7
+
+
+def _shape(word):
+    """The word's shape: letters as X or x, digits as d, runs cut at four ('Xxxxx', 'dd.dd')."""
+    out = []
+    for c in word:
+        k = "X" if c.isupper() else "x" if c.isalpha() else "d" if c.isdigit() else c
+        if out[-4:] != [k] * 4:
+            out.append(k)
+    return "".join(out)
+
+
+def _affixes(word):
+    """A word's ``N_AFFIXES`` features: lowercase prefixes and suffixes of 1-3 letters, shape."""
+    low = word.lower()
+    return (
+        *(f"p{n}:{low[:n]}" for n in (1, 2, 3)),
+        *(f"s{n}:{low[-n:]}" for n in (1, 2, 3)),
+        f"shape:{_shape(word)}",
+    )
+
+
 def _vocabulary(counts):
     """Tokens numbered after the reserved ids, most frequent first, ties in sorted order."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -133,6 +156,7 @@ class RNNTagger(BaseRNN):
         "char_embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "char_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "char_encoder": [StrOptions({"cnn", "lstm"})],
+        "affix_embedding_dim": [Interval(numbers.Integral, 0, None, closed="left")],
         "lowercase": ["boolean"],
         "vectors": [str, "array-like", object, None],
         "adversarial_eps": [Interval(numbers.Real, 0, None, closed="left")],
@@ -154,6 +178,7 @@ class RNNTagger(BaseRNN):
         char_embedding_dim=30,
         char_size=100,
         char_encoder="cnn",
+        affix_embedding_dim=0,
         lowercase=True,
         vectors=None,
         freeze_embedding=False,
@@ -186,6 +211,7 @@ class RNNTagger(BaseRNN):
         self.char_embedding_dim = char_embedding_dim
         self.char_size = char_size
         self.char_encoder = char_encoder
+        self.affix_embedding_dim = affix_embedding_dim
         self.lowercase = lowercase
         self.vectors = vectors
         self.freeze_embedding = freeze_embedding
@@ -231,6 +257,9 @@ class RNNTagger(BaseRNN):
             "char_embedding_dim": self.char_embedding_dim,
             "char_size": self.char_size,
             "char_encoder": self.char_encoder,
+            "num_affixes": self._num_affixes(),
+            "affix_embedding_dim": self.affix_embedding_dim,
+            "affix_features": N_AFFIXES,
             "word_dropout": self.word_dropout if self.num_embeddings_ is not None else 0.0,
             "embedding_dropout": self.embedding_dropout,
             "dropout": self.dropout,
@@ -248,6 +277,12 @@ class RNNTagger(BaseRNN):
                 "is numeric sequences. Use adversarial_eps=0."
             )
         return {"adversarial_eps": self.adversarial_eps}
+
+    def _num_affixes(self):
+        affixes = getattr(self, "affix_vocabulary_", None)
+        if not affixes or not self.affix_embedding_dim:
+            return None
+        return N_RESERVED + len(affixes)
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
@@ -270,6 +305,7 @@ class RNNTagger(BaseRNN):
                 )
             if reset:
                 self.vocabulary_ = self.char_vocabulary_ = self.vectors_found_ = None
+                self.affix_vocabulary_ = None
                 self._trainable_words = None
                 if self.vectors is not None:
                     raise ValueError(
@@ -303,6 +339,14 @@ class RNNTagger(BaseRNN):
         self.char_vocabulary_ = None
         if self.char_size:
             self.char_vocabulary_ = _vocabulary(Counter(c for s in sentences for w in s for c in w))
+        self.affix_vocabulary_ = None
+        if self.affix_embedding_dim:
+            # An affix or shape joins the vocabulary when at least two word
+            # types share it: the rarer ones read the out-of-vocabulary row,
+            # which is then trained, as words unseen in training will need.
+            types = Counter(f for w in {w for s in sentences for w in s} for f in _affixes(w))
+            shared = Counter({f: c for f, c in types.items() if c >= 2})
+            self.affix_vocabulary_ = _vocabulary(shared)
         self.vectors_found_ = None
         self._trainable_words = None
         embedding = None
@@ -326,18 +370,25 @@ class RNNTagger(BaseRNN):
         return embedding
 
     def _encode(self, words):
-        """A word sequence as ids: (steps,) without characters, else (steps, 3 + longest word)."""
+        """A word sequence as ids: (steps,) with neither affixes nor characters, else
+        (steps, 1 + affixes + characters): the word id, its affix and shape ids
+        (``N_AFFIXES`` columns with ``affix_embedding_dim``), its character ids."""
         ids = [self.vocabulary_.get(self._key(w), OOV_ID) for w in words]
-        if not self.char_vocabulary_:
+        affixes = getattr(self, "affix_vocabulary_", None)
+        if not self.char_vocabulary_ and not affixes:
             return np.asarray(ids, dtype=np.int64)
+        n_affixes = N_AFFIXES if affixes else 0
         # Each word's characters between begin and end markers, so that the
         # convolution tells a suffix from the same letters inside the word.
-        width = max((len(w) for w in words), default=0) + 2
-        out = np.zeros((len(words), 1 + width), dtype=np.int64)
+        width = max((len(w) for w in words), default=0) + 2 if self.char_vocabulary_ else 0
+        out = np.zeros((len(words), 1 + n_affixes + width), dtype=np.int64)
         out[:, 0] = ids
         for i, w in enumerate(words):
-            chars = [self.char_vocabulary_.get(c, OOV_ID) for c in w]
-            out[i, 1 : 3 + len(w)] = [BOS_ID, *chars, EOS_ID]
+            if affixes:
+                out[i, 1 : 1 + n_affixes] = [affixes.get(f, OOV_ID) for f in _affixes(w)]
+            if self.char_vocabulary_:
+                chars = [self.char_vocabulary_.get(c, OOV_ID) for c in w]
+                out[i, 1 + n_affixes : 3 + n_affixes + len(w)] = [BOS_ID, *chars, EOS_ID]
         return out
 
     def _fit(self, X, y, sample_weight=None, *, warm_start, validation_mask=None):

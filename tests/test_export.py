@@ -87,9 +87,18 @@ def _assert_tag_probabilities(out, model, X):
         {"char_encoder": "cnn"},
         {"char_encoder": "lstm", "cell": "gru", "num_layers": 2},
         {"char_size": 0},  # words only
+        {"affix_embedding_dim": 4},
+        {"affix_embedding_dim": 4, "char_size": 0},
         {"vectors": {"the": [0.1, 0.2], "zebra": [0.3, -0.1], "dog": [0.0, 1.0]}},
     ],
-    ids=["char-cnn", "char-lstm-gru-stacked", "no-chars", "pretrained-extra-rows"],
+    ids=[
+        "char-cnn",
+        "char-lstm-gru-stacked",
+        "no-chars",
+        "affixes",
+        "affixes-no-chars",
+        "pretrained-extra-rows",
+    ],
 )
 def test_onnx_runtime_gives_the_taggers_probabilities(tmp_path, params):
     tagger = RNNTagger(max_epochs=2, random_state=0, **params).fit(SENTENCES, TAGS)

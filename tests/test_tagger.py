@@ -10,7 +10,9 @@ from sklearn.utils import estimator_checks
 from sklearn_rnn import RNNTagger
 from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
 from sklearn_rnn._nets import TaggerNet
+from sklearn_rnn._sequences import BOS_ID, EOS_ID, OOV_ID
 from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
+from sklearn_rnn.tagger import _affixes
 
 SMALL = dict(hidden_size=16, num_layers=1, embedding_dim=8, char_embedding_dim=8, char_size=8)
 
@@ -68,6 +70,47 @@ def test_character_features_tag_words_never_seen_in_training(char_encoder):
     words_only = RNNTagger(**{**params, "char_size": 0}).fit(TRAIN_X, TRAIN_Y)
     assert words_only.char_vocabulary_ is None
     assert words_only.score(UNSEEN_X, UNSEEN_Y) < 0.6
+
+
+def test_affix_features_are_a_words_prefixes_suffixes_and_shape():
+    expected = ("p1:a", "p2:ap", "p3:app", "s1:e", "s2:le", "s3:ple", "shape:Xxxxx")
+    assert _affixes("Apple") == expected
+    assert _affixes("1999.50")[-1] == "shape:dddd.dd"  # runs cut at four
+    assert _affixes("U.S.")[-1] == "shape:X.X."
+    assert _affixes("a") == ("p1:a", "p2:a", "p3:a", "s1:a", "s2:a", "s3:a", "shape:x")
+
+
+def test_affix_features_tag_words_never_seen_in_training_without_characters():
+    params = dict(max_epochs=40, early_stopping=False, random_state=0, **SMALL)
+    tagger = RNNTagger(**{**params, "char_size": 0, "affix_embedding_dim": 8})
+    tagger.fit(TRAIN_X, TRAIN_Y)
+    assert tagger.char_vocabulary_ is None
+    # "-ing", "-ly" and "-er" are shared by many word types; each stem's own
+    # three-letter prefix by three, so it is known too.
+    assert {"s3:ing", "s2:ly", "s2:er", "shape:xxxx"} <= set(tagger.affix_vocabulary_)
+    assert tagger.score(UNSEEN_X, UNSEEN_Y) > 0.95
+
+
+def test_affix_ids_sit_between_the_word_id_and_its_characters():
+    X = [["Walking", "talking"], ["walking", "Sings"]]
+    tagger = RNNTagger(
+        affix_embedding_dim=4, max_epochs=1, early_stopping=False, random_state=0, **SMALL
+    )
+    tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
+    encoded = tagger._encode(["Walking", "zzz"])
+    vocab, affixes = tagger.vocabulary_, tagger.affix_vocabulary_
+    assert encoded[0, 0] == vocab["walking"]
+    # Shared by two word types ("walking", "talking"): its own row; "sings"'s alone: OOV.
+    assert encoded[0, 1:8].tolist() == [affixes.get(f, OOV_ID) for f in _affixes("Walking")]
+    assert encoded[0, 4] == affixes["s1:g"]
+    assert "s1:s" not in affixes and "shape:Xxxxx" in affixes
+    chars = tagger.char_vocabulary_
+    assert encoded[0, 8:].tolist() == [BOS_ID, *[chars[c] for c in "Walking"], EOS_ID]
+    assert encoded[1, 1:8].tolist() == [OOV_ID] * 7  # nothing known of "zzz"
+    # The module reads 7 affix embeddings of width 4 beside the word and characters.
+    batch, _ = collate_tagged([(encoded, None, 1.0)])
+    h = tagger.net_.module_.features(batch["x"], batch["lengths"], batch["chars"])
+    assert h.shape == (1, 2, SMALL["embedding_dim"] + 7 * 4 + SMALL["char_size"])
 
 
 def test_padding_never_changes_a_prediction():
