@@ -126,6 +126,9 @@ class RNNTagger(BaseRNN):
         Word (lowercased with ``lowercase``) to id, for word input.
     char_vocabulary_ : dict of str to int or None
         Character to id, for word input with character features.
+    affix_vocabulary_ : dict of str to int or None
+        Affix or shape feature (``'s3:ing'``, ``'shape:Xxxxx'``) to id, for
+        word input with ``affix_embedding_dim``.
     vectors_found_ : float or None
         With ``vectors``: share of the training vocabulary with a pretrained vector.
     net_ : skorch.NeuralNet
