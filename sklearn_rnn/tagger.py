@@ -315,6 +315,12 @@ class RNNTagger(BaseRNN):
                         "vectors gives words their pretrained vectors; the input is not "
                         "words. Pass word sequences, or vectors=None."
                     )
+                if self.affix_embedding_dim:
+                    raise ValueError(
+                        "affix_embedding_dim reads each word's prefixes, suffixes and "
+                        "shape; the input is not words. Pass word sequences, or "
+                        "affix_embedding_dim=0."
+                    )
             return super()._validate_data(X, reset=reset, training=training)
         sentences = _check_word_sequences(X)
         if not reset and self.input_kind_ != "words":

@@ -89,6 +89,11 @@ def test_affix_features_tag_words_never_seen_in_training_without_characters():
     # three-letter prefix by three, so it is known too.
     assert {"s3:ing", "s2:ly", "s2:er", "shape:xxxx"} <= set(tagger.affix_vocabulary_)
     assert tagger.score(UNSEEN_X, UNSEEN_Y) > 0.95
+    restored = pickle.loads(pickle.dumps(tagger))
+    np.testing.assert_array_equal(
+        np.concatenate(restored.predict_proba(UNSEEN_X[:5])),
+        np.concatenate(tagger.predict_proba(UNSEEN_X[:5])),
+    )
 
 
 def test_affix_ids_sit_between_the_word_id_and_its_characters():
@@ -261,6 +266,8 @@ def test_tagger_refuses_input_unlike_its_training():
         RNNTagger(vectors={"a": [1.0]}, max_epochs=1).fit(
             np.ones((4, 3, 1), dtype=np.float32), [["x", "y", "x"]] * 4
         )
+    with pytest.raises(ValueError, match="affix_embedding_dim reads each word's prefixes"):
+        RNNTagger(affix_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
 
 
 @pytest.mark.parametrize(
