@@ -172,10 +172,11 @@ IGNORE_LABEL = -100
 def collate_tagged(batch, *, numeric=False):
     """Pad a tagging batch: steps as in :func:`collate_sequences`, labels with ``IGNORE_LABEL``.
 
-    An id sequence may carry its words' characters: a 2-D array (steps,
-    1 + characters) whose column 0 is the word ids and the rest the
-    character ids of each word, 0 padded; the batch then also holds
-    ``chars`` (batch, steps, longest word). Labels are one per step.
+    An id sequence may carry its words' features: a 2-D array (steps,
+    1 + features) whose column 0 is the word ids and the rest each word's
+    feature ids (the tagger's affix and shape ids, then its character ids),
+    0 padded; the batch then also holds ``chars`` (batch, steps, widest
+    word's features). Labels are one per step.
     """
     sequences, targets, weights = zip(*batch)
     lengths = [len(s) for s in sequences]

@@ -1015,7 +1015,8 @@ class TaggerModule(nn.Module):
                 self.affix_features = affix_features
                 step_size += affix_features * affix_embedding_dim
         # The point where adversarial training perturbs each step's vector
-        # (word embedding beside the character vector); numeric input has none.
+        # (word embedding beside the affix and character vectors); numeric
+        # input has none.
         self.adversarial_input = nn.Identity() if self.embedding is not None else None
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         self.encoder = RNNEncoderModule(

@@ -283,7 +283,7 @@ class RNNTagger(BaseRNN):
 
     def _num_affixes(self):
         affixes = getattr(self, "affix_vocabulary_", None)
-        if not affixes or not self.affix_embedding_dim:
+        if affixes is None or not self.affix_embedding_dim:
             return None
         return N_RESERVED + len(affixes)
 
@@ -379,21 +379,24 @@ class RNNTagger(BaseRNN):
         return embedding
 
     def _encode(self, words):
-        """A word sequence as ids: (steps,) with neither affixes nor characters, else
-        (steps, 1 + affixes + characters): the word id, its affix and shape ids
-        (``N_AFFIXES`` columns with ``affix_embedding_dim``), its character ids."""
+        """A word sequence as ids: (steps,), or (steps, 1 + features) with word features.
+
+        Column 0 holds the word ids; then, with ``affix_embedding_dim``, the
+        ``N_AFFIXES`` affix and shape ids of each word; then, with
+        ``char_size``, its character ids between begin and end markers.
+        """
         ids = [self.vocabulary_.get(self._key(w), OOV_ID) for w in words]
         affixes = getattr(self, "affix_vocabulary_", None)
-        if not self.char_vocabulary_ and not affixes:
+        if not self.char_vocabulary_ and affixes is None:
             return np.asarray(ids, dtype=np.int64)
-        n_affixes = N_AFFIXES if affixes else 0
+        n_affixes = 0 if affixes is None else N_AFFIXES
         # Each word's characters between begin and end markers, so that the
         # convolution tells a suffix from the same letters inside the word.
         width = max((len(w) for w in words), default=0) + 2 if self.char_vocabulary_ else 0
         out = np.zeros((len(words), 1 + n_affixes + width), dtype=np.int64)
         out[:, 0] = ids
         for i, w in enumerate(words):
-            if affixes:
+            if n_affixes:
                 out[i, 1 : 1 + n_affixes] = [affixes.get(f, OOV_ID) for f in _affixes(w)]
             if self.char_vocabulary_:
                 chars = [self.char_vocabulary_.get(c, OOV_ID) for c in w]

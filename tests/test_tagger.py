@@ -10,7 +10,7 @@ from sklearn.utils import estimator_checks
 from sklearn_rnn import RNNTagger
 from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
 from sklearn_rnn._nets import TaggerNet
-from sklearn_rnn._sequences import BOS_ID, EOS_ID, OOV_ID
+from sklearn_rnn._sequences import BOS_ID, EOS_ID, N_RESERVED, OOV_ID
 from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
 from sklearn_rnn.tagger import _affixes
 
@@ -116,6 +116,12 @@ def test_affix_ids_sit_between_the_word_id_and_its_characters():
     batch, _ = collate_tagged([(encoded, None, 1.0)])
     h = tagger.net_.module_.features(batch["x"], batch["lengths"], batch["chars"])
     assert h.shape == (1, 2, SMALL["embedding_dim"] + 7 * 4 + SMALL["char_size"])
+    # No feature shared by two word types: every word reads the unknown rows.
+    lone = RNNTagger(affix_embedding_dim=4, max_epochs=1, early_stopping=False, **SMALL)
+    lone.fit([["A", "1"]] * 4, [["X", "NUM"]] * 4)
+    assert lone.affix_vocabulary_ == {}
+    assert lone._encode(["A"])[0, 1:8].tolist() == [OOV_ID] * 7
+    assert lone.net_.module_.affixes.num_embeddings == N_RESERVED
 
 
 def test_padding_never_changes_a_prediction():
