@@ -114,6 +114,14 @@ def combine(pred, names):
     return scores
 
 
+def _load(path):
+    """Cached predictions, as :func:`predictions` returned them."""
+    data = np.load(path, allow_pickle=True)
+    pred = {k: data[k] for k in data.files}
+    pred["fit_s"] = pred["fit_s"].item()
+    return pred
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="imdb-dev", choices=["imdb-dev", "imdb"])
@@ -124,9 +132,7 @@ def main():
     args = parser.parse_args()
     cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}.npz"
     if os.path.exists(cache):
-        data = np.load(cache, allow_pickle=True)
-        pred = {k: data[k] for k in data.files}
-        pred["fit_s"] = pred["fit_s"].item()
+        pred = _load(cache)
     else:
         pred = predictions(args.set, args.network)
         np.savez(cache, **pred)
@@ -134,9 +140,7 @@ def main():
     for extra in args.extra:
         path = cache.replace(".npz", f"_{extra}.npz")
         if os.path.exists(path):
-            data = np.load(path, allow_pickle=True)
-            more = {k: data[k] for k in data.files}
-            more["fit_s"] = more["fit_s"].item()
+            more = _load(path)
         else:
             more = predictions(args.set, args.network, extra=extra)
             np.savez(path, **more)
