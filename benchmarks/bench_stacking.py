@@ -1,34 +1,33 @@
-"""How the ``stacked`` named model should combine its two models, on IMDB.
+"""How the ``stacked`` named model should combine its models, on IMDB.
 
 ``stacked`` is scikit-learn's ``StackingClassifier``: a logistic regression
-fitted on the out-of-fold predictions of a bidirectional LSTM and of
-``nb-bigram``. This script computes those predictions once, exactly as the
+fitted on the out-of-fold predictions of a bidirectional LSTM, of
+``nb-bigram`` and of the same pipeline on character 2-5-grams within words
+(``nb_char``). This script computes those predictions once, exactly as the
 ``StackingClassifier`` does (``cross_val_predict`` with the model's own folds
 for the training reviews; each model refitted on all of them for the scored
 reviews), and then scores several ways of combining the same predictions, so
 that the combiners differ in nothing else:
 
-- ``proba``: a logistic regression on the two positive-class probabilities
+- ``proba``: a logistic regression on the positive-class probabilities
   (what ``StackingClassifier(stack_method='predict_proba')`` does);
 - ``logit``: a logistic regression on their log-odds;
 - ``mean-proba`` / ``mean-logit``: the plain average (nothing fitted).
 
-``--extra NAME`` (repeatable) adds a third model's predictions, computed the
-same way with the stack's own folds and cached beside the others: each
-combiner is then also scored on the network with ``NAME`` in place of
-``nb-bigram``, on all three, and on the two bag-of-words models without the
-network (what the network adds). The extra models are bag-of-words models
-defined here, not named models of the package:
-
-- ``nb-trigram``: ``nb-bigram`` with word trigrams too (NBSVM-trigram, Mesnil
-  et al. 2014);
-- ``nb-char``: ``nb-bigram``'s pipeline on character 2-5-grams within words.
+Each combiner is scored on the stack as shipped, on the network with
+``nb-bigram`` (the stack before the character model joined it) and on the
+two bags of n-grams without the network (what the network adds).
+``--extra nb-trigram`` adds ``nb-bigram`` with word trigrams too
+(NBSVM-trigram, Mesnil et al. 2014), computed the same way with the stack's
+own folds and cached beside the others: scored beside the network, in place
+of ``nb-bigram``, and as a fourth model.
 
 ``--set imdb-dev`` (the default) trains on 20k of the official training
 reviews and scores the other 5k, so the choice never reads the test reviews;
 ``--set imdb`` is the official 25k/25k split (score it once, after choosing).
 The predictions are kept in ``--cache`` (an ``.npz``), so ``--cache`` alone
-rescoring them costs nothing.
+rescoring them costs nothing; a cache without a member of the stack (written
+before it joined) gets that member's predictions added.
 
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb] [--network stacked|bilstm]
         [--extra nb-trigram] [--cache /tmp/stacking_imdb-dev.npz] [--out FILE.json]
@@ -63,29 +62,25 @@ def logit(p):
 
 def extra_model(name):
     """A bag-of-words model for ``--extra``."""
-    if name == "nb-trigram":
-        vectorizer = NGramVectorizer(
-            ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags
-        )
-    elif name == "nb-char":
-        vectorizer = NGramVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), output_mode="binary", preprocessor=strip_tags
-        )
-    else:
+    if name != "nb-trigram":
         raise ValueError(f"unknown --extra {name!r}")
+    vectorizer = NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
     return make_pipeline(vectorizer, NaiveBayesWeighting(), LogisticRegression(C=1, max_iter=1000))
 
 
-def predictions(set_name, network, extra=None):
+def predictions(set_name, network, only=None, extra=None):
     """Out-of-fold probabilities on the training reviews and refitted ones on the scored reviews.
 
-    With ``extra``, that bag-of-words model's only (with the stack's folds).
+    ``only``: those members of the stack; ``extra``: that bag-of-words
+    model's only (with the stack's folds).
     """
     X, y, X_test, y_test = load(set_name, imdb_full=True, imdb_n=None)
     stack = make_model("stacked", mode="full", random_state=0)
     estimators = dict(stack.estimators)
     if network == "bilstm":
         estimators["bilstm"] = make_model("bilstm", mode="full", random_state=0)
+    if only is not None:
+        estimators = {name: estimators[name] for name in only}
     if extra is not None:
         estimators = {extra.replace("-", "_"): extra_model(extra)}
     out = {"y": np.asarray(y), "y_test": np.asarray(y_test), "fit_s": {}}
@@ -126,17 +121,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="imdb-dev", choices=["imdb-dev", "imdb"])
     parser.add_argument("--network", default="stacked", choices=["stacked", "bilstm"])
-    parser.add_argument("--extra", action="append", default=[], choices=["nb-trigram", "nb-char"])
+    parser.add_argument("--extra", action="append", default=[], choices=["nb-trigram"])
     parser.add_argument("--cache", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}.npz"
+    members = [name for name, _ in make_model("stacked").estimators]
     if os.path.exists(cache):
         pred = _load(cache)
+        missing = [name for name in members if f"{name}_oof" not in pred]
+        if missing:
+            more = predictions(args.set, args.network, only=missing)
+            np.testing.assert_array_equal(more["y"], pred["y"])
+            pred.update({k: v for k, v in more.items() if k != "fit_s"})
+            pred["fit_s"].update(more["fit_s"])
+            np.savez(cache, **pred)
     else:
         pred = predictions(args.set, args.network)
         np.savez(cache, **pred)
-    sets = {"bilstm+nb_bigram": ["bilstm", "nb_bigram"]}
+    sets = {
+        "+".join(members): members,
+        "bilstm+nb_bigram": ["bilstm", "nb_bigram"],
+        "nb_bigram+nb_char": ["nb_bigram", "nb_char"],
+    }
     for extra in args.extra:
         path = cache.replace(".npz", f"_{extra}.npz")
         if os.path.exists(path):
@@ -150,6 +157,7 @@ def main():
         pred["fit_s"][key] = more["fit_s"][key]
         sets[f"bilstm+{key}"] = ["bilstm", key]
         sets[f"bilstm+nb_bigram+{key}"] = ["bilstm", "nb_bigram", key]
+        sets["+".join([*members, key])] = [*members, key]
         sets[f"nb_bigram+{key}"] = ["nb_bigram", key]
     scores = {}
     for label, names in sets.items():

@@ -12,7 +12,8 @@ MODELS = {
     "bilstm-ensemble": "two bilstm networks trained side by side, their logits averaged",
     "stacked": (
         "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
-        "(bilstm, narrower, no adversarial step) and nb-bigram (binary)"
+        "(bilstm, narrower, no adversarial step), nb-bigram, and nb-bigram's model on "
+        "character 2-5-grams (binary)"
     ),
 }
 

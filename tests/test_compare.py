@@ -231,19 +231,23 @@ def test_count_parameters_of_linear_and_recurrent_models():
     assert np.isnan(count_parameters(DummyClassifier().fit(X, y)))
 
 
-def test_stacked_model_combines_the_recurrent_and_bigram_models_out_of_fold():
+def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     X, y = _corpus(90)
     model = make_model("stacked", random_state=0)
-    assert [name for name, _ in model.estimators] == ["bilstm", "nb_bigram"]
+    assert [name for name, _ in model.estimators] == ["bilstm", "nb_bigram", "nb_char"]
     # The stack's network is bilstm without its costly adversarial step.
     network, bilstm = model.estimators[0][1][-1], make_model("bilstm")[-1]
     assert (network.adversarial_eps, network.hidden_size) == (0, bilstm.hidden_size)
+    # The third model is nb-bigram's pipeline on character n-grams within words.
+    chars, words = model.estimators[2][1], make_model("nb-bigram")
+    assert (chars[0].analyzer, chars[0].ngram_range) == ("char_wb", (2, 5))
+    assert [type(step) for step in chars] == [type(step) for step in words]
     model.fit(X, y)
-    # One probability column per binary base model; the meta-model weighs both.
-    assert model.final_estimator_.coef_.shape == (1, 2)
+    # One probability column per binary base model; the meta-model weighs all three.
+    assert model.final_estimator_.coef_.shape == (1, 3)
     assert model.score(X, y) > 0.9
     parts = [count_parameters(m) for m in model.estimators_]
-    assert count_parameters(model) == sum(parts) + 3
+    assert count_parameters(model) == sum(parts) + 4
 
 
 def _write_csv(path, n, split):
