@@ -46,11 +46,9 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
-from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import NGramVectorizer
-from sklearn_rnn.naive_bayes import NaiveBayesWeighting
-from sklearn_rnn.named_models import make_model
+from sklearn_rnn.named_models import _nb_pipeline, make_model
 
 EPS = 1e-6
 
@@ -64,8 +62,9 @@ def extra_model(name):
     """A bag-of-words model for ``--extra``."""
     if name != "nb-trigram":
         raise ValueError(f"unknown --extra {name!r}")
-    vectorizer = NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
-    return make_pipeline(vectorizer, NaiveBayesWeighting(), LogisticRegression(C=1, max_iter=1000))
+    return _nb_pipeline(
+        NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
+    )
 
 
 def predictions(set_name, network, only=None, extra=None):
