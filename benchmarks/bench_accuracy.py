@@ -163,7 +163,9 @@ def evaluate(model, X, y, X_test, y_test, folds):
             scores.append(float(fitted.score(X_test, y_test)))
         X_eval, y_eval = (X[valid], y[valid]) if X_test is None else (X_test, y_test)
         for name, part in getattr(fitted, "named_estimators_", {}).items():
-            parts.setdefault(name, []).append(float(part.score(X_eval, y_eval)))
+            # The stack fits its parts on label-encoded targets: decode their predictions.
+            labels = fitted.classes_[part.predict(X_eval)]
+            parts.setdefault(name, []).append(float(np.mean(labels == np.asarray(y_eval))))
     return scores, fit_s, parts
 
 

@@ -58,32 +58,28 @@ def logit(p):
     return np.log(p) - np.log1p(-p)
 
 
-def extra_model(name):
-    """A bag-of-words model for ``--extra``."""
-    if name != "nb-trigram":
-        raise ValueError(f"unknown --extra {name!r}")
-    return _nb_pipeline(
+#: The bag-of-words models of ``--extra``, by the name of their predictions.
+EXTRAS = {
+    "nb_trigram": lambda: _nb_pipeline(
         NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
-    )
+    ),
+}
 
 
-def predictions(set_name, network, only=None, extra=None):
+def predictions(set_name, network, names):
     """Out-of-fold probabilities on the training reviews and refitted ones on the scored reviews.
 
-    ``only``: those members of the stack; ``extra``: that bag-of-words
-    model's only (with the stack's folds).
+    ``names``: members of the stack or ``EXTRAS`` (each with the stack's folds).
     """
     X, y, X_test, y_test = load(set_name, imdb_full=True, imdb_n=None)
     stack = make_model("stacked", mode="full", random_state=0)
     estimators = dict(stack.estimators)
     if network == "bilstm":
         estimators["bilstm"] = make_model("bilstm", mode="full", random_state=0)
-    if only is not None:
-        estimators = {name: estimators[name] for name in only}
-    if extra is not None:
-        estimators = {extra.replace("-", "_"): extra_model(extra)}
+    estimators |= {name: make() for name, make in EXTRAS.items()}
     out = {"y": np.asarray(y), "y_test": np.asarray(y_test), "fit_s": {}}
-    for name, model in estimators.items():
+    for name in names:
+        model = estimators[name]
         start = time.perf_counter()
         oof = cross_val_predict(clone(model), X, y, cv=stack.cv, method="predict_proba")
         fitted = clone(model).fit(X, y)
@@ -116,43 +112,46 @@ def _load(path):
     return pred
 
 
+def _cached(path, set_name, network, names):
+    """The predictions of ``names`` from the cache at ``path``, computing (and caching) any missing.
+
+    A cache written before a model joined the stack gets that model added.
+    """
+    pred = _load(path) if os.path.exists(path) else {"fit_s": {}}
+    missing = [name for name in names if f"{name}_oof" not in pred]
+    if missing:
+        more = predictions(set_name, network, missing)
+        if "y" in pred:
+            np.testing.assert_array_equal(more["y"], pred["y"])
+        pred["fit_s"] |= more.pop("fit_s")
+        pred |= more
+        np.savez(path, **pred)
+    return pred
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="imdb-dev", choices=["imdb-dev", "imdb"])
     parser.add_argument("--network", default="stacked", choices=["stacked", "bilstm"])
-    parser.add_argument("--extra", action="append", default=[], choices=["nb-trigram"])
+    parser.add_argument(
+        "--extra", action="append", default=[], choices=[k.replace("_", "-") for k in EXTRAS]
+    )
     parser.add_argument("--cache", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}.npz"
     members = [name for name, _ in make_model("stacked").estimators]
-    if os.path.exists(cache):
-        pred = _load(cache)
-        missing = [name for name in members if f"{name}_oof" not in pred]
-        if missing:
-            more = predictions(args.set, args.network, only=missing)
-            np.testing.assert_array_equal(more["y"], pred["y"])
-            pred.update({k: v for k, v in more.items() if k != "fit_s"})
-            pred["fit_s"].update(more["fit_s"])
-            np.savez(cache, **pred)
-    else:
-        pred = predictions(args.set, args.network)
-        np.savez(cache, **pred)
+    pred = _cached(cache, args.set, args.network, members)
     sets = {
         "+".join(members): members,
         "bilstm+nb_bigram": ["bilstm", "nb_bigram"],
         "nb_bigram+nb_char": ["nb_bigram", "nb_char"],
     }
     for extra in args.extra:
-        path = cache.replace(".npz", f"_{extra}.npz")
-        if os.path.exists(path):
-            more = _load(path)
-        else:
-            more = predictions(args.set, args.network, extra=extra)
-            np.savez(path, **more)
-        np.testing.assert_array_equal(more["y"], pred["y"])
         key = extra.replace("-", "_")
-        pred.update({k: v for k, v in more.items() if k.startswith(key)})
+        more = _cached(cache.replace(".npz", f"_{extra}.npz"), args.set, args.network, [key])
+        np.testing.assert_array_equal(more["y"], pred["y"])
+        pred[f"{key}_oof"], pred[f"{key}_test"] = more[f"{key}_oof"], more[f"{key}_test"]
         pred["fit_s"][key] = more["fit_s"][key]
         sets[f"bilstm+{key}"] = ["bilstm", key]
         sets[f"bilstm+nb_bigram+{key}"] = ["bilstm", "nb_bigram", key]

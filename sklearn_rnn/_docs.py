@@ -299,7 +299,7 @@ OVERRIDES = {
             without it. On the test split, scored once, it gave 0.9523 and
             0.8005, against 0.9505 and 0.8007 for the same code without it:
             level on unseen words (the CRF: 0.8124)
-            (benchmarks/results/bench_tagging_study/, studies 11-13).""",
+            (benchmarks/results/bench_tagging_study/, studies 11-14).""",
         ),
         "lowercase": (
             "bool",
