@@ -301,6 +301,7 @@ class BaseRNN(BaseEstimator):
             # In length order: validation batches waste no steps on padding either.
             valid_idx = valid_idx[np.argsort(dataset.lengths[valid_idx], kind="stable")]
             dataset, valid = dataset.subset(train_idx), dataset.subset(valid_idx)
+            valid = self._held_out(dataset, valid)
         self.net_ = self._build_net(embedding, dataset, valid)
         self._train(dataset, partial=False)
         # The validation data is not part of the model: do not pickle it.
@@ -323,6 +324,10 @@ class BaseRNN(BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
+
+    def _held_out(self, train, valid):
+        """The early-stopping data as the model is to read it, once the split is known; as is."""
+        return valid
 
     def _after_fit(self, valid):
         """What a model learns from its early-stopping data after training; nothing by default."""

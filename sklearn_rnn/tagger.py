@@ -94,6 +94,11 @@ def _vocabulary(counts):
     return {token: N_RESERVED + i for i, (token, _) in enumerate(ranked)}
 
 
+def _id_columns(sequence):
+    """An encoded word sequence as (steps, id columns): word ids alone are one column."""
+    return sequence if sequence.ndim == 2 else sequence[:, None]
+
+
 @fill_parameters
 class RNNTagger(BaseRNN):
     """A bidirectional recurrent network giving one label per step of each sequence.
@@ -123,9 +128,13 @@ class RNNTagger(BaseRNN):
     classes_ : ndarray
         The labels, sorted.
     vocabulary_ : dict of str to int or None
-        Word (lowercased with ``lowercase``) to id, for word input.
+        Word (lowercased with ``lowercase``) to id, for word input: the words
+        of the sentences trained on, and with ``vectors`` the words with a
+        pretrained vector. A word only the early-stopping sentences hold is
+        not in it: like a word never seen, it reads the out-of-vocabulary row.
     char_vocabulary_ : dict of str to int or None
-        Character to id, for word input with character features.
+        Character to id, for word input with character features (those of
+        the sentences trained on).
     affix_vocabulary_ : dict of str to int or None
         Affix or shape feature (``'s3:ing'``, ``'shape:Xxxxx'``) to id, for
         word input with ``affix_embedding_dim``.
@@ -285,13 +294,15 @@ class RNNTagger(BaseRNN):
         affixes = getattr(self, "affix_vocabulary_", None)
         if affixes is None or not self.affix_embedding_dim:
             return None
-        return N_RESERVED + len(affixes)
+        # Ids, not the count: the features only early-stopping sentences hold
+        # leave the vocabulary (see _held_out) but keep their ids' rows.
+        return max(affixes.values(), default=N_RESERVED - 1) + 1
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
         if not chars or not self.char_size:
             return None
-        return N_RESERVED + len(chars)
+        return max(chars.values()) + 1  # ids, as _num_affixes
 
     # -- input -------------------------------------------------------------------
 
@@ -357,7 +368,7 @@ class RNNTagger(BaseRNN):
             shared = Counter({f: c for f, c in types.items() if c >= 2})
             self.affix_vocabulary_ = _vocabulary(shared)
         self.vectors_found_ = None
-        self._trainable_words = None
+        self._trainable_words = self._pretrained_rows = None
         embedding = None
         if self.vectors is not None:
             # Words with a pretrained vector that training never saw join the
@@ -373,10 +384,57 @@ class RNNTagger(BaseRNN):
                 vocab_words, matrix, tokens, random_state=self.random_state
             )
             self.vectors_found_ = float(found[N_RESERVED : N_RESERVED + len(words)].mean())
+            self._pretrained_rows = found
             # Only the training words' rows train; the others keep their vectors.
             self._trainable_words = N_RESERVED + len(words)
         self.num_embeddings_ = N_RESERVED + len(self.vocabulary_)
         return embedding
+
+    def _held_out(self, train, valid):
+        """Words, characters and affixes of the early-stopping sentences alone read the OOV row.
+
+        The vocabularies come from all the sentences given to ``fit``, but the
+        ones held out for early stopping never train: a word only they hold
+        would keep its row's random start, in validation and at prediction
+        time, where a word unseen in training reads the trained
+        out-of-vocabulary row. So such a word (without a pretrained vector),
+        character or affix leaves its vocabulary and reads that row, as it
+        will at prediction time.
+        """
+        if self.input_kind_ != "words":
+            return valid
+        # The id columns of each step: word, affixes, characters (see _encode).
+        n_affixes = 0 if self.affix_vocabulary_ is None else N_AFFIXES
+        columns = [("vocabulary_", slice(0, 1))]
+        if self.affix_vocabulary_ is not None:
+            columns.append(("affix_vocabulary_", slice(1, 1 + n_affixes)))
+        if self.char_vocabulary_:
+            columns.append(("char_vocabulary_", slice(1 + n_affixes, None)))
+        sequences = [_id_columns(s).copy() for s in valid.sequences]
+        trained = [_id_columns(s) for s in train.sequences]
+        for name, cols in columns:
+            vocabulary = getattr(self, name)
+            used = np.zeros(N_RESERVED + len(vocabulary), dtype=bool)
+            used[:N_RESERVED] = True
+            for s in trained:
+                used[s[:, cols]] = True
+            if name == "vocabulary_":
+                # Pretrained vectors are read as they are, trained or not.
+                if self._pretrained_rows is not None:
+                    used |= self._pretrained_rows
+                if self._trainable_words is not None:
+                    used[self._trainable_words :] = True
+            if used.all():
+                continue
+            setattr(self, name, {k: i for k, i in vocabulary.items() if used[i]})
+            for s in sequences:
+                block = s[:, cols]
+                s[:, cols] = np.where(used[block], block, OOV_ID)
+        return _SequenceDataset(
+            [s.reshape(v.shape) for s, v in zip(sequences, valid.sequences)],
+            valid.targets,
+            valid.sample_weight,
+        )
 
     def _encode(self, words):
         """A word sequence as ids: (steps,), or (steps, 1 + features) with word features.

@@ -355,3 +355,39 @@ def test_crf_tagger_is_refused_by_onnx_export():
     tagger = RNNTagger(crf=True, max_epochs=1, random_state=0, **SMALL).fit(X, y)
     with pytest.raises(ValueError, match="CRF output layer"):
         export_onnx(tagger, "unused.onnx")
+
+
+def test_words_only_in_the_early_stopping_sentences_read_the_unseen_word_row():
+    # "quxing" (and its letters q and x) occur only in the sentences held out
+    # for early stopping: their rows would never train, so they read the
+    # out-of-vocabulary rows, in validation and at prediction time, as words
+    # unseen in training do.
+    # "zebra" is trained on once: its "z" is rarer than "q", so its id comes
+    # after the ids that leave the vocabulary, and must still have its row.
+    X = TRAIN_X + [["zebra"]] + [["quxing", "walking"]] * 10
+    y = TRAIN_Y + [["NOUN"]] + [["VERB", "VERB"]] * 10
+    mask = np.r_[np.zeros(len(TRAIN_X) + 1, bool), np.ones(10, bool)]
+    params = dict(max_epochs=1, random_state=0, **SMALL)
+    tagger = RNNTagger(affix_embedding_dim=4, **params).fit(X, y, validation_mask=mask)
+    assert "quxing" not in tagger.vocabulary_ and "walking" in tagger.vocabulary_
+    assert set(tagger.vocabulary_) == {w.lower() for s in TRAIN_X for w in s} | {"zebra"}
+    assert "q" not in tagger.char_vocabulary_ and "u" in tagger.char_vocabulary_
+    last = max(tagger.char_vocabulary_.values())
+    assert tagger.char_vocabulary_["z"] == last >= N_RESERVED + len(tagger.char_vocabulary_)
+    assert tagger.predict([["zebra", "quxing"]])[0].shape == (2,)
+    assert "s3:xin" not in tagger.affix_vocabulary_ and "s3:ing" in tagger.affix_vocabulary_
+    ids = tagger._encode(["quxing"])[0]
+    assert ids[0] == OOV_ID
+    chars = ids[1 + len(_affixes("quxing")) :]
+    assert chars[1] == chars[3] == OOV_ID and chars[2] == tagger.char_vocabulary_["u"]
+    # Held out by the random split, the same holds.
+    own_words = [s + [f"word{i}"] for i, s in enumerate(TRAIN_X)]  # one of its own each
+    held = RNNTagger(validation_fraction=0.3, **params).fit(
+        own_words, [t + ["NOUN"] for t in TRAIN_Y]
+    )
+    own = [w for w in held.vocabulary_ if w.startswith("word")]
+    assert len(own) == len(TRAIN_X) - round(0.3 * len(TRAIN_X))
+    # A pretrained vector is read as it is, trained or not: that word stays.
+    vectors = {"quxing": [1.0, 0.0], "walking": [0.0, 1.0]}
+    tagger = RNNTagger(vectors=vectors, **params).fit(X, y, validation_mask=mask)
+    assert "quxing" in tagger.vocabulary_
