@@ -472,9 +472,14 @@ class RNNTagger(BaseRNN):
                         f"Sequence {i} has {n} steps but {len(tags)} labels; a tagger "
                         "takes one label per step."
                     )
-        return super()._fit(
-            X, y, sample_weight, warm_start=warm_start, validation_mask=validation_mask
-        )
+        try:
+            return super()._fit(
+                X, y, sample_weight, warm_start=warm_start, validation_mask=validation_mask
+            )
+        finally:
+            # Which rows hold pretrained vectors matters to _held_out only:
+            # the fitted tagger does not carry it (400,000 flags with GloVe).
+            self._pretrained_rows = None
 
     @staticmethod
     def _step_counts(X):
