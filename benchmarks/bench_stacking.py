@@ -63,6 +63,7 @@ EXTRAS = {
     "nb_trigram": lambda: _nb_pipeline(
         NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
     ),
+    "bilstm_glove": lambda: make_model("bilstm-glove", mode="full", random_state=0),
 }
 
 

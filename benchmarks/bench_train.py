@@ -32,10 +32,12 @@ reported as the speed of our default (freed memory kept for reuse during a
 fit, ``sklearn_rnn._nets.keep_freed_memory``) over it. Those fits run in the
 same process after kept ones, which leave glibc's thresholds at the ceiling
 its dynamic rule climbs to, so the reference is glibc at its best, not a
-fresh process.
+fresh process. ``--adam`` adds our fit with torch's default Adam, reported as
+the speed of our default (the fused kernel on the CPU) over it.
 
     python benchmarks/bench_train.py [--n-train 2048] [--repeats 3] [--cells rnn,lstm,gru]
         [--directions uni,bi] [--hidden 32,128,256] [--keras-python PATH] [--bf16] [--memory]
+        [--adam]
 
 Prints tables and writes benchmarks/results/bench_train.json.
 """
@@ -139,14 +141,19 @@ def _classifier(cell, hidden, bidirectional, max_epochs=2, precision="no"):
     )
 
 
-def ours(X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no", keep="1"):
+def ours(
+    X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no", keep="1", fuse_adam=True
+):
     """RNNClassifier with its defaults: the second epoch, then a second predict_proba.
 
     ``fused=False``: torch's own simple RNN module instead of the fused recurrence.
     ``precision='bf16'``: under bfloat16 autocast (``mixed_precision='bf16'``).
     ``keep='0'``: freed memory handed back between batches (``SKLEARN_RNN_KEEP_MEMORY=0``).
+    ``fuse_adam=False``: torch's default Adam (a loop of elementwise operations per
+    parameter) instead of its fused kernel (``sklearn_rnn._nets.optimizer_params``).
     """
     _recurrence.ENABLED = fused
+    _nets.FUSE_OPTIMIZERS = fuse_adam
     os.environ[_nets.KEEP_MEMORY_ENV] = keep
     try:
         clf = _classifier(cell, hidden, bidirectional, precision=precision).fit(X, y)
@@ -157,6 +164,7 @@ def ours(X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no", 
             predict.append(time.perf_counter() - start)
     finally:
         _recurrence.ENABLED = True
+        _nets.FUSE_OPTIMIZERS = True
         os.environ.pop(_nets.KEEP_MEMORY_ENV)
     return {"epoch_s": clf.history_[-1, "dur"], "predict_s": predict[-1]}
 
@@ -284,6 +292,11 @@ def main():
         help="also time our fit with freed memory handed back (the ours_memory_returned rows)",
     )
     parser.add_argument(
+        "--adam",
+        action="store_true",
+        help="also time our fit with torch's default, unfused Adam (the ours_unfused_adam rows)",
+    )
+    parser.add_argument(
         "--profile-only",
         action="store_true",
         help="only the profiled epochs, merged into the cells of an existing --out file",
@@ -351,6 +364,8 @@ def main():
             runs["ours_bf16"] = []
         if args.memory:
             runs["ours_memory_returned"] = []
+        if args.adam:
+            runs["ours_unfused_adam"] = []
         for _ in range(args.repeats):
             runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi))
             runs["ours"].append(ours(X[:n], y[:n], X_test, cell, hidden, bi))
@@ -365,6 +380,10 @@ def main():
             if "ours_memory_returned" in runs:
                 runs["ours_memory_returned"].append(
                     ours(X[:n], y[:n], X_test, cell, hidden, bi, keep="0")
+                )
+            if "ours_unfused_adam" in runs:
+                runs["ours_unfused_adam"].append(
+                    ours(X[:n], y[:n], X_test, cell, hidden, bi, fuse_adam=False)
                 )
             if keras:
                 try:
@@ -410,6 +429,9 @@ def main():
         if "ours_memory_returned_train_per_s" in row:
             kept = row["ours_train_per_s"] / row["ours_memory_returned_train_per_s"]
             line += f"  (memory kept vs returned: training {kept:.2f}x)"
+        if "ours_unfused_adam_train_per_s" in row:
+            adam = row["ours_train_per_s"] / row["ours_unfused_adam_train_per_s"]
+            line += f"  (fused vs default Adam: training {adam:.2f}x)"
         if len(rows) == 1:
             print(
                 f"\ntraining: samples/s of the second epoch, median of {args.repeats}; "
@@ -437,6 +459,15 @@ def main():
             f"\nmemory kept vs returned, training: min {min(kept.values()):.2f}x, median "
             f"{np.median(list(kept.values())):.2f}x, max {max(kept.values()):.2f}x; slower in: "
             f"{', '.join(k for k, r in kept.items() if r < 1) or 'none'}"
+        )
+    if args.adam:
+        adam = {
+            k: r["ours_train_per_s"] / r["ours_unfused_adam_train_per_s"] for k, r in rows.items()
+        }
+        print(
+            f"\nfused vs default Adam, training: min {min(adam.values()):.2f}x, median "
+            f"{np.median(list(adam.values())):.2f}x, max {max(adam.values()):.2f}x; slower in: "
+            f"{', '.join(k for k, r in adam.items() if r < 1) or 'none'}"
         )
     if keras:
         ratios = [r["ours_train_per_s"] / r["keras_train_per_s"] for r in rows.values()]

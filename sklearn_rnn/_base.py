@@ -42,7 +42,13 @@ from ._batching import (
     collate_sequences,
     inference_loader,
 )
-from ._nets import OPTIMIZERS, PRECISION_OPTIONS, resolve_device, resolve_precision
+from ._nets import (
+    OPTIMIZERS,
+    PRECISION_OPTIONS,
+    optimizer_params,
+    resolve_device,
+    resolve_precision,
+)
 from ._sequences import (
     OOV_ID,
     TokenSequences,
@@ -391,6 +397,7 @@ class BaseRNN(BaseEstimator):
             **module_params,
             **self._net_params(),
             optimizer=OPTIMIZERS.get(self.optimizer, self.optimizer),
+            **optimizer_params(self.optimizer, device),
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
