@@ -4,10 +4,11 @@ skorch is the training engine; these subclasses add only what it does not
 do: a loss weighted per sample, mixed precision (autocast, and loss scaling
 for float16), non-blocking copies on CUDA, and on the CPU subnormal floats
 flushed to zero, no more threads than the cores other processes leave free,
-and freed memory kept for the next batch.
+freed memory kept for the next batch, and the named optimizers' fused kernels.
 """
 
 import ctypes
+import functools
 import os
 import threading
 from collections.abc import Mapping
@@ -31,8 +32,10 @@ OPTIMIZERS = {
 #: The named optimizers that torch also implements as one fused kernel on the CPU.
 FUSED_ON_CPU = frozenset({"adam", "adamw", "sgd"})
 
-#: Set to False for torch's default optimizer implementation (benchmarks time both).
+#: Set to False for torch's default optimizer implementation (tests compare both);
+#: ``SKLEARN_RNN_FUSED_OPTIMIZER=0`` does the same from the environment.
 FUSE_OPTIMIZERS = True
+FUSED_OPTIMIZER_ENV = "SKLEARN_RNN_FUSED_OPTIMIZER"
 
 
 def optimizer_params(optimizer, device):
@@ -46,12 +49,26 @@ def optimizer_params(optimizer, device):
     17k x 100 embedding and a two-layer LSTM's weights took 9.7 ms with the
     default and 1.1 ms fused (the tagger spent a tenth of its epoch there). The
     update is the same within float32 rounding (``tests/test_nets.py``). A
-    user's optimizer class, and other devices, keep torch's default.
+    user's optimizer class, and other devices, keep torch's default;
+    ``SKLEARN_RNN_FUSED_OPTIMIZER=0`` keeps it everywhere.
     """
-    if FUSE_OPTIMIZERS and isinstance(optimizer, str) and optimizer in FUSED_ON_CPU:
-        if torch.device(device).type == "cpu":
+    fuse = FUSE_OPTIMIZERS and os.environ.get(FUSED_OPTIMIZER_ENV, "1") != "0"
+    if fuse and isinstance(optimizer, str) and optimizer in FUSED_ON_CPU:
+        if torch.device(device).type == "cpu" and _fuses_on_cpu(optimizer):
             return {"optimizer__fused": True}
     return {}
+
+
+@functools.cache
+def _fuses_on_cpu(optimizer):
+    """Whether this torch has the fused CPU kernel of ``optimizer`` (torch >= 2.4 does)."""
+    weight = torch.zeros(2, requires_grad=True)
+    weight.grad = torch.ones(2)
+    try:
+        OPTIMIZERS[optimizer]([weight], lr=0.1, fused=True).step()
+    except (RuntimeError, TypeError, NotImplementedError):
+        return False
+    return True
 
 
 #: The ``mixed_precision`` options and the dtype autocast computes in

@@ -64,6 +64,23 @@ def test_named_optimizers_run_fused_on_the_cpu(optimizer, device, expected):
     assert optimizer_params(optimizer, device) == expected
 
 
+def test_the_environment_can_keep_torchs_default_optimizer(monkeypatch):
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_OPTIMIZER", "0")
+    assert optimizer_params("adam", "cpu") == {}
+
+
+def test_a_torch_without_the_fused_cpu_kernel_keeps_its_default(monkeypatch):
+    class _NoFusedKernel(torch.optim.Adam):  # torch < 2.4: fused only on CUDA
+        def __init__(self, params, fused=None, **kwargs):
+            if fused:
+                raise RuntimeError("`fused=True` requires all the params to be on CUDA")
+            super().__init__(params, **kwargs)
+
+    monkeypatch.setitem(_nets.OPTIMIZERS, "old-adam", _NoFusedKernel)
+    assert not _nets._fuses_on_cpu.__wrapped__("old-adam")
+    assert _nets._fuses_on_cpu.__wrapped__("adam")
+
+
 class _StartingWeights(Callback):
     """Keeps a copy of the module's weights as training begins."""
 
