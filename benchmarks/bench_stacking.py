@@ -20,7 +20,8 @@ two bags of n-grams without the network (what the network adds).
 ``--extra nb-trigram`` adds ``nb-bigram`` with word trigrams too
 (NBSVM-trigram, Mesnil et al. 2014), computed the same way with the stack's
 own folds and cached beside the others: scored beside the network, in place
-of ``nb-bigram``, and as a fourth model.
+of ``nb-bigram``, and as a fourth model. ``--extra bilstm-glove`` does the
+same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``).
 
 ``--set imdb-dev`` (the default) trains on 20k of the official training
 reviews and scores the other 5k, so the choice never reads the test reviews;
@@ -30,7 +31,8 @@ rescoring them costs nothing; a cache without a member of the stack (written
 before it joined) gets that member's predictions added.
 
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb] [--network stacked|bilstm]
-        [--extra nb-trigram] [--cache /tmp/stacking_imdb-dev.npz] [--out FILE.json]
+        [--extra nb-trigram] [--extra bilstm-glove] [--cache /tmp/stacking_imdb-dev.npz]
+        [--out FILE.json]
 """
 
 import argparse
