@@ -153,7 +153,7 @@ def ours(
     parameter) instead of its fused kernel (``sklearn_rnn._nets.optimizer_params``).
     """
     _recurrence.ENABLED = fused
-    _nets.FUSE_OPTIMIZERS = fuse_adam
+    os.environ[_nets.FUSED_OPTIMIZER_ENV] = "1" if fuse_adam else "0"
     os.environ[_nets.KEEP_MEMORY_ENV] = keep
     try:
         clf = _classifier(cell, hidden, bidirectional, precision=precision).fit(X, y)
@@ -164,7 +164,7 @@ def ours(
             predict.append(time.perf_counter() - start)
     finally:
         _recurrence.ENABLED = True
-        _nets.FUSE_OPTIMIZERS = True
+        os.environ.pop(_nets.FUSED_OPTIMIZER_ENV)
         os.environ.pop(_nets.KEEP_MEMORY_ENV)
     return {"epoch_s": clf.history_[-1, "dur"], "predict_s": predict[-1]}
 

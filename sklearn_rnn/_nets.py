@@ -29,12 +29,8 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
-#: The named optimizers that torch also implements as one fused kernel on the CPU.
-FUSED_ON_CPU = frozenset({"adam", "adamw", "sgd"})
-
-#: Set to False for torch's default optimizer implementation (tests compare both);
-#: ``SKLEARN_RNN_FUSED_OPTIMIZER=0`` does the same from the environment.
-FUSE_OPTIMIZERS = True
+#: ``SKLEARN_RNN_FUSED_OPTIMIZER=0``: torch's default optimizer implementation
+#: everywhere (benchmarks and tests compare both).
 FUSED_OPTIMIZER_ENV = "SKLEARN_RNN_FUSED_OPTIMIZER"
 
 
@@ -49,19 +45,23 @@ def optimizer_params(optimizer, device):
     17k x 100 embedding and a two-layer LSTM's weights took 9.7 ms with the
     default and 1.1 ms fused (the tagger spent a tenth of its epoch there). The
     update is the same within float32 rounding (``tests/test_nets.py``). A
-    user's optimizer class, and other devices, keep torch's default;
-    ``SKLEARN_RNN_FUSED_OPTIMIZER=0`` keeps it everywhere.
+    user's optimizer class, a named one torch does not fuse (``'rmsprop'``) and
+    other devices keep torch's default; ``SKLEARN_RNN_FUSED_OPTIMIZER=0`` keeps
+    it everywhere.
     """
-    fuse = FUSE_OPTIMIZERS and os.environ.get(FUSED_OPTIMIZER_ENV, "1") != "0"
-    if fuse and isinstance(optimizer, str) and optimizer in FUSED_ON_CPU:
-        if torch.device(device).type == "cpu" and _fuses_on_cpu(optimizer):
-            return {"optimizer__fused": True}
+    if (
+        isinstance(optimizer, str)
+        and os.environ.get(FUSED_OPTIMIZER_ENV, "1") != "0"
+        and torch.device(device).type == "cpu"
+        and _fuses_on_cpu(optimizer)
+    ):
+        return {"optimizer__fused": True}
     return {}
 
 
 @functools.cache
 def _fuses_on_cpu(optimizer):
-    """Whether this torch has the fused CPU kernel of ``optimizer`` (torch >= 2.4 does)."""
+    """Whether this torch fuses the named ``optimizer`` on the CPU (Adam, AdamW, SGD from 2.4)."""
     weight = torch.zeros(2, requires_grad=True)
     weight.grad = torch.ones(2)
     try:

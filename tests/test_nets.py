@@ -94,7 +94,7 @@ def test_the_fused_optimizer_trains_to_the_same_weights_within_rounding(optimize
     y = [1, 0, 1, 0] * 8
 
     def fit(fuse):
-        monkeypatch.setattr(_nets, "FUSE_OPTIMIZERS", fuse)
+        monkeypatch.setenv("SKLEARN_RNN_FUSED_OPTIMIZER", "1" if fuse else "0")
         start = _StartingWeights()
         clf = RNNClassifier(
             optimizer=optimizer,

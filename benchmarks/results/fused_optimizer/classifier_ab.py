@@ -20,7 +20,7 @@ for name in sys.argv[1].split(","):
     res = {True: [], False: []}
     for _ in range(int(sys.argv[2])):
         for fuse in (False, True):
-            _nets.FUSE_OPTIMIZERS = fuse
+            os.environ[_nets.FUSED_OPTIMIZER_ENV] = "1" if fuse else "0"
             model = make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
             start = time.perf_counter()
             model.fit(X, y)
