@@ -93,11 +93,14 @@ PARAMETERS = {
         linear path. Later sequences must have at least as many steps.""",
     ),
     "loss": (
-        "{'squared_error', 'gaussian_nll'}",
-        """What training minimises. 'gaussian_nll' adds a variance head: the
-        network predicts a mean and a variance per output and minimises the
-        Gaussian negative log-likelihood, so ``predict(X, return_std=True)``
-        gives each prediction's standard deviation (prediction intervals).""",
+        "{'squared_error', 'absolute_error', 'gaussian_nll'}",
+        """What training minimises. 'squared_error' predicts the conditional
+        mean; 'absolute_error' the conditional median, which has the smaller
+        mean absolute error (MAE, MASE) and is less pulled by outliers.
+        'gaussian_nll' adds a variance head: the network predicts a mean and
+        a variance per output and minimises the Gaussian negative
+        log-likelihood, so ``predict(X, return_std=True)`` gives each
+        prediction's standard deviation (prediction intervals).""",
     ),
     "ensemble_size": (
         "int",

@@ -48,7 +48,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         The factor ``predict(X, return_std=True)`` applies to the Gaussian
         head's spread: the root mean square of the early-stopping residuals
         in units of their predicted standard deviations (1 without early
-        stopping, and for ``loss='squared_error'``).
+        stopping, and for the losses without a Gaussian head).
     $many_to_one_attributes
 
     Examples
@@ -69,7 +69,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         **ManyToOneRNN._parameter_constraints,
         "window_normalization": [StrOptions({"last", "mean"}), None],
         "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
-        "loss": [StrOptions({"squared_error", "gaussian_nll"})],
+        "loss": [StrOptions({"squared_error", "absolute_error", "gaussian_nll"})],
         "validation_split": [StrOptions({"random", "last"})],
     }
 
@@ -143,7 +143,11 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
 
     @property
     def _criterion(self):
-        return GaussianNLLLoss if self.loss == "gaussian_nll" else torch.nn.MSELoss
+        return {
+            "squared_error": torch.nn.MSELoss,
+            "absolute_error": torch.nn.L1Loss,
+            "gaussian_nll": GaussianNLLLoss,
+        }[self.loss]
 
     def _numeric(self):
         return self.input_kind_ == "numeric"

@@ -261,6 +261,20 @@ def test_return_std_needs_the_gaussian_loss():
         reg.predict(np.ones((1, 3, 1), dtype=np.float32), return_std=True)
 
 
+def test_absolute_error_predicts_the_median_and_squared_error_the_mean():
+    # Skewed noise (exponential: mean 1, median log 2) that no input explains:
+    # each loss's best constant is its own centre of the noise.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(800, 4, 1)).astype(np.float32)
+    y = rng.exponential(size=800)
+    params = dict(hidden_size=8, max_epochs=40, lr=1e-2, random_state=0, early_stopping=False)
+    medians = LSTMRegressor(**params, loss="absolute_error").fit(X, y).predict(X)
+    means = LSTMRegressor(**params).fit(X, y).predict(X)
+    assert abs(np.median(medians) - np.log(2)) < 0.1, np.median(medians)
+    assert abs(np.median(means) - 1.0) < 0.1, np.median(means)
+    assert np.abs(y - medians).mean() < np.abs(y - means).mean()
+
+
 def test_interval_scorer_in_a_grid_search_over_a_pipeline():
     series = np.sin(np.arange(300) / 6) + 0.1 * np.random.default_rng(0).normal(size=300)
     X, y = make_windows(series, lookback=12)
