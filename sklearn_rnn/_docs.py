@@ -304,6 +304,17 @@ OVERRIDES = {
             level on unseen words (the CRF: 0.8124)
             (benchmarks/results/bench_tagging_study/, studies 11-14).""",
         ),
+        "casing_embedding_dim": (
+            "int",
+            """Width of the embedding of each word's casing class: whether its
+            letters are all lowercase, all uppercase, capitalised, mixed or
+            absent, times whether none, some or most of its characters are
+            digits (15 classes; Reimers & Gurevych 2017's casing feature),
+            concatenated to the word's vector. The character features see the
+            case too, but letter by letter; this gives every word one shared
+            signal, e.g. that ``'E17'`` is written like ``'NATO'``. 0: no
+            casing feature. Word input only.""",
+        ),
         "lowercase": (
             "bool",
             """Look words up in lowercase (the character features keep the case).

@@ -928,6 +928,12 @@ class TaggerModule(nn.Module):
         and concatenated to the word's vector. None: no such features.
     affix_embedding_dim : int, default=20
     affix_features : int, default=7
+    num_casings : int or None, default=None
+        Number of casing class ids (padding included): each word then carries
+        one more id, after its affix ids in ``chars``, read as an embedding
+        of width ``casing_embedding_dim`` and concatenated to the word's
+        vector. None: no casing feature.
+    casing_embedding_dim : int, default=8
     word_dropout : float, default=0.0
         In training, the probability that a word id is replaced by ``oov_id``
         (its characters stay), so the out-of-vocabulary vector is trained and
@@ -971,6 +977,8 @@ class TaggerModule(nn.Module):
         num_affixes=None,
         affix_embedding_dim=20,
         affix_features=7,
+        num_casings=None,
+        casing_embedding_dim=8,
         word_dropout=0.0,
         oov_id=1,
         embedding_dropout=0.0,
@@ -988,6 +996,7 @@ class TaggerModule(nn.Module):
         self.chars = None
         self.affixes = None
         self.affix_features = 0
+        self.casing = None
         step_size = input_size
         self.extra_embedding = None
         if num_embeddings is not None:
@@ -1014,6 +1023,10 @@ class TaggerModule(nn.Module):
                 _init_embedding(self.affixes)
                 self.affix_features = affix_features
                 step_size += affix_features * affix_embedding_dim
+            if num_casings is not None:
+                self.casing = nn.Embedding(num_casings, casing_embedding_dim, padding_idx=0)
+                _init_embedding(self.casing)
+                step_size += casing_embedding_dim
         # The point where adversarial training perturbs each step's vector
         # (word embedding beside the affix and character vectors); numeric
         # input has none.
@@ -1055,6 +1068,10 @@ class TaggerModule(nn.Module):
         if n_affixes:
             affixes, chars = chars[..., :n_affixes], chars[..., n_affixes:]
             parts.append(self.affixes(affixes).flatten(-2))
+        # getattr: a tagger pickled before the casing feature has none.
+        if getattr(self, "casing", None) is not None:
+            parts.append(self.casing(chars[..., 0]))
+            chars = chars[..., 1:]
         if self.chars is not None:
             parts.append(self.chars(chars))
         return torch.cat(parts, dim=-1) if len(parts) > 1 else h

@@ -88,6 +88,40 @@ def _affixes(word):
     )
 
 
+#: The casing classes of a word (:func:`_casing`): how its letters are cased,
+#: times whether it holds digits; ids 1 to ``N_CASINGS`` (0 pads).
+_LETTER_CASES = ("none", "lower", "upper", "title", "mixed")
+_DIGITS = ("none", "some", "most")
+N_CASINGS = len(_LETTER_CASES) * len(_DIGITS)
+
+
+def _casing(word):
+    """A word's casing class id, 1 to ``N_CASINGS``: letter case times digit share.
+
+    The letters are all lowercase (``'cat'``), all uppercase (``'NATO'``,
+    ``'E17'``), an uppercase first letter and lowercase others (``'Paris'``)
+    or otherwise mixed (``'iPhone'``, ``'McDonald'``), or there are none; the
+    digits are none, some (``'3rd'``, ``'01-feb-02'``), or at least half of
+    the characters (``'E17'``, ``'1999'``).
+    The casing embedding of Reimers & Gurevych (2017), with case and digits
+    as two factors.
+    """
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        case = 0
+    elif word.islower():
+        case = 1
+    elif word.isupper():
+        case = 2
+    elif letters[0].isupper() and "".join(letters[1:]).islower():
+        case = 3
+    else:
+        case = 4
+    digits = sum(c.isdigit() for c in word)
+    share = 0 if not digits else 2 if 2 * digits >= len(word) else 1
+    return 1 + case * len(_DIGITS) + share
+
+
 def _vocabulary(counts):
     """Tokens numbered after the reserved ids, most frequent first, ties in sorted order."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -169,6 +203,7 @@ class RNNTagger(BaseRNN):
         "char_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "char_encoder": [StrOptions({"cnn", "lstm"})],
         "affix_embedding_dim": [Interval(numbers.Integral, 0, None, closed="left")],
+        "casing_embedding_dim": [Interval(numbers.Integral, 0, None, closed="left")],
         "lowercase": ["boolean"],
         "vectors": [str, "array-like", object, None],
         "adversarial_eps": [Interval(numbers.Real, 0, None, closed="left")],
@@ -191,6 +226,7 @@ class RNNTagger(BaseRNN):
         char_size=100,
         char_encoder="cnn",
         affix_embedding_dim=0,
+        casing_embedding_dim=0,
         lowercase=True,
         vectors=None,
         freeze_embedding=False,
@@ -224,6 +260,7 @@ class RNNTagger(BaseRNN):
         self.char_size = char_size
         self.char_encoder = char_encoder
         self.affix_embedding_dim = affix_embedding_dim
+        self.casing_embedding_dim = casing_embedding_dim
         self.lowercase = lowercase
         self.vectors = vectors
         self.freeze_embedding = freeze_embedding
@@ -272,6 +309,8 @@ class RNNTagger(BaseRNN):
             "num_affixes": self._num_affixes(),
             "affix_embedding_dim": self.affix_embedding_dim,
             "affix_features": N_AFFIXES,
+            "num_casings": self._num_casings(),
+            "casing_embedding_dim": self.casing_embedding_dim,
             "word_dropout": self.word_dropout if self.num_embeddings_ is not None else 0.0,
             "embedding_dropout": self.embedding_dropout,
             "dropout": self.dropout,
@@ -297,6 +336,11 @@ class RNNTagger(BaseRNN):
         # Ids, not the count: the features only early-stopping sentences hold
         # leave the vocabulary (see _held_out) but keep their ids' rows.
         return max(affixes.values(), default=N_RESERVED - 1) + 1
+
+    def _num_casings(self):
+        if self.input_kind_ != "words" or not self.casing_embedding_dim:
+            return None
+        return 1 + N_CASINGS
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
@@ -331,6 +375,11 @@ class RNNTagger(BaseRNN):
                         "affix_embedding_dim reads each word's prefixes, suffixes and "
                         "shape; the input is not words. Pass word sequences, or "
                         "affix_embedding_dim=0."
+                    )
+                if self.casing_embedding_dim:
+                    raise ValueError(
+                        "casing_embedding_dim reads the case of each word's letters; the "
+                        "input is not words. Pass word sequences, or casing_embedding_dim=0."
                     )
             return super()._validate_data(X, reset=reset, training=training)
         sentences = _check_word_sequences(X)
@@ -403,13 +452,15 @@ class RNNTagger(BaseRNN):
         """
         if self.input_kind_ != "words":
             return valid
-        # The id columns of each step: word, affixes, characters (see _encode).
+        # The id columns of each step: word, affixes, casing, characters (see
+        # _encode). The casing classes are fixed: every one is known.
         n_affixes = 0 if self.affix_vocabulary_ is None else N_AFFIXES
+        chars_from = 1 + n_affixes + (1 if self.casing_embedding_dim else 0)
         columns = [("vocabulary_", slice(0, 1))]
         if self.affix_vocabulary_ is not None:
             columns.append(("affix_vocabulary_", slice(1, 1 + n_affixes)))
         if self.char_vocabulary_:
-            columns.append(("char_vocabulary_", slice(1 + n_affixes, None)))
+            columns.append(("char_vocabulary_", slice(chars_from, None)))
         sequences = [_id_columns(s).copy() for s in valid.sequences]
         trained = [_id_columns(s) for s in train.sequences]
         for name, cols in columns:
@@ -441,24 +492,30 @@ class RNNTagger(BaseRNN):
 
         Column 0 holds the word ids; then, with ``affix_embedding_dim``, the
         ``N_AFFIXES`` affix and shape ids of each word; then, with
-        ``char_size``, its character ids between begin and end markers.
+        ``casing_embedding_dim``, its casing class (:func:`_casing`); then,
+        with ``char_size``, its character ids between begin and end markers.
         """
         ids = [self.vocabulary_.get(self._key(w), OOV_ID) for w in words]
         affixes = getattr(self, "affix_vocabulary_", None)
-        if not self.char_vocabulary_ and affixes is None:
+        # getattr: a tagger pickled before the casing feature has none.
+        casing = bool(getattr(self, "casing_embedding_dim", 0))
+        if not self.char_vocabulary_ and affixes is None and not casing:
             return np.asarray(ids, dtype=np.int64)
         n_affixes = 0 if affixes is None else N_AFFIXES
+        first_char = 1 + n_affixes + casing
         # Each word's characters between begin and end markers, so that the
         # convolution tells a suffix from the same letters inside the word.
         width = max((len(w) for w in words), default=0) + 2 if self.char_vocabulary_ else 0
-        out = np.zeros((len(words), 1 + n_affixes + width), dtype=np.int64)
+        out = np.zeros((len(words), first_char + width), dtype=np.int64)
         out[:, 0] = ids
         for i, w in enumerate(words):
             if n_affixes:
                 out[i, 1 : 1 + n_affixes] = [affixes.get(f, OOV_ID) for f in _affixes(w)]
+            if casing:
+                out[i, first_char - 1] = _casing(w)
             if self.char_vocabulary_:
                 chars = [self.char_vocabulary_.get(c, OOV_ID) for c in w]
-                out[i, 1 + n_affixes : 3 + n_affixes + len(w)] = [BOS_ID, *chars, EOS_ID]
+                out[i, first_char : first_char + 2 + len(w)] = [BOS_ID, *chars, EOS_ID]
         return out
 
     def _fit(self, X, y, sample_weight=None, *, warm_start, validation_mask=None):

@@ -12,7 +12,7 @@ from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
 from sklearn_rnn._nets import TaggerNet
 from sklearn_rnn._sequences import BOS_ID, EOS_ID, N_RESERVED, OOV_ID
 from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
-from sklearn_rnn.tagger import _affixes
+from sklearn_rnn.tagger import N_CASINGS, _affixes, _casing
 
 SMALL = dict(hidden_size=16, num_layers=1, embedding_dim=8, char_embedding_dim=8, char_size=8)
 
@@ -122,6 +122,59 @@ def test_affix_ids_sit_between_the_word_id_and_its_characters():
     assert lone.affix_vocabulary_ == {}
     assert lone._encode(["A"])[0, 1:8].tolist() == [OOV_ID] * 7
     assert lone.net_.module_.affixes.num_embeddings == N_RESERVED
+
+
+def test_casing_classes_are_letter_case_times_digit_share():
+    classes = {w: _casing(w) for w in ["cat", "NATO", "E17", "Paris", "iPhone", "McDonald"]}
+    classes |= {w: _casing(w) for w in ["1999", "3rd", "01-feb-02", "------", "Cat", "DOG"]}
+    assert classes["cat"] != classes["Cat"] != classes["DOG"] != classes["cat"]
+    assert classes["Paris"] == classes["Cat"] and classes["NATO"] == classes["DOG"]
+    assert classes["iPhone"] == classes["McDonald"] != classes["Paris"]
+    # Digits split each letter case: "E17" is uppercase like "NATO", mostly digits like "1999".
+    assert classes["E17"] not in (classes["NATO"], classes["1999"])
+    assert classes["3rd"] == classes["01-feb-02"] != classes["cat"]
+    assert len(set(classes.values())) == 8
+    assert all(1 <= c <= N_CASINGS for c in classes.values())
+
+
+def test_casing_feature_tags_unseen_words_by_their_case_alone():
+    # Capitalised words are names, lowercase ones nouns; no characters, affixes
+    # or known words tell them apart: only the casing feature does.
+    rng = np.random.default_rng(0)
+    names = [f"Zq{i}x".replace("0", "o") for i in range(40)]
+    X = [["see", w] for w in rng.choice(names[:30], 200)] + [
+        ["see", w.lower()] for w in rng.choice(names[:30], 200)
+    ]
+    y = [["VERB", "PROPN"]] * 200 + [["VERB", "NOUN"]] * 200
+    params = {**SMALL, "char_size": 0, "max_epochs": 30, "early_stopping": False}
+    params["random_state"] = 0
+    unseen = [["see", w] for w in names[30:]] + [["see", w.lower()] for w in names[30:]]
+    truth = [["VERB", "PROPN"]] * 10 + [["VERB", "NOUN"]] * 10
+    blind = RNNTagger(**params).fit(X, y)
+    cased = RNNTagger(casing_embedding_dim=4, **params).fit(X, y)
+    assert cased.net_.module_.casing.num_embeddings == 1 + N_CASINGS
+    assert cased.score(unseen, truth) == 1.0
+    assert blind.score(unseen, truth) <= 0.75  # half the unseen words are a guess
+    encoded = cased._encode(["Zq3x"])
+    assert encoded.shape == (1, 2) and encoded[0, 1] == _casing("Zq3x")
+    restored = pickle.loads(pickle.dumps(cased))
+    np.testing.assert_array_equal(
+        np.concatenate(restored.predict_proba(unseen)), np.concatenate(cased.predict_proba(unseen))
+    )
+
+
+def test_casing_id_sits_between_the_affixes_and_the_characters():
+    X = [["Walking", "talking"], ["walking", "Sings"]]
+    params = dict(max_epochs=1, early_stopping=False, random_state=0, **SMALL)
+    tagger = RNNTagger(affix_embedding_dim=4, casing_embedding_dim=3, **params)
+    tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
+    encoded = tagger._encode(["Walking", "zzz"])
+    assert encoded[:, 8].tolist() == [_casing("Walking"), _casing("zzz")]
+    chars = tagger.char_vocabulary_
+    assert encoded[0, 9:].tolist() == [BOS_ID, *[chars[c] for c in "Walking"], EOS_ID]
+    batch, _ = collate_tagged([(encoded, None, 1.0)])
+    h = tagger.net_.module_.features(batch["x"], batch["lengths"], batch["chars"])
+    assert h.shape == (1, 2, SMALL["embedding_dim"] + 7 * 4 + 3 + SMALL["char_size"])
 
 
 def test_padding_never_changes_a_prediction():
@@ -274,6 +327,8 @@ def test_tagger_refuses_input_unlike_its_training():
         )
     with pytest.raises(ValueError, match="affix_embedding_dim reads each word's prefixes"):
         RNNTagger(affix_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
+    with pytest.raises(ValueError, match="casing_embedding_dim reads the case"):
+        RNNTagger(casing_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
 
 
 @pytest.mark.parametrize(
