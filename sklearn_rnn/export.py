@@ -10,9 +10,9 @@ text steps of its Pipeline, padded at the end:
   ``lengths`` (int64, batch) for token-id input; ids the model never saw are
   read as out-of-vocabulary, as ``predict`` reads them;
 - ``x`` (float32, batch x steps x features) and ``lengths`` for numeric input;
-- for a tagger of words with character features, also ``chars`` (int64,
-  batch x steps x characters): each word's character ids, as the tagger
-  encodes them.
+- for a tagger of words with character, affix or casing features, also
+  ``chars`` (int64, batch x steps x features): each word's feature ids, as
+  the tagger encodes them.
 
 It returns ``probabilities`` (a classifier: ``predict_proba``'s columns,
 per-label sigmoids for multi-label; a tagger: batch x steps x labels, of
@@ -139,10 +139,12 @@ def export_onnx(model, path):
     dynamic_axes = {first: {0: "batch", 1: "steps"}, "lengths": {0: "batch"}, output: {0: "batch"}}
     if isinstance(estimator, RNNTagger):
         dynamic_axes[output][1] = "steps"
-        # Each word's affix and shape ids, then its characters, 0 padded.
-        n_affixes = getattr(module, "affix_features", 0)
-        if getattr(module, "chars", None) is not None or n_affixes:
-            chars = torch.full((3, 17, n_affixes + 6), OOV_ID + 3, dtype=torch.int64)
+        # Each word's affix and shape ids, its casing class, then its
+        # characters, 0 padded.
+        n_features = getattr(module, "affix_features", 0)
+        n_features += getattr(module, "casing", None) is not None
+        if getattr(module, "chars", None) is not None or n_features:
+            chars = torch.full((3, 17, n_features + 6), OOV_ID + 3, dtype=torch.int64)
             inputs, names = (*inputs, chars), [*names, "chars"]
             dynamic_axes["chars"] = {0: "batch", 1: "steps", 2: "characters"}
     try:

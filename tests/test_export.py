@@ -89,6 +89,8 @@ def _assert_tag_probabilities(out, model, X):
         {"char_size": 0},  # words only
         {"affix_embedding_dim": 4},
         {"affix_embedding_dim": 4, "char_size": 0},
+        {"affix_embedding_dim": 4, "casing_embedding_dim": 3},
+        {"casing_embedding_dim": 3, "char_size": 0},
         {"vectors": {"the": [0.1, 0.2], "zebra": [0.3, -0.1], "dog": [0.0, 1.0]}},
     ],
     ids=[
@@ -97,6 +99,8 @@ def _assert_tag_probabilities(out, model, X):
         "no-chars",
         "affixes",
         "affixes-no-chars",
+        "affixes-casing",
+        "casing-no-chars",
         "pretrained-extra-rows",
     ],
 )
