@@ -93,14 +93,24 @@ PARAMETERS = {
         linear path. Later sequences must have at least as many steps.""",
     ),
     "loss": (
-        "{'squared_error', 'absolute_error', 'gaussian_nll'}",
+        "{'squared_error', 'absolute_error', 'quantile', 'gaussian_nll'}",
         """What training minimises. 'squared_error' predicts the conditional
         mean; 'absolute_error' the conditional median, which has the smaller
-        mean absolute error (MAE, MASE) and is less pulled by outliers.
+        mean absolute error (MAE, MASE) and is less pulled by outliers;
+        'quantile' the conditional ``quantile`` quantile (the pinball loss,
+        as in ``HistGradientBoostingRegressor``): two models, e.g. at 0.1 and
+        0.9, give an 80% prediction interval.
         'gaussian_nll' adds a variance head: the network predicts a mean and
         a variance per output and minimises the Gaussian negative
         log-likelihood, so ``predict(X, return_std=True)`` gives each
         prediction's standard deviation (prediction intervals).""",
+    ),
+    "quantile": (
+        "float or None",
+        """The quantile that ``loss='quantile'`` predicts, in (0, 1); needed
+        with that loss, ignored with the others. Score such a model with
+        ``make_scorer(mean_pinball_loss, alpha=quantile,
+        greater_is_better=False)``.""",
     ),
     "ensemble_size": (
         "int",
@@ -312,7 +322,8 @@ OVERRIDES = {
             digits (15 classes; Reimers & Gurevych 2017's casing feature),
             concatenated to the word's vector. The character features see the
             case too, but letter by letter; this gives every word one shared
-            signal, e.g. that ``'E17'`` is written like ``'NATO'``. 0: no
+            signal, e.g. that ``'E17'`` is written like ``'NATO'``. A class
+            no training word has keeps its small starting vector. 0: no
             casing feature. Word input only. Off by default: on the EWT
             development split a width of 8 scored 0.9491, and 0.8107 on words
             unseen in training, against 0.9478 and 0.8013 for the same code

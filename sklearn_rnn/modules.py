@@ -423,6 +423,31 @@ class GaussianNLLLoss(nn.Module):
         )
 
 
+class PinballLoss(nn.Module):
+    """Pinball (quantile) loss per element: ``max(q (y - p), (q - 1) (y - p))``.
+
+    Its minimiser is the ``quantile`` quantile of the targets given the
+    input (0.5: the median, where it is half the absolute error), as
+    :func:`sklearn.metrics.mean_pinball_loss` scores it.
+
+    Parameters
+    ----------
+    quantile : float, default=0.5
+        In (0, 1).
+    reduction : {'none', 'mean'}, default='none'
+    """
+
+    def __init__(self, quantile=0.5, reduction="none"):
+        super().__init__()
+        self.quantile = quantile
+        self.reduction = reduction
+
+    def forward(self, y_pred, y_true):
+        diff = y_true - y_pred
+        loss = torch.maximum(self.quantile * diff, (self.quantile - 1) * diff)
+        return loss.mean() if self.reduction == "mean" else loss
+
+
 class AttentionModule(nn.Module):
     """Attention of decoder states over the encoder's steps: Luong's or Bahdanau's.
 

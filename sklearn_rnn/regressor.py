@@ -1,7 +1,7 @@
 """LSTMRegressor: sequence regression and time-series forecasting."""
 
 from functools import partial
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -14,7 +14,7 @@ from ._base import ManyToOneRNN
 from ._docs import fill_parameters
 from ._nets import WeightedNeuralNetRegressor
 from ._targets import ScaledTargets
-from .modules import GaussianNLLLoss
+from .modules import GaussianNLLLoss, PinballLoss
 
 #: The most values (steps x features) of a window that ``linear_lags='all'`` reads.
 MAX_LINEAR_INPUTS = 1024
@@ -69,7 +69,8 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         **ManyToOneRNN._parameter_constraints,
         "window_normalization": [StrOptions({"last", "mean"}), None],
         "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
-        "loss": [StrOptions({"squared_error", "absolute_error", "gaussian_nll"})],
+        "loss": [StrOptions({"squared_error", "absolute_error", "quantile", "gaussian_nll"})],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
         "validation_split": [StrOptions({"random", "last"})],
     }
 
@@ -88,6 +89,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         window_normalization="last",
         linear_lags="all",
         loss="squared_error",
+        quantile=None,
         ensemble_size=1,
         freeze_embedding=False,
         optimizer="adam",
@@ -119,6 +121,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         self.window_normalization = window_normalization
         self.linear_lags = linear_lags
         self.loss = loss
+        self.quantile = quantile
         self.ensemble_size = ensemble_size
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
@@ -146,8 +149,19 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         return {
             "squared_error": torch.nn.MSELoss,
             "absolute_error": torch.nn.L1Loss,
+            "quantile": PinballLoss,
             "gaussian_nll": GaussianNLLLoss,
         }[self.loss]
+
+    def _net_params(self):
+        if self.loss != "quantile":
+            return {}
+        if self.quantile is None:
+            raise ValueError(
+                "loss='quantile' predicts the quantile set by the quantile parameter; "
+                "got quantile=None. Set e.g. quantile=0.9."
+            )
+        return {"criterion__quantile": self.quantile}
 
     def _numeric(self):
         return self.input_kind_ == "numeric"

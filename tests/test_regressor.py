@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.linear_model import Ridge, RidgeCV
+from sklearn.metrics import make_scorer, mean_pinball_loss
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -12,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_rnn import LSTMRegressor, SequencePadder, SequenceScaler, make_windows
 from sklearn_rnn._sequences import as_ragged
 from sklearn_rnn.metrics import neg_coverage_error_scorer, neg_pinball_loss_scorer
+from sklearn_rnn.modules import PinballLoss
 
 FAST = dict(max_epochs=3, hidden_size=8, random_state=0, early_stopping=False)
 
@@ -273,6 +275,44 @@ def test_absolute_error_predicts_the_median_and_squared_error_the_mean():
     assert abs(np.median(medians) - np.log(2)) < 0.1, np.median(medians)
     assert abs(np.median(means) - 1.0) < 0.1, np.median(means)
     assert np.abs(y - medians).mean() < np.abs(y - means).mean()
+
+
+def test_quantile_loss_predicts_its_quantile_and_two_make_an_interval():
+    # Skewed noise that no input explains: quantile q of Exp(1) is -log(1 - q).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 4, 1)).astype(np.float32)
+    y = rng.exponential(size=1000)
+    params = dict(hidden_size=8, max_epochs=40, lr=1e-2, random_state=0, early_stopping=False)
+    low = LSTMRegressor(**params, loss="quantile", quantile=0.1).fit(X[:800], y[:800])
+    high = LSTMRegressor(**params, loss="quantile", quantile=0.9).fit(X[:800], y[:800])
+    assert isinstance(high.net_.criterion_, PinballLoss) and high.net_.criterion_.quantile == 0.9
+    lo, hi = low.predict(X[800:]), high.predict(X[800:])
+    assert abs(np.median(lo) + np.log(0.9)) < 0.1, np.median(lo)
+    assert abs(np.median(hi) + np.log(0.1)) < 0.3, np.median(hi)
+    covered = (lo <= y[800:]) & (y[800:] <= hi)
+    assert 0.7 < covered.mean() < 0.9, covered.mean()
+    # Scored by sklearn's pinball loss at its own quantile, each beats the other.
+    for model, other, q in [(low, high, 0.1), (high, low, 0.9)]:
+        scorer = make_scorer(mean_pinball_loss, alpha=q, greater_is_better=False)
+        assert scorer(model, X[800:], y[800:]) > scorer(other, X[800:], y[800:])
+
+
+def test_pinball_loss_is_half_the_absolute_error_at_the_median():
+    y_pred, y_true = torch.tensor([[0.0], [2.0]]), torch.tensor([[1.0], [1.0]])
+    assert PinballLoss(0.5)(y_pred, y_true).tolist() == [[0.5], [0.5]]
+    assert PinballLoss(0.9)(y_pred, y_true).flatten().tolist() == pytest.approx([0.9, 0.1])
+    expected = mean_pinball_loss([1.0, 1.0], [0.0, 2.0], alpha=0.9)
+    assert PinballLoss(0.9, reduction="mean")(y_pred, y_true).item() == pytest.approx(expected)
+
+
+def test_quantile_loss_needs_a_quantile():
+    X, y = np.ones((8, 3, 1), dtype=np.float32), np.arange(8.0)
+    with pytest.raises(ValueError, match="loss='quantile' predicts the quantile"):
+        LSTMRegressor(**FAST, loss="quantile").fit(X, y)
+    with pytest.raises(ValueError, match="quantile"):
+        LSTMRegressor(**FAST, loss="quantile", quantile=1.0).fit(X, y)
+    # Ignored by the other losses, as in HistGradientBoostingRegressor.
+    LSTMRegressor(**FAST, quantile=0.9).fit(X, y)
 
 
 def test_interval_scorer_in_a_grid_search_over_a_pipeline():
