@@ -108,18 +108,18 @@ def _casing(word):
     """
     letters = [c for c in word if c.isalpha()]
     if not letters:
-        case = 0
+        case = "none"
     elif word.islower():
-        case = 1
+        case = "lower"
     elif word.isupper():
-        case = 2
+        case = "upper"
     elif letters[0].isupper() and "".join(letters[1:]).islower():
-        case = 3
+        case = "title"
     else:
-        case = 4
-    digits = sum(c.isdigit() for c in word)
-    share = 0 if not digits else 2 if 2 * digits >= len(word) else 1
-    return 1 + case * len(_DIGITS) + share
+        case = "mixed"
+    n = sum(c.isdigit() for c in word)
+    digits = "none" if not n else "most" if 2 * n >= len(word) else "some"
+    return 1 + _LETTER_CASES.index(case) * len(_DIGITS) + _DIGITS.index(digits)
 
 
 def _vocabulary(counts):
@@ -338,9 +338,14 @@ class RNNTagger(BaseRNN):
         return max(affixes.values(), default=N_RESERVED - 1) + 1
 
     def _num_casings(self):
-        if self.input_kind_ != "words" or not self.casing_embedding_dim:
-            return None
-        return 1 + N_CASINGS
+        # Non-word input with casing_embedding_dim is refused in _validate_data.
+        return 1 + N_CASINGS if self.casing_embedding_dim else None
+
+    def _feature_columns(self):
+        """How many id columns follow the word id before the characters: affixes, casing."""
+        n_affixes = 0 if getattr(self, "affix_vocabulary_", None) is None else N_AFFIXES
+        # getattr: a tagger pickled before the casing feature has none.
+        return n_affixes, int(bool(getattr(self, "casing_embedding_dim", 0)))
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
@@ -454,13 +459,12 @@ class RNNTagger(BaseRNN):
             return valid
         # The id columns of each step: word, affixes, casing, characters (see
         # _encode). The casing classes are fixed: every one is known.
-        n_affixes = 0 if self.affix_vocabulary_ is None else N_AFFIXES
-        chars_from = 1 + n_affixes + (1 if self.casing_embedding_dim else 0)
+        n_affixes, casing = self._feature_columns()
         columns = [("vocabulary_", slice(0, 1))]
         if self.affix_vocabulary_ is not None:
             columns.append(("affix_vocabulary_", slice(1, 1 + n_affixes)))
         if self.char_vocabulary_:
-            columns.append(("char_vocabulary_", slice(chars_from, None)))
+            columns.append(("char_vocabulary_", slice(1 + n_affixes + casing, None)))
         sequences = [_id_columns(s).copy() for s in valid.sequences]
         trained = [_id_columns(s) for s in train.sequences]
         for name, cols in columns:
@@ -496,12 +500,10 @@ class RNNTagger(BaseRNN):
         with ``char_size``, its character ids between begin and end markers.
         """
         ids = [self.vocabulary_.get(self._key(w), OOV_ID) for w in words]
-        affixes = getattr(self, "affix_vocabulary_", None)
-        # getattr: a tagger pickled before the casing feature has none.
-        casing = bool(getattr(self, "casing_embedding_dim", 0))
-        if not self.char_vocabulary_ and affixes is None and not casing:
+        n_affixes, casing = self._feature_columns()
+        if not self.char_vocabulary_ and not n_affixes and not casing:
             return np.asarray(ids, dtype=np.int64)
-        n_affixes = 0 if affixes is None else N_AFFIXES
+        affixes = getattr(self, "affix_vocabulary_", None)
         first_char = 1 + n_affixes + casing
         # Each word's characters between begin and end markers, so that the
         # convolution tells a suffix from the same letters inside the word.
