@@ -61,7 +61,7 @@ from ._sequences import (
     sequence_lengths,
 )
 from ._summary import print_summary
-from .callbacks import _recording_interrupts
+from .callbacks import WeightAveraging, _recording_interrupts
 from .modules import CELLS, EnsembleModule, ManyToOneModule
 
 
@@ -95,6 +95,7 @@ class BaseRNN(BaseEstimator):
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "gradient_clip_value": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -377,6 +378,9 @@ class BaseRNN(BaseEstimator):
         if valid is not None:
             stopping = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
             callbacks.append(("early_stopping", stopping))
+        if self.ema_decay:
+            # After early stopping: its on_train_end loads the best average first.
+            callbacks.append(("weight_averaging", WeightAveraging(decay=self.ema_decay)))
         if self.gradient_clip_value is not None:
             clipping = GradientNormClipping(gradient_clip_value=self.gradient_clip_value)
             callbacks.append(("gradient_clipping", clipping))

@@ -154,6 +154,16 @@ PARAMETERS = {
         "float or None",
         "Clip the gradient norm (against exploding gradients); None disables.",
     ),
+    "ema_decay": (
+        "float",
+        """Keep an exponential moving average of the weights over the training
+        steps (Polyak averaging, :class:`~sklearn_rnn.callbacks.WeightAveraging`):
+        after each step ``average = ema_decay * average + (1 - ema_decay) *
+        weights``. Validation, early stopping and the fitted model use the
+        average; the optimizer goes on from the weights. About
+        ``1 / (1 - ema_decay)`` steps make up most of the average (100 for
+        0.99). 0 turns it off.""",
+    ),
     "early_stopping": (
         "bool",
         """Hold out ``validation_fraction`` of the training data and stop when its

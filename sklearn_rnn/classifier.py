@@ -114,6 +114,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         max_epochs=10,
         batch_size=32,
         gradient_clip_value=1.0,
+        ema_decay=0.0,
         class_weight=None,
         early_stopping=True,
         validation_fraction=0.1,
@@ -144,6 +145,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.gradient_clip_value = gradient_clip_value
+        self.ema_decay = ema_decay
         self.class_weight = class_weight
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

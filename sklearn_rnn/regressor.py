@@ -97,6 +97,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         max_epochs=300,
         batch_size=32,
         gradient_clip_value=1.0,
+        ema_decay=0.0,
         early_stopping=True,
         validation_fraction=0.1,
         validation_split="random",
@@ -129,6 +130,7 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.gradient_clip_value = gradient_clip_value
+        self.ema_decay = ema_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.validation_split = validation_split

@@ -124,6 +124,7 @@ class Seq2SeqEstimator(BaseRNN):
         max_epochs=30,
         batch_size=64,
         gradient_clip_value=1.0,
+        ema_decay=0.0,
         early_stopping=True,
         validation_fraction=0.1,
         patience=3,
@@ -156,6 +157,7 @@ class Seq2SeqEstimator(BaseRNN):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.gradient_clip_value = gradient_clip_value
+        self.ema_decay = ema_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience

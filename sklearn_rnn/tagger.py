@@ -236,6 +236,7 @@ class RNNTagger(BaseRNN):
         max_epochs=40,
         batch_size=32,
         gradient_clip_value=5.0,
+        ema_decay=0.0,
         early_stopping=True,
         validation_fraction=0.1,
         patience=5,
@@ -270,6 +271,7 @@ class RNNTagger(BaseRNN):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.gradient_clip_value = gradient_clip_value
+        self.ema_decay = ema_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience

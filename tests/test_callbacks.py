@@ -6,11 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from skorch.callbacks import Callback, Checkpoint, LoadInitState
 
 from sklearn_rnn import RNNClassifier
 from sklearn_rnn._sequences import as_ragged
-from sklearn_rnn.callbacks import EpochProgress
+from sklearn_rnn.callbacks import EpochProgress, WeightAveraging
 
 rng = np.random.default_rng(0)
 X = as_ragged([rng.integers(4, 30, size=rng.integers(2, 9)) for _ in range(80)])
@@ -101,3 +102,72 @@ def test_a_killed_fit_continues_from_its_checkpoint(tmp_path):
     assert second.history_[2, "train_loss"] < fresh.history_[0, "train_loss"]
     assert second.history_[:2, "train_loss"] == first.history_[:, "train_loss"]
     assert set(saved) == set(second.net_.module_.state_dict())
+
+
+class _StepWeights(Callback):
+    """Records the network's weights after every training step (they are the optimizer's)."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.steps_ = [[p.detach().clone() for p in net.module_.parameters()]]
+
+    def on_batch_end(self, net, training=None, **kwargs):
+        if training:
+            self.steps_.append([p.detach().clone() for p in net.module_.parameters()])
+
+
+def test_weight_averaging_leaves_training_alone_and_the_model_holds_the_average():
+    recorder = _StepWeights()
+    kw = dict(max_epochs=4, batch_size=16)  # 20 steps
+    model = clf(**kw, ema_decay=0.5, callbacks=[("steps", recorder)]).fit(X, y)
+    plain = clf(**kw).fit(X, y)
+    # The optimizer's path is the one it takes without averaging ...
+    assert model.history_[:, "train_loss"] == pytest.approx(plain.history_[:, "train_loss"])
+    for w, p in zip(recorder.steps_[-1], plain.net_.module_.parameters()):
+        np.testing.assert_allclose(w, p.detach())
+    # ... and the fitted model holds the moving average of its steps, the
+    # first 8 steps' decay held down to (1 + n) / (10 + n).
+    average = [w.clone() for w in recorder.steps_[0]]
+    for n, weights in enumerate(recorder.steps_[1:], start=1):
+        decay = min(0.5, (1 + n) / (10 + n))
+        average = [decay * a + (1 - decay) * w for a, w in zip(average, weights)]
+    kept = list(model.net_.module_.parameters())
+    assert len(recorder.steps_) == 21
+    for a, w in zip(average, kept):
+        np.testing.assert_allclose(w.detach(), a, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(model.predict_proba(X), plain.predict_proba(X))
+
+
+def test_weight_averaging_validates_the_average_and_early_stopping_keeps_the_best_one():
+    mask = np.arange(len(X)) >= 60
+    # One network: its validation loss is the log loss of its probabilities.
+    model = clf(max_epochs=6, ema_decay=0.8, early_stopping=True, patience=6, ensemble_size=1)
+    model.fit(X, y, validation_mask=mask)
+    # The model's loss on the validation samples is the best epoch's recorded one.
+    proba = model.predict_proba(X[mask])
+    loss = -np.mean(np.log(proba[np.arange(mask.sum()), y[mask]]))
+    assert loss == pytest.approx(min(model.history_[:, "valid_loss"]), rel=1e-4)
+    plain = clf(max_epochs=6, early_stopping=True, patience=6, ensemble_size=1)
+    plain.fit(X, y, validation_mask=mask)
+    # Validation read the average; training went on from the optimizer's own weights.
+    assert model.history_[:, "valid_loss"] != pytest.approx(plain.history_[:, "valid_loss"])
+    assert model.history_[:, "train_loss"] == pytest.approx(plain.history_[:, "train_loss"])
+
+
+def test_weight_averaging_pickles_without_its_tensors_and_restarts_with_partial_fit():
+    model = clf(max_epochs=2, ema_decay=0.9).fit(X, y)
+    callback = dict(model.net_.callbacks_)["weight_averaging"]
+    assert callback.average_ is None and callback.saved_ is None
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X))
+    before = [p.detach().clone() for p in again.net_.module_.parameters()]
+    again.partial_fit(X, y)  # a new average from the weights it starts with
+    after = list(again.net_.module_.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, after))
+
+
+@pytest.mark.parametrize("decay", [1.0, -0.1])
+def test_weight_averaging_rejects_a_decay_outside_0_1(decay):
+    with pytest.raises(ValueError, match="ema_decay"):
+        clf(ema_decay=decay).fit(X, y)
+    with pytest.raises(ValueError, match="decay must be in"):
+        clf(callbacks=[("ema", WeightAveraging(decay))]).fit(X, y)
