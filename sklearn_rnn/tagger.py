@@ -236,7 +236,7 @@ class RNNTagger(BaseRNN):
         max_epochs=40,
         batch_size=32,
         gradient_clip_value=5.0,
-        ema_decay=0.0,
+        ema_decay=0.998,
         early_stopping=True,
         validation_fraction=0.1,
         patience=5,

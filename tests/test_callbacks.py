@@ -9,7 +9,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback, Checkpoint, LoadInitState
 
-from sklearn_rnn import RNNClassifier
+from sklearn_rnn import LSTMRegressor, RNNClassifier, RNNTagger, Seq2SeqEstimator
 from sklearn_rnn._sequences import as_ragged
 from sklearn_rnn.callbacks import EpochProgress, WeightAveraging
 
@@ -171,3 +171,33 @@ def test_weight_averaging_rejects_a_decay_outside_0_1(decay):
         clf(ema_decay=decay).fit(X, y)
     with pytest.raises(ValueError, match="decay must be in"):
         clf(callbacks=[("ema", WeightAveraging(decay))]).fit(X, y)
+
+
+def _regression():
+    rng = np.random.default_rng(0)
+    windows = rng.normal(size=(60, 5, 1)).astype(np.float32)
+    return LSTMRegressor(hidden_size=8, max_epochs=3), windows, windows[:, -1, 0]
+
+
+def _tagging():
+    sentences = [["a", "b", "c"], ["b", "c"], ["c", "a", "a", "b"]] * 10
+    tags = [["X", "Y", "Z"], ["Y", "Z"], ["Z", "X", "X", "Y"]] * 10
+    return RNNTagger(hidden_size=8, char_size=8, max_epochs=3), sentences, tags
+
+
+def _seq2seq():
+    rng = np.random.default_rng(0)
+    X = as_ragged([rng.integers(4, 12, size=rng.integers(2, 6)) for _ in range(40)])
+    return Seq2SeqEstimator(hidden_size=8, embedding_dim=8, max_epochs=3), X, X
+
+
+@pytest.mark.parametrize("make", [_regression, _tagging, _seq2seq])
+def test_every_estimator_averages_its_weights_without_changing_its_training(make):
+    model, X, y = make()
+    plain = model.set_params(random_state=0, ema_decay=0.0).fit(X, y)
+    plain_weights = [p.detach().clone() for p in plain.net_.module_.parameters()]
+    plain_loss = plain.history_[:, "train_loss"]
+    averaged = make()[0].set_params(random_state=0, ema_decay=0.5).fit(X, y)
+    assert averaged.history_[:, "train_loss"] == pytest.approx(plain_loss)
+    kept = list(averaged.net_.module_.parameters())
+    assert any(not torch.allclose(a, b) for a, b in zip(plain_weights, kept))
