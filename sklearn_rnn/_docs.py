@@ -13,6 +13,14 @@ import inspect
 import re
 import textwrap
 
+#: The start of ``ema_decay``'s entry; each estimator's entry ends it.
+_EMA_DECAY = """Keep an exponential moving average of the weights over the training
+        steps (Polyak averaging, :class:`~sklearn_rnn.callbacks.WeightAveraging`):
+        after each step ``average = ema_decay * average + (1 - ema_decay) *
+        weights``. Validation, early stopping and the fitted model use the
+        average; the optimizer goes on from the weights. About
+        ``1 / (1 - ema_decay)`` steps make up most of the average"""
+
 #: name -> (type, description) of the parameters the recurrent estimators share.
 PARAMETERS = {
     "cell": ("{'lstm', 'gru', 'rnn'}", "Recurrent cell; 'rnn' is the simple tanh RNN."),
@@ -156,13 +164,11 @@ PARAMETERS = {
     ),
     "ema_decay": (
         "float",
-        """Keep an exponential moving average of the weights over the training
-        steps (Polyak averaging, :class:`~sklearn_rnn.callbacks.WeightAveraging`):
-        after each step ``average = ema_decay * average + (1 - ema_decay) *
-        weights``. Validation, early stopping and the fitted model use the
-        average; the optimizer goes on from the weights. About
-        ``1 / (1 - ema_decay)`` steps make up most of the average (100 for
-        0.99). 0 turns it off.""",
+        _EMA_DECAY
+        + """ (100 for
+        0.99). 0 turns it off, the default: on the text panel 0.99 moved the
+        accuracy by -0.16 to +0.35 points, and on 12 real series it lowered
+        the forecast error on 7 and raised it on 5 (see the user guide).""",
     ),
     "early_stopping": (
         "bool",
@@ -267,19 +273,15 @@ OVERRIDES = {
     "RNNTagger": {
         "ema_decay": (
             "float",
-            """Keep an exponential moving average of the weights over the training
-            steps (Polyak averaging, :class:`~sklearn_rnn.callbacks.WeightAveraging`):
-            after each step ``average = ema_decay * average + (1 - ema_decay) *
-            weights``. Validation, early stopping and the fitted model use the
-            average; the optimizer goes on from the weights. About
-            ``1 / (1 - ema_decay)`` steps make up most of the average (500 for
-            0.998, about 1.4 epochs of the EWT treebank). 0 turns it off. Chosen
-            on the EWT development split (seeds 0 and 1): 0.9493 against 0.9478
-            without it, and 0.8060 against 0.8013 on the words unseen in
-            training, each seed above the same seed without it; the test split,
-            scored once, gave 0.9525 against 0.9501 and 0.7989 against 0.7912,
-            again each seed above, in 562-864 s against 590-592 s (the smoother
-            validation loss lets training run longer).""",
+            _EMA_DECAY
+            + """ (500 for
+        0.998, about 1.4 epochs of the EWT treebank). 0 turns it off. Chosen
+        on the EWT development split (seeds 0 and 1): 0.9493 against 0.9478
+        without it, and 0.8060 against 0.8013 on the words unseen in
+        training, each seed above the same seed without it; the test split,
+        scored once, gave 0.9525 against 0.9501 and 0.7989 against 0.7912,
+        again each seed above, in 562-864 s against 590-592 s (the smoother
+        validation loss lets training run longer).""",
         ),
         "embedding_dim": (
             "int",
