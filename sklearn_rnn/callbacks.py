@@ -159,9 +159,10 @@ class WeightAveraging(Callback):
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         if not 0 <= self.decay < 1:
             raise ValueError(f"decay must be in [0, 1); got {self.decay!r}.")
-        self.params_ = [p for p in net.module_.parameters() if p.is_floating_point()]
-        with torch.no_grad():
-            self.average_ = [p.detach().clone() for p in self.params_]
+        # Detached views: they share storage with the parameters, so they see
+        # each optimizer step, and the in-place copies below reach the network.
+        self.params_ = [p.detach() for p in net.module_.parameters() if p.is_floating_point()]
+        self.average_ = [p.clone() for p in self.params_]
         self.saved_ = None  # the network's own weights while the average is in place
         self.steps_ = 0
 
@@ -170,8 +171,7 @@ class WeightAveraging(Callback):
             return
         self.steps_ += 1
         decay = min(self.decay, (1 + self.steps_) / (10 + self.steps_))
-        with torch.no_grad():
-            torch._foreach_lerp_(self.average_, [p.detach() for p in self.params_], 1 - decay)
+        torch._foreach_lerp_(self.average_, self.params_, 1 - decay)
 
     def on_batch_begin(self, net, batch=None, training=None, **kwargs):
         if training:
@@ -187,15 +187,13 @@ class WeightAveraging(Callback):
         self.params_ = self.average_ = self.saved_ = None
 
     def _swap_in(self):
-        with torch.no_grad():
-            self.saved_ = [p.detach().clone() for p in self.params_]
-            torch._foreach_copy_([p.detach() for p in self.params_], self.average_)
+        self.saved_ = [p.clone() for p in self.params_]
+        torch._foreach_copy_(self.params_, self.average_)
 
     def _restore(self):
         if self.saved_ is None:
             return
-        with torch.no_grad():
-            torch._foreach_copy_([p.detach() for p in self.params_], self.saved_)
+        torch._foreach_copy_(self.params_, self.saved_)
         self.saved_ = None
 
     def __getstate__(self):
