@@ -37,6 +37,8 @@ import argparse
 import json
 import os
 import platform
+import shlex
+import sys
 import time
 import warnings
 
@@ -406,10 +408,8 @@ def main():
     with open(args.out, "w") as f:
         json.dump(
             {
-                "command": "python benchmarks/bench_forecast.py "
-                + " ".join(
-                    f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "out"
-                ),
+                # As typed (the script that ran it, each --candidate quoted).
+                "command": shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
                 "candidates": candidates,
                 "seeds": seeds,
                 "torch": torch.__version__,

@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .regressor import LSTMRegressor
@@ -136,6 +136,151 @@ class SeasonalNaiveForecaster(_NaiveForecaster):
             )
         steps = lookback - self.season + np.arange(self.n_outputs_) % self.season
         return values[:, steps]
+
+
+class RebasedRegressor(RegressorMixin, BaseEstimator):
+    """A regressor on windows fitted to the change since each window's last value.
+
+    Before fitting and predicting, each window's last value of the target
+    column is subtracted from that column and from the window's targets; the
+    prediction gets it back, so it is in the targets' units. The regressor so
+    learns how the series moves from where it stands, not where it stands: a
+    level or trend beyond the training range needs nothing extrapolated, and
+    a regularised model (Ridge, the linear path of :class:`LSTMRegressor`,
+    which starts at a ridge fit) shrinks towards repeating the last value
+    instead of towards the training mean. The other columns (other features,
+    known-future covariates) pass as they are. It is the re-basing on the
+    last value that forecasting libraries apply to a series before a model
+    (a difference from the forecast origin), here as a scikit-learn
+    meta-estimator, as :class:`~sklearn.compose.TransformedTargetRegressor`
+    is for transforms of the targets alone.
+
+    When it helps, by the forecasting studies (``benchmarks/results/
+    bench_forecast_study/``, studies 22 and 23; MAE relative to Ridge on the
+    lagged window, geometric mean over series): on series that trend out of
+    their training range (CO2, air passengers) it cut the default LSTM's MASE
+    by 8-26%, on mean-reverting ones (El Nino, real GDP, wine sales) it
+    raised it by 5-6%; 0.985 against 1.015 over 12 series, better on 6. With
+    the month or quarter as a known-future covariate the re-based LSTM beat
+    the seasonal naive forecast on all six seasonal series (0.951 against
+    1.012 for the LSTM with the calendar alone). It is not the default.
+
+    Parameters
+    ----------
+    regressor : estimator
+        A regressor on windows (3-D arrays, as :func:`~sklearn_rnn.make_windows`
+        returns), e.g. ``make_pipeline(SequenceScaler(), LSTMRegressor())``;
+        cloned at fit.
+    target : int, default=0
+        The column of the windows the targets are future values of.
+
+    Attributes
+    ----------
+    regressor_ : estimator
+        The fitted clone of ``regressor``.
+    n_features_in_ : int
+        Columns of the windows.
+
+    Examples
+    --------
+    A trend past every training window (the last window reads 15, 16, 17):
+
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklearn_rnn import make_windows
+    >>> X, y = make_windows(np.arange(20.0), lookback=3, horizon=2)
+    >>> flatten = FunctionTransformer(lambda X: X.reshape(len(X), -1))
+    >>> ridge = make_pipeline(flatten, Ridge(alpha=10.0))
+    >>> ridge.fit(X[:10], y[:10]).predict(X[-1:]).round(2)
+    array([[17.59, 18.59]], dtype=float32)
+    >>> RebasedRegressor(ridge).fit(X[:10], y[:10]).predict(X[-1:]).round(2)
+    array([[18., 19.]])
+    """
+
+    _parameter_constraints = {
+        "regressor": [HasMethods(["fit", "predict"])],
+        "target": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, regressor, *, target=0):
+        self.regressor = regressor
+        self.target = target
+
+    def _rebase(self, X):
+        """The windows with the target column re-based, and each window's last value."""
+        X = _check_windows(X).copy()
+        if self.target >= X.shape[2]:
+            raise ValueError(f"target={self.target} but the windows have {X.shape[2]} feature(s).")
+        if X.shape[1] == 0:
+            raise ValueError("The windows hold no steps; there is no last value to re-base on.")
+        last = X[:, -1, self.target].copy()
+        X[:, :, self.target] -= last[:, None]
+        return X, last
+
+    @staticmethod
+    def _shift(values, last):
+        values = np.asarray(values, dtype=np.float64)
+        return values + (last if values.ndim == 1 else last[:, None])
+
+    def fit(self, X, y, **fit_params):
+        """Fit a clone of the regressor on the re-based windows and targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, lookback, n_features)
+        y : array-like of shape (n_windows,) or (n_windows, n_outputs)
+            Future values of the ``target`` column.
+        **fit_params
+            Passed to the regressor's ``fit`` (e.g. ``sample_weight``).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, last = self._rebase(X)
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim not in (1, 2) or len(y) != len(X):
+            raise ValueError(
+                f"X holds {len(X)} windows; y must hold one target row per window, got an "
+                f"array of shape {y.shape}."
+            )
+        self.n_features_in_ = X.shape[2]
+        self.regressor_ = clone(self.regressor).fit(X, self._shift(y, -last), **fit_params)
+        return self
+
+    def predict(self, X, return_std=False):
+        """The forecast of each window, in the targets' units; with its spread if asked.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, lookback, n_features)
+        return_std : bool, default=False
+            Also return the regressor's standard deviations (unchanged by the
+            shift; the regressor must predict them, e.g.
+            ``LSTMRegressor(loss='gaussian_nll')``).
+
+        Returns
+        -------
+        y_pred : ndarray
+        y_std : ndarray, only with ``return_std``
+        """
+        check_is_fitted(self, "regressor_")
+        X, last = self._rebase(X)
+        if X.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"The windows have {X.shape[2]} feature(s); fitted on {self.n_features_in_}."
+            )
+        if not return_std:
+            return self._shift(self.regressor_.predict(X), last)
+        pred, std = self.regressor_.predict(X, return_std=True)
+        return self._shift(pred, last), std
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
 
 def _flatten(X):

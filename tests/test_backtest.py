@@ -11,6 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn_rnn import (
     LastValueForecaster,
     LSTMRegressor,
+    RebasedRegressor,
     SeasonalNaiveForecaster,
     SequenceScaler,
     backtest,
@@ -223,3 +224,105 @@ def test_backtest_models_read_known_future_covariates():
     blind = backtest(sales, models, lookback=4, horizon=2)
     informed = backtest(sales, models, lookback=4, horizon=2, future_covariates=promotion[:, None])
     assert informed["mae"].mean() < 0.2 < 1.5 < blind["mae"].mean()
+
+
+class _Recorder(LinearRegression):
+    """LinearRegression on flattened windows that keeps what it was given."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_X_, self.seen_y_, self.seen_weight_ = X.copy(), y.copy(), sample_weight
+        return super().fit(X.reshape(len(X), -1), y, sample_weight=sample_weight)
+
+    def predict(self, X, return_std=False):
+        pred = super().predict(X.reshape(len(X), -1))
+        return (pred, np.full(pred.shape, 0.5)) if return_std else pred
+
+
+def test_rebased_regressor_fits_the_change_since_the_last_value():
+    rng = np.random.default_rng(0)
+    series = np.c_[rng.normal(size=60).cumsum(), rng.normal(size=60)]
+    X, y = make_windows(series, lookback=5, horizon=3, target=1)
+    weight = rng.uniform(0.5, 1.5, len(X))
+    model = RebasedRegressor(_Recorder(), target=1).fit(X, y, sample_weight=weight)
+    inner = model.regressor_
+    last = X[:, -1, 1].astype(np.float64)
+    # Only the target column is re-based; the other feature passes as it is.
+    np.testing.assert_allclose(inner.seen_X_[:, :, 1], X[:, :, 1] - last[:, None], atol=1e-6)
+    np.testing.assert_array_equal(inner.seen_X_[:, :, 0], X[:, :, 0])
+    np.testing.assert_allclose(inner.seen_y_, y - last[:, None], atol=1e-6)
+    np.testing.assert_array_equal(inner.seen_weight_, weight)  # fit parameters reach it
+    pred, std = model.predict(X, return_std=True)
+    expected = inner.predict(inner.seen_X_) + last[:, None]
+    np.testing.assert_allclose(pred, expected, atol=1e-6)
+    np.testing.assert_array_equal(std, 0.5)  # a shift leaves the spread alone
+    np.testing.assert_allclose(model.predict(X), pred)
+    # One step ahead as a 1-D target keeps its shape.
+    X1, y1 = make_windows(series, lookback=5, target=1)
+    y1 = y1.ravel()
+    assert RebasedRegressor(_Recorder(), target=1).fit(X1, y1).predict(X1).shape == (len(X1),)
+
+
+def test_rebased_regressor_follows_a_trend_that_shrinkage_pulls_back():
+    from sklearn.linear_model import Ridge
+
+    X, y = make_windows(np.arange(40.0), lookback=4, horizon=2)
+    ridge = make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge(alpha=10.0))
+    train, test = slice(0, 15), slice(25, None)  # the test windows lie above every training one
+    plain = ridge.fit(X[train], y[train]).predict(X[test])
+    rebased = RebasedRegressor(ridge).fit(X[train], y[train]).predict(X[test])
+    np.testing.assert_allclose(rebased, y[test], atol=1e-6)
+    assert np.abs(plain - y[test]).min() > 0.1  # ridge pulls back towards its training mean
+
+
+def test_rebased_last_value_is_the_last_value_forecast_in_a_backtest():
+    models = {
+        "last": LastValueForecaster(),
+        "rebased last": RebasedRegressor(LastValueForecaster()),
+        "rebased lstm": RebasedRegressor(
+            make_pipeline(SequenceScaler(), LSTMRegressor(hidden_size=4, max_epochs=2))
+        ),
+    }
+    result = backtest(SEASONAL, models, lookback=12, horizon=3, season=12, n_splits=2)
+    mae = result.pivot(index="fold", columns="model", values="mae")
+    np.testing.assert_allclose(mae["rebased last"], mae["last"], rtol=1e-6)
+    assert np.isfinite(mae["rebased lstm"]).all()
+
+
+def test_rebased_regressor_is_an_sklearn_meta_estimator():
+    import pickle
+
+    from sklearn.base import clone
+
+    X, y = make_windows(SEASONAL, lookback=6, horizon=2)
+    model = RebasedRegressor(_Recorder())
+    assert clone(model).get_params()["regressor"].__class__ is _Recorder
+    assert "regressor__fit_intercept" in model.get_params()
+    fitted = model.fit(X, y)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    assert restored.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    "model, X, y, match",
+    [
+        (RebasedRegressor(_Recorder()), np.ones((3, 4)), np.ones(3), "3-D float array"),
+        (RebasedRegressor(_Recorder(), target=2), np.ones((3, 4, 2)), np.ones(3), "target=2"),
+        (RebasedRegressor(_Recorder()), np.ones((3, 4, 1)), np.ones(2), "one target row"),
+        (RebasedRegressor("ridge"), np.ones((3, 4, 1)), np.ones(3), "'regressor' parameter"),
+    ],
+)
+def test_rebased_regressor_bad_input(model, X, y, match):
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)
+
+
+def test_rebased_regressor_predict_checks_the_windows():
+    X, y = make_windows(SEASONAL, lookback=6)
+    model = RebasedRegressor(_Recorder()).fit(X, y)
+    with pytest.raises(ValueError, match="have 2 feature\\(s\\); fitted on 1"):
+        model.predict(np.ones((2, 6, 2)))
+    # A regressor without a spread says so, in the words backtest() looks for.
+    flat = make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression())
+    with pytest.raises(TypeError, match="return_std"):
+        RebasedRegressor(flat).fit(X, y).predict(X, return_std=True)
