@@ -309,6 +309,7 @@ def test_rebased_regressor_is_an_sklearn_meta_estimator():
         (RebasedRegressor(_Recorder()), np.ones((3, 4)), np.ones(3), "3-D float array"),
         (RebasedRegressor(_Recorder(), target=2), np.ones((3, 4, 2)), np.ones(3), "target=2"),
         (RebasedRegressor(_Recorder()), np.ones((3, 4, 1)), np.ones(2), "one target row"),
+        (RebasedRegressor(_Recorder()), np.ones((3, 0, 1)), np.ones(3), "no steps"),
         (RebasedRegressor("ridge"), np.ones((3, 4, 1)), np.ones(3), "'regressor' parameter"),
     ],
 )
