@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -203,6 +204,8 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
         "regressor": [HasMethods(["fit", "predict"])],
         "target": [Interval(Integral, 0, None, closed="left")],
     }
+    # return_std is an option of predict, not metadata to route.
+    __metadata_request__predict = {"return_std": metadata_routing.UNUSED}
 
     def __init__(self, regressor, *, target=0):
         self.regressor = regressor

@@ -297,6 +297,7 @@ def test_rebased_regressor_is_an_sklearn_meta_estimator():
     model = RebasedRegressor(_Recorder())
     assert clone(model).get_params()["regressor"].__class__ is _Recorder
     assert "regressor__fit_intercept" in model.get_params()
+    assert not hasattr(model, "set_predict_request")  # return_std is an option, not metadata
     fitted = model.fit(X, y)
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
