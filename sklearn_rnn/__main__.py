@@ -383,6 +383,12 @@ def _parser():
         action="store_true",
         help="the LSTM also predicts its spread (loss='gaussian_nll'): 80%% intervals",
     )
+    bt.add_argument(
+        "--rebased",
+        action="store_true",
+        help="also Ridge and the LSTM fitted to the change since each window's last value "
+        "(RebasedRegressor): they follow trends, and may lose on series that revert to a mean",
+    )
     bt.add_argument("--seed", type=int, default=0, help="seed of the networks")
     bt.add_argument(
         "--output-dir", default=os.path.join("results", "backtest"), help="where the report goes"
@@ -457,7 +463,15 @@ def load_series(data, column=None, series_column=None, covariates=None, sep=",")
 def _run_backtest(args):
     import json
 
-    from .backtest import backtest, default_forecasters, plot_backtest, summarize_backtest
+    from sklearn.base import clone
+
+    from .backtest import (
+        RebasedRegressor,
+        backtest,
+        default_forecasters,
+        plot_backtest,
+        summarize_backtest,
+    )
 
     values, covariates, title = load_series(
         args.data, args.column, args.series_column, args.covariates, args.sep
@@ -465,6 +479,9 @@ def _run_backtest(args):
     models = default_forecasters(args.season, random_state=args.seed)
     if args.intervals:
         models["lstm"].set_params(lstmregressor__loss="gaussian_nll")
+    if args.rebased:  # the series' own column comes first in the windows
+        models["rebased ridge"] = RebasedRegressor(clone(models["ridge"]))
+        models["rebased lstm"] = RebasedRegressor(clone(models["lstm"]))
     result, forecasts = backtest(
         values,
         models,

@@ -122,6 +122,19 @@ def test_command_line_backtest_writes_the_report(tmp_path, capsys):
         assert json.load(f)["summary"]["seasonal naive"]["mae_vs_seasonal_naive"] == 1.0
 
 
+def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
+    pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
+    out = tmp_path / "report"
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    argv += ["--lookback", "24", "--horizon", "3", "--season", "12", "--folds", "2"]
+    assert main(argv + ["--rebased", "--intervals", "--output-dir", str(out)]) == 0
+    rows = pd.read_csv(out / "results.csv").set_index(["model", "fold"])
+    assert {"rebased ridge", "rebased lstm"} <= set(rows.index.get_level_values("model"))
+    # The re-based LSTM keeps the Gaussian head of --intervals, so its intervals are scored.
+    assert rows.loc["rebased lstm", "coverage"].notna().all()
+    assert rows.loc["rebased ridge", "coverage"].isna().all()
+
+
 def test_command_line_backtest_of_several_series_with_covariates(tmp_path, capsys):
     rng = np.random.default_rng(0)
     frames = []
