@@ -463,8 +463,6 @@ def load_series(data, column=None, series_column=None, covariates=None, sep=",")
 def _run_backtest(args):
     import json
 
-    from sklearn.base import clone
-
     from .backtest import (
         RebasedRegressor,
         backtest,
@@ -479,9 +477,9 @@ def _run_backtest(args):
     models = default_forecasters(args.season, random_state=args.seed)
     if args.intervals:
         models["lstm"].set_params(lstmregressor__loss="gaussian_nll")
-    if args.rebased:  # the series' own column comes first in the windows
-        models["rebased ridge"] = RebasedRegressor(clone(models["ridge"]))
-        models["rebased lstm"] = RebasedRegressor(clone(models["lstm"]))
+    if args.rebased:  # the series' own column comes first; backtest clones every model
+        models["rebased ridge"] = RebasedRegressor(models["ridge"])
+        models["rebased lstm"] = RebasedRegressor(models["lstm"])
     result, forecasts = backtest(
         values,
         models,

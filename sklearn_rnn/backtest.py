@@ -213,7 +213,7 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
 
     def _rebase(self, X):
         """The windows with the target column re-based, and each window's last value."""
-        X = _check_windows(X).copy()
+        X = _check_windows(X)  # a float64 copy, ours to change
         if self.target >= X.shape[2]:
             raise ValueError(f"target={self.target} but the windows have {X.shape[2]} feature(s).")
         if X.shape[1] == 0:

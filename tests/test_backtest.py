@@ -256,6 +256,8 @@ def test_rebased_regressor_fits_the_change_since_the_last_value():
     series = np.c_[rng.normal(size=60).cumsum(), rng.normal(size=60)]
     X, y = make_windows(series, lookback=5, horizon=3, target=1)
     weight = rng.uniform(0.5, 1.5, len(X))
+    X = X.astype(np.float64)  # float64 windows could be re-based in place: they must not be
+    given = X.copy()
     model = RebasedRegressor(_Recorder(), target=1).fit(X, y, sample_weight=weight)
     inner = model.regressor_
     last = X[:, -1, 1].astype(np.float64)
@@ -269,6 +271,7 @@ def test_rebased_regressor_fits_the_change_since_the_last_value():
     np.testing.assert_allclose(pred, expected, atol=1e-6)
     np.testing.assert_array_equal(std, 0.5)  # a shift leaves the spread alone
     np.testing.assert_allclose(model.predict(X), pred)
+    np.testing.assert_array_equal(X, given)  # the caller's windows are left as they were
     # One step ahead as a 1-D target keeps its shape.
     X1, y1 = make_windows(series, lookback=5, target=1)
     y1 = y1.ravel()
