@@ -43,6 +43,8 @@ import gzip
 import json
 import os
 import platform
+import shlex
+import sys
 import time
 
 import numpy as np
@@ -190,6 +192,7 @@ def main():
     # Candidates not named in --models (as NAME or glove-NAME) run after them.
     models += [c for c in candidates if c not in models and f"glove-{c}" not in models]
     record = {
+        "command": shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
         "folds": args.folds,
         "use_folds": args.use_folds,
