@@ -88,15 +88,6 @@ PARAMETERS = {
         not its level; the level reaches the prediction through the linear
         path (``linear_lags``). None feeds the windows as they are.""",
     ),
-    "normalized_features": (
-        "'all' or array-like of int or bool",
-        """The input features ``window_normalization`` re-bases: 'all', or
-        their indices or a boolean mask. Known-future covariates such as
-        the calendar columns of ``make_windows(future_covariates=...)`` (the
-        last features of each step) carry their meaning in their value, not
-        in their change since the window's last step: leave them out, e.g.
-        ``normalized_features=[0]`` for one series and its covariates.""",
-    ),
     "linear_lags": (
         "int or 'all'",
         """Numeric input only (forecasting). A linear path from the last

@@ -294,7 +294,6 @@ class ManyToOneModule(nn.Module):
         n_outputs,
         output_dropout=0.0,
         window_normalization=None,
-        normalized_features=None,
         linear_lags=0,
         linear_init=None,
         gaussian=False,
@@ -307,12 +306,6 @@ class ManyToOneModule(nn.Module):
         self.output_dropout = nn.Dropout(output_dropout)
         self.output = nn.Linear(self.encoder.output_size, n_outputs)
         self.window_normalization = window_normalization
-        mask = None
-        if normalized_features is not None:
-            mask = torch.zeros(encoder_params["input_size"])
-            mask[torch.as_tensor(normalized_features, dtype=torch.long)] = 1.0
-        # A mask of the features re-based (1) and left as they are (0); None: all.
-        self.register_buffer("normalized_features", mask)
         self.linear_lags = linear_lags
         self.log_var = None
         if gaussian:
@@ -346,10 +339,7 @@ class ManyToOneModule(nn.Module):
             lags = recent_steps(x, lengths, self.linear_lags).flatten(1)
             linear = self.linear((lags - self.linear_mean) / self.linear_scale)
         if self.window_normalization is not None:
-            location = window_location(x, lengths, self.window_normalization)
-            if self.normalized_features is not None:
-                location = location * self.normalized_features
-            x = x - location.unsqueeze(1)
+            x = x - window_location(x, lengths, self.window_normalization).unsqueeze(1)
         rep = self.output_dropout(self.encoder(x, lengths))
         out = linear + self.output(rep)
         if self.log_var is not None:

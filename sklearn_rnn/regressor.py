@@ -68,7 +68,6 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
     _parameter_constraints = {
         **ManyToOneRNN._parameter_constraints,
         "window_normalization": [StrOptions({"last", "mean"}), None],
-        "normalized_features": [StrOptions({"all"}), "array-like"],
         "linear_lags": [Interval(Integral, 0, None, closed="left"), StrOptions({"all"})],
         "loss": [StrOptions({"squared_error", "absolute_error", "quantile", "gaussian_nll"})],
         "quantile": [Interval(Real, 0, 1, closed="neither"), None],
@@ -88,7 +87,6 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         embedding_dropout=0.0,
         pooling="last",
         window_normalization="last",
-        normalized_features="all",
         linear_lags="all",
         loss="squared_error",
         quantile=None,
@@ -122,7 +120,6 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         self.embedding_dropout = embedding_dropout
         self.pooling = pooling
         self.window_normalization = window_normalization
-        self.normalized_features = normalized_features
         self.linear_lags = linear_lags
         self.loss = loss
         self.quantile = quantile
@@ -179,17 +176,14 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
         return {
             **params,
             "window_normalization": self.window_normalization,
-            "normalized_features": self.normalized_features_,
             "linear_lags": self.linear_lags_,
         }
 
     def _learn_input_sizes(self, seqs, kind, embedding):
         super()._learn_input_sizes(seqs, kind, embedding)
         self.linear_lags_ = None
-        self.normalized_features_ = None
         if kind != "numeric":
             return
-        self.normalized_features_ = self._check_normalized_features()
         shortest = int(min(len(s) for s in seqs))
         uses_steps = self.window_normalization is not None or self.linear_lags != 0
         if uses_steps and shortest == 0:
@@ -217,31 +211,6 @@ class LSTMRegressor(RegressorMixin, ManyToOneRNN):
                 "steps; the linear path reads that many recent steps of every sequence."
             )
         self.linear_lags_ = lags
-
-    def _check_normalized_features(self):
-        """The indices ``window_normalization`` re-bases; None for every feature."""
-        if isinstance(self.normalized_features, str):  # 'all'
-            return None
-        n = self.n_features_in_
-        features = np.asarray(self.normalized_features)
-        if features.dtype == bool:
-            if features.shape != (n,):
-                raise ValueError(
-                    f"normalized_features as a boolean mask needs one entry per input "
-                    f"feature ({n}); got shape {features.shape}."
-                )
-            features = np.flatnonzero(features)
-        elif features.ndim != 1 or not np.issubdtype(features.dtype, np.integer):
-            raise ValueError(
-                "normalized_features must be 'all', feature indices (integers) or a "
-                f"boolean mask; got {self.normalized_features!r}."
-            )
-        if len(features) and (features.min() < -n or features.max() >= n):
-            raise ValueError(
-                f"normalized_features holds an index out of range for {n} input "
-                f"feature(s): {self.normalized_features!r}."
-            )
-        return sorted(set((features % n).tolist())) if len(features) else []
 
     def _validate_data(self, X, *, reset, training=False):
         seqs, embedding = super()._validate_data(X, reset=reset, training=training)

@@ -181,22 +181,6 @@ def test_linear_path_starts_as_the_whole_prediction():
     assert module(x, torch.tensor([3])).item() == pytest.approx(expected)
 
 
-def test_normalized_features_leave_the_other_features_as_they_are():
-    module = ManyToOneModule(
-        n_outputs=1,
-        input_size=3,
-        window_normalization="last",
-        normalized_features=[0, 2],
-        linear_lags=1,
-    )
-    seen = []
-    module.encoder.register_forward_pre_hook(lambda mod, args: seen.append(args[0]))
-    x = torch.tensor([[[1.0, 10.0, 5.0], [4.0, 20.0, 7.0], [9.0, 0.0, 0.0]]])
-    module(x[:, :2], torch.tensor([2]))
-    expected = torch.tensor([[[-3.0, 10.0, -2.0], [0.0, 20.0, 0.0]]])
-    torch.testing.assert_close(seen[0], expected)
-
-
 def test_window_normalization_needs_numeric_input_and_a_linear_path():
     with pytest.raises(ValueError, match="numeric input only"):
         ManyToOneModule(n_outputs=1, num_embeddings=10, linear_lags=1)

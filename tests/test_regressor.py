@@ -134,42 +134,6 @@ def test_linear_path_and_window_normalization_read_ragged_sequences_at_their_end
     np.testing.assert_allclose(alone, together, rtol=1e-5)
 
 
-def test_normalized_features_choose_what_the_window_normalization_re_bases():
-    rng = np.random.default_rng(6)
-    X = rng.normal(size=(64, 8, 3)).astype(np.float32)
-    y = X[:, -1, 0] + X[:, -1, 2]
-    every = LSTMRegressor(**FAST).fit(X, y)
-    listed = LSTMRegressor(**FAST, normalized_features=[0, 1, 2]).fit(X, y)
-    np.testing.assert_allclose(every.predict(X), listed.predict(X), rtol=1e-5)
-    assert every.normalized_features_ is None
-    assert listed.normalized_features_ == [0, 1, 2]
-    masked = LSTMRegressor(**FAST, normalized_features=[True, False, True]).fit(X, y)
-    assert masked.normalized_features_ == [0, 2]
-    assert LSTMRegressor(**FAST, normalized_features=[-1, 0]).fit(X, y).normalized_features_ == [
-        0,
-        2,
-    ]
-    # Leaving a feature out changes what the recurrent layers read, so the fit.
-    assert not np.allclose(every.predict(X), masked.predict(X))
-    np.testing.assert_allclose(
-        pickle.loads(pickle.dumps(masked)).predict(X), masked.predict(X), rtol=1e-6
-    )
-
-
-@pytest.mark.parametrize(
-    "features, match",
-    [
-        ([0, 3], "normalized_features holds an index out of range for 3 input"),
-        ([True, False], "one entry per input feature \\(3\\); got shape \\(2,\\)"),
-        ([0.5], "must be 'all', feature indices \\(integers\\) or a boolean mask"),
-    ],
-)
-def test_normalized_features_bad_input(features, match):
-    X = np.ones((8, 4, 3), dtype=np.float32)
-    with pytest.raises(ValueError, match=match):
-        LSTMRegressor(**FAST, normalized_features=features).fit(X, np.arange(8.0))
-
-
 def test_token_id_input_ignores_the_forecasting_parameters():
     X = as_ragged([np.array([4, 5, 6]), np.array([7, 8])] * 20)
     reg = LSTMRegressor(**FAST).fit(X, np.arange(40.0))

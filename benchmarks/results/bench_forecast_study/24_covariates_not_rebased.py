@@ -12,6 +12,9 @@ the LSTM with the covariates left as they are (``lstm-cov``); both wrapped in
 
     python benchmarks/results/bench_forecast_study/24_covariates_not_rebased.py [--seeds 0,1]
         [--series co2-monthly,...] [--out FILE]
+
+``normalized_features`` was an experiment parameter of commit f766281, removed in the next
+commit (it changed nothing: see the study README); rerun the study at that commit.
 """
 
 import argparse
