@@ -271,6 +271,14 @@ OVERRIDES = {
         ),
     },
     "RNNTagger": {
+        "ensemble_size": (
+            "int",
+            """Taggers trained side by side on the same batches, each from its
+            own random start and on its own loss, whose per-step label scores
+            are averaged (for ``predict``, ``predict_proba``, early stopping and
+            export); fitting and predicting cost about ``ensemble_size`` times
+            one network. Not with ``crf``.""",
+        ),
         "ema_decay": (
             "float",
             _EMA_DECAY

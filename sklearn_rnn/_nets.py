@@ -503,8 +503,8 @@ def _adversarial_inputs(module):
     if own is not None:
         return [own]
     members = getattr(module, "members", None)
-    if members is not None:  # an ensemble
-        return [member.encoder.embedding for member in members]
+    if members is not None:  # an ensemble: each member's own
+        return [point for member in members for point in _adversarial_inputs(member)]
     return [module.encoder.embedding]
 
 
@@ -649,8 +649,15 @@ class TaggerNet(AdversarialEmbeddingMixin, DevicePathMixin, NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(y_pred.device)
+        sample_weight = X["sample_weight"].to(y_pred.device)
+        if y_pred.ndim == 4:  # an ensemble in training (batch, members, steps, tags)
+            # Each member's loss on the batch; their mean is the loss trained.
+            members = y_pred.shape[1]
+            y_pred = y_pred.flatten(0, 1)
+            y_true = y_true.repeat_interleave(members, dim=0)
+            sample_weight = sample_weight.repeat_interleave(members, dim=0)
         labelled = y_true != IGNORE_LABEL
-        weights = X["sample_weight"].to(y_pred.device).unsqueeze(1) * labelled
+        weights = sample_weight.unsqueeze(1) * labelled
         crf = getattr(self.module_, "crf", None)
         if crf is not None:
             # A sequence's negative log-likelihood sums over its steps: weighted

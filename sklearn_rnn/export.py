@@ -140,10 +140,11 @@ def export_onnx(model, path):
     if isinstance(estimator, RNNTagger):
         dynamic_axes[output][1] = "steps"
         # Each word's affix and shape ids, its casing class, then its
-        # characters, 0 padded.
-        n_features = getattr(module, "affix_features", 0)
-        n_features += getattr(module, "casing", None) is not None
-        if getattr(module, "chars", None) is not None or n_features:
+        # characters, 0 padded (an ensemble's members all read the same).
+        first_net = module.members[0] if hasattr(module, "members") else module
+        n_features = getattr(first_net, "affix_features", 0)
+        n_features += getattr(first_net, "casing", None) is not None
+        if getattr(first_net, "chars", None) is not None or n_features:
             chars = torch.full((3, 17, n_features + 6), OOV_ID + 3, dtype=torch.int64)
             inputs, names = (*inputs, chars), [*names, "chars"]
             dynamic_axes["chars"] = {0: "batch", 1: "steps", 2: "characters"}

@@ -1133,3 +1133,45 @@ class TaggerModule(nn.Module):
         if crf is None or scores.shape[1] == 0:
             return scores.argmax(dim=-1)
         return crf.decode(scores, self._mask(lengths, scores))
+
+
+class TaggerEnsembleModule(nn.Module):
+    """Several :class:`TaggerModule` networks trained side by side; predicting, their average.
+
+    The tagger's counterpart of :class:`EnsembleModule`: each member starts
+    from its own random weights and sees the same batches. In training the
+    output is every member's label scores, shape (batch, members, steps,
+    n_tags), so that each member is trained on its own loss
+    (:class:`~sklearn_rnn._nets.TaggerNet` averages them); in evaluation it
+    is the mean of the members' scores, (batch, steps, n_tags), so that early
+    stopping, predictions and export see one model. No CRF layer: the
+    members' transition scores would have to be shared.
+
+    Parameters
+    ----------
+    ensemble_size : int
+        Members, at least 2.
+    **params
+        The keyword arguments of each :class:`TaggerModule` (``crf`` False).
+    """
+
+    def __init__(self, *, ensemble_size, **params):
+        super().__init__()
+        if ensemble_size < 2:
+            raise ValueError(f"ensemble_size must be at least 2; got {ensemble_size}.")
+        if params.get("crf"):
+            raise ValueError("An ensemble of taggers has no CRF layer; set crf=False.")
+        self.members = nn.ModuleList(TaggerModule(**params) for _ in range(ensemble_size))
+        self.crf = None
+
+    def forward(self, x, lengths, chars=None, sample_weight=None):
+        outs = torch.stack([member(x, lengths, chars) for member in self.members], dim=1)
+        return outs if self.training else outs.mean(dim=1)
+
+    def marginals(self, x, lengths, chars=None, sample_weight=None):
+        """Label probabilities of every step (batch, steps, n_tags): softmax of the mean scores."""
+        return self(x, lengths, chars).float().softmax(dim=-1)
+
+    def decode(self, x, lengths, chars=None, sample_weight=None):
+        """The label id of every step (batch, steps): the best of the mean scores."""
+        return self(x, lengths, chars).argmax(dim=-1)

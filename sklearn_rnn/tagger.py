@@ -26,7 +26,7 @@ from ._sequences import (
 from ._targets import TagTargets
 from ._vectors import align_vectors, load_word_vectors
 from .metrics import tag_accuracy_score
-from .modules import TaggerModule
+from .modules import TaggerEnsembleModule, TaggerModule
 
 
 def _is_word_sequences(X):
@@ -189,7 +189,6 @@ class RNNTagger(BaseRNN):
     array(['DET', 'NOUN', 'VERB'], dtype='<U4')
     """
 
-    _module = TaggerModule
     _criterion = torch.nn.CrossEntropyLoss
     _net_class = TaggerNet
     _target_noun = "label sequences"
@@ -208,7 +207,12 @@ class RNNTagger(BaseRNN):
         "vectors": [str, "array-like", object, None],
         "adversarial_eps": [Interval(numbers.Real, 0, None, closed="left")],
         "crf": ["boolean"],
+        "ensemble_size": [Interval(numbers.Integral, 1, None, closed="left")],
     }
+
+    @property
+    def _module(self):
+        return TaggerEnsembleModule if self.ensemble_size > 1 else TaggerModule
 
     def __init__(
         self,
@@ -219,6 +223,7 @@ class RNNTagger(BaseRNN):
         num_layers=2,
         bidirectional=True,
         crf=False,
+        ensemble_size=1,
         dropout=0.5,
         embedding_dropout=0.5,
         word_dropout=0.5,
@@ -254,6 +259,7 @@ class RNNTagger(BaseRNN):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.crf = crf
+        self.ensemble_size = ensemble_size
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
         self.word_dropout = word_dropout
@@ -294,7 +300,15 @@ class RNNTagger(BaseRNN):
         return partial(collate_tagged, numeric=self.input_kind_ == "numeric")
 
     def _module_params(self, embedding):
+        if self.ensemble_size > 1 and self.crf:
+            raise ValueError(
+                "crf=True with ensemble_size > 1: an ensemble of taggers averages its "
+                "members' per-step scores and has no CRF layer. Set crf=False or "
+                "ensemble_size=1."
+            )
+        ensemble = {"ensemble_size": self.ensemble_size} if self.ensemble_size > 1 else {}
         return {
+            **ensemble,
             "n_tags": self.target_encoder_.n_outputs_,
             "num_embeddings": self.num_embeddings_,
             "input_size": getattr(self, "n_features_in_", None)

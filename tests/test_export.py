@@ -92,6 +92,7 @@ def _assert_tag_probabilities(out, model, X):
         {"affix_embedding_dim": 4, "casing_embedding_dim": 3},
         {"casing_embedding_dim": 3, "char_size": 0},
         {"vectors": {"the": [0.1, 0.2], "zebra": [0.3, -0.1], "dog": [0.0, 1.0]}},
+        {"ensemble_size": 2},
     ],
     ids=[
         "char-cnn",
@@ -102,6 +103,7 @@ def _assert_tag_probabilities(out, model, X):
         "affixes-casing",
         "casing-no-chars",
         "pretrained-extra-rows",
+        "ensemble",
     ],
 )
 def test_onnx_runtime_gives_the_taggers_probabilities(tmp_path, params):

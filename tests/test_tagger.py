@@ -446,3 +446,65 @@ def test_words_only_in_the_early_stopping_sentences_read_the_unseen_word_row():
     vectors = {"quxing": [1.0, 0.0], "walking": [0.0, 1.0]}
     tagger = RNNTagger(vectors=vectors, **params).fit(X, y, validation_mask=mask)
     assert "quxing" in tagger.vocabulary_
+
+
+def test_ensemble_of_taggers_averages_its_members_scores():
+    params = dict(max_epochs=3, early_stopping=False, random_state=0, **SMALL)
+    tagger = RNNTagger(ensemble_size=2, **params).fit(TRAIN_X, TRAIN_Y)
+    module = tagger.net_.module_
+    assert len(module.members) == 2 and module.crf is None
+    # The members start apart and end apart: each is trained on its own loss.
+    first, second = (m.output.weight.detach() for m in module.members)
+    assert not torch.allclose(first, second)
+    # Predictions read the mean of the members' scores.
+    proba = np.concatenate(tagger.predict_proba(TRAIN_X[:6]))
+    batch = [tagger._encode(s) for s in TRAIN_X[:1]]
+    X_batch, _ = collate_tagged([(b, np.zeros(len(b), dtype=np.int64), 1.0) for b in batch])
+    with torch.no_grad():
+        members = [m(X_batch["x"], X_batch["lengths"], X_batch["chars"]) for m in module.members]
+    mean = torch.stack(members).mean(dim=0).softmax(dim=-1)[0].numpy()
+    np.testing.assert_allclose(proba[: len(TRAIN_X[0])], mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(
+        tagger.classes_[proba.argmax(axis=1)], np.concatenate(tagger.predict(TRAIN_X[:6]))
+    )
+    # Early stopping scores the ensemble; it pickles, clones and prints its layers.
+    stopped = RNNTagger(ensemble_size=2, max_epochs=2, random_state=0, **SMALL)
+    assert np.isfinite(stopped.fit(TRAIN_X, TRAIN_Y).history_[-1]["valid_loss"])
+    restored = pickle.loads(pickle.dumps(tagger))
+    np.testing.assert_allclose(np.concatenate(restored.predict_proba(TRAIN_X[:6])), proba)
+    assert clone(tagger).get_params()["ensemble_size"] == 2
+
+
+def test_ensemble_tagging_loss_is_the_mean_of_the_members_losses():
+    batch = [
+        (np.array([4, 5, 6]), np.array([0, 1, 1]), 1.0),
+        (np.array([4]), np.array([1]), 3.0),
+    ]
+    X, y = collate_tagged(batch)
+    net = TaggerNet(
+        module=torch.nn.Linear,
+        module__in_features=2,
+        module__out_features=2,
+        criterion=torch.nn.CrossEntropyLoss,
+        criterion__reduction="none",
+    ).initialize()
+    members = torch.randn(2, 2, 3, 2)  # (batch, members, steps, tags)
+    loss = net.get_loss(members, y, X=X)
+    each = [net.get_loss(members[:, k], y, X=X) for k in range(2)]
+    torch.testing.assert_close(loss, (each[0] + each[1]) / 2)
+
+
+def test_ensemble_adversarial_step_moves_every_members_step_vectors():
+    params = dict(SMALL, dropout=0.0, embedding_dropout=0.0, word_dropout=0.0)
+    tagger = RNNTagger(
+        ensemble_size=2, adversarial_eps=0.05, max_epochs=1, early_stopping=False, random_state=0
+    )
+    tagger.set_params(**params).fit(TRAIN_X[:40], TRAIN_Y[:40])
+    batches = tagger.history_[-1]["batches"]
+    assert all(b["train_adversarial_loss"] > b["train_loss"] for b in batches)
+
+
+def test_ensemble_of_taggers_has_no_crf_layer():
+    X, y = _bio_sentences(20, seed=0)
+    with pytest.raises(ValueError, match="crf=True with ensemble_size > 1"):
+        RNNTagger(crf=True, ensemble_size=2, max_epochs=1, **SMALL).fit(X, y)
