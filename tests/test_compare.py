@@ -23,6 +23,7 @@ from sklearn_rnn.compare import (
     count_parameters,
     make_model,
 )
+from sklearn_rnn.named_models import SIZES
 
 GOOD = ["great", "superb", "lovely", "fine", "fun"]
 BAD = ["awful", "dull", "boring", "poor", "bad"]
@@ -201,6 +202,12 @@ def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
     assert make_model("bilstm-glove")[-1].bidirectional
     pair, bilstm = make_model("bilstm-ensemble")[-1], make_model("bilstm")[-1]
     assert pair.get_params() == {**bilstm.get_params(), "ensemble_size": 2}
+    # On the full split bilstm stops after two epochs without a gain, as the
+    # other full-size models do; quick mode and bilstm-ensemble wait three.
+    full_bilstm = make_model("bilstm", mode="full")[-1]
+    assert full_bilstm.patience == SIZES["full"].patience == 2
+    assert make_model("bilstm-ensemble", mode="full")[-1].patience == 3
+    assert bilstm.patience == SIZES["quick"].patience + 1
     assert {"bilstm-ensemble", "stacked"}.isdisjoint(DEFAULT_MODELS)
     # The others keep one network (RNNClassifier's default trains two): the
     # comparison's budgets and measured figures are for one.
