@@ -190,6 +190,17 @@ def test_padding_never_changes_a_prediction():
         np.testing.assert_allclose(tagger.predict_proba(batch)[0], alone, rtol=1e-5, atol=1e-6)
 
 
+def _loss_only_net():
+    """A TaggerNet whose get_loss is tested directly (its module is never run)."""
+    return TaggerNet(
+        module=torch.nn.Linear,
+        module__in_features=2,
+        module__out_features=2,
+        criterion=torch.nn.CrossEntropyLoss,
+        criterion__reduction="none",
+    ).initialize()
+
+
 def test_tagging_loss_averages_the_labelled_steps_only():
     batch = [
         (np.array([4, 5, 6]), np.array([0, 1, 1]), 1.0),
@@ -197,13 +208,7 @@ def test_tagging_loss_averages_the_labelled_steps_only():
     ]
     X, y = collate_tagged(batch)
     assert y.tolist() == [[0, 1, 1], [1, IGNORE_LABEL, IGNORE_LABEL]]
-    net = TaggerNet(
-        module=torch.nn.Linear,
-        module__in_features=2,
-        module__out_features=2,
-        criterion=torch.nn.CrossEntropyLoss,
-        criterion__reduction="none",
-    ).initialize()
+    net = _loss_only_net()
     logits = torch.randn(2, 3, 2)
     loss = net.get_loss(logits, y, X=X)
     steps = torch.nn.functional.cross_entropy(logits[0], y[0], reduction="none")
@@ -481,13 +486,7 @@ def test_ensemble_tagging_loss_is_the_mean_of_the_members_losses():
         (np.array([4]), np.array([1]), 3.0),
     ]
     X, y = collate_tagged(batch)
-    net = TaggerNet(
-        module=torch.nn.Linear,
-        module__in_features=2,
-        module__out_features=2,
-        criterion=torch.nn.CrossEntropyLoss,
-        criterion__reduction="none",
-    ).initialize()
+    net = _loss_only_net()
     members = torch.randn(2, 2, 3, 2)  # (batch, members, steps, tags)
     loss = net.get_loss(members, y, X=X)
     each = [net.get_loss(members[:, k], y, X=X) for k in range(2)]
