@@ -212,7 +212,8 @@ class RNNTagger(BaseRNN):
 
     @property
     def _module(self):
-        return TaggerEnsembleModule if self.ensemble_size > 1 else TaggerModule
+        # getattr: a tagger pickled before ensembles has no ensemble_size.
+        return TaggerEnsembleModule if getattr(self, "ensemble_size", 1) > 1 else TaggerModule
 
     def __init__(
         self,
@@ -300,13 +301,14 @@ class RNNTagger(BaseRNN):
         return partial(collate_tagged, numeric=self.input_kind_ == "numeric")
 
     def _module_params(self, embedding):
-        if self.ensemble_size > 1 and self.crf:
+        size = getattr(self, "ensemble_size", 1)  # as in _module
+        if size > 1 and self.crf:
             raise ValueError(
                 "crf=True with ensemble_size > 1: an ensemble of taggers averages its "
                 "members' per-step scores and has no CRF layer. Set crf=False or "
                 "ensemble_size=1."
             )
-        ensemble = {"ensemble_size": self.ensemble_size} if self.ensemble_size > 1 else {}
+        ensemble = {"ensemble_size": size} if size > 1 else {}
         return {
             **ensemble,
             "n_tags": self.target_encoder_.n_outputs_,
