@@ -26,6 +26,7 @@ Needs ``pip install onnx`` to export and ``onnxruntime`` to run (the
 ``export`` extra: ``pip install "sklearn-rnn[export]"``).
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -108,15 +109,15 @@ def export_onnx(model, path):
     True
     """
     estimator = _final_estimator(model)
-    module = estimator.net_.module_
-    if getattr(module, "crf", None) is not None:
+    if getattr(estimator.net_.module_, "crf", None) is not None:
         raise ValueError(
             "export_onnx exports per-step label probabilities; this tagger has a CRF "
             "output layer, whose Viterbi decoding and marginals loop over the steps in "
             "Python. Fit it with crf=False to export it."
         )
-    was_training = module.training
-    module.eval()
+    # A copy on the CPU in eval mode: the graph traces with CPU example inputs
+    # whatever device the model trained on, and the fitted model is left as it is.
+    module = copy.deepcopy(estimator.net_.module_).cpu().eval()
     numeric = estimator.num_embeddings_ is None
     if isinstance(estimator, RNNTagger):
         serving = _Serving(module, estimator.num_embeddings_, "tags")
@@ -148,25 +149,22 @@ def export_onnx(model, path):
             chars = torch.full((3, 17, n_features + 6), OOV_ID + 3, dtype=torch.int64)
             inputs, names = (*inputs, chars), [*names, "chars"]
             dynamic_axes["chars"] = {0: "batch", 1: "steps", 2: "characters"}
-    try:
-        with warnings.catch_warnings():
-            # The tracer notes the encoder's branch for a batch of empty sequences
-            # (serving_inputs never sends one) and torch's notice about the exporter.
-            warnings.simplefilter("ignore")
-            # The TorchScript exporter: it writes the recurrent layers as ONNX's
-            # LSTM/GRU/RNN operators, whose number of steps is dynamic; torch.export
-            # unrolls them to the example's length.
-            torch.onnx.export(
-                serving,
-                inputs,
-                str(path),
-                input_names=names,
-                output_names=[output],
-                dynamic_axes=dynamic_axes,
-                dynamo=False,
-            )
-    finally:
-        module.train(was_training)
+    with warnings.catch_warnings():
+        # The tracer notes the encoder's branch for a batch of empty sequences
+        # (serving_inputs never sends one) and torch's notice about the exporter.
+        warnings.simplefilter("ignore")
+        # The TorchScript exporter: it writes the recurrent layers as ONNX's
+        # LSTM/GRU/RNN operators, whose number of steps is dynamic; torch.export
+        # unrolls them to the example's length.
+        torch.onnx.export(
+            serving,
+            inputs,
+            str(path),
+            input_names=names,
+            output_names=[output],
+            dynamic_axes=dynamic_axes,
+            dynamo=False,
+        )
     return str(path)
 
 

@@ -108,11 +108,11 @@ class _StepWeights(Callback):
     """Records the network's weights after every training step (they are the optimizer's)."""
 
     def on_train_begin(self, net, **kwargs):
-        self.steps_ = [[p.detach().clone() for p in net.module_.parameters()]]
+        self.steps_ = [[p.detach().to("cpu", copy=True) for p in net.module_.parameters()]]
 
     def on_batch_end(self, net, training=None, **kwargs):
         if training:
-            self.steps_.append([p.detach().clone() for p in net.module_.parameters()])
+            self.steps_.append([p.detach().to("cpu", copy=True) for p in net.module_.parameters()])
 
 
 def test_weight_averaging_leaves_training_alone_and_the_model_holds_the_average():
@@ -123,7 +123,7 @@ def test_weight_averaging_leaves_training_alone_and_the_model_holds_the_average(
     # The optimizer's path is the one it takes without averaging ...
     assert model.history_[:, "train_loss"] == pytest.approx(plain.history_[:, "train_loss"])
     for w, p in zip(recorder.steps_[-1], plain.net_.module_.parameters()):
-        np.testing.assert_allclose(w, p.detach())
+        np.testing.assert_allclose(w, p.detach().cpu())
     # ... and the fitted model holds the moving average of its steps, the
     # first 8 steps' decay held down to (1 + n) / (10 + n).
     average = [w.clone() for w in recorder.steps_[0]]
@@ -133,7 +133,7 @@ def test_weight_averaging_leaves_training_alone_and_the_model_holds_the_average(
     kept = list(model.net_.module_.parameters())
     assert len(recorder.steps_) == 21
     for a, w in zip(average, kept):
-        np.testing.assert_allclose(w.detach(), a, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(w.detach().cpu(), a, rtol=1e-5, atol=1e-6)
     assert not np.allclose(model.predict_proba(X), plain.predict_proba(X))
 
 

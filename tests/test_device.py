@@ -80,8 +80,9 @@ def test_auto_precision_is_bf16_only_where_the_hardware_computes_it(monkeypatch,
     assert resolve_precision("bf16", "cpu") == "bf16"
     X, y = _order_task(100)
     clf = RNNClassifier(
-        mixed_precision="auto", hidden_size=8, embedding_dim=8, max_epochs=1, random_state=0
-    ).fit(X, y)
+        mixed_precision="auto", hidden_size=8, embedding_dim=8, max_epochs=1, random_state=0,
+        device="cpu",
+    ).fit(X, y)  # fmt: skip
     assert clf.get_params()["mixed_precision"] == "auto"  # the parameter is not rewritten
     assert clf.net_.mixed_precision == ("bf16" if native else "no")
     assert clf.net_.autocast().fast_dtype == torch.bfloat16 or not native

@@ -1,6 +1,7 @@
 import numpy as np
 import onnxruntime
 import pytest
+import torch
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
@@ -126,6 +127,22 @@ def test_onnx_runtime_tags_numeric_sequences_and_empty_batches(tmp_path):
     session = onnxruntime.InferenceSession(export_onnx(words, tmp_path / "words.onnx"))
     (out,) = session.run(None, inputs)
     assert out.shape == (2, 1, len(words.classes_))
+
+
+def test_export_leaves_the_fitted_model_as_it_was(tmp_path):
+    # The graph is traced from a copy on the CPU: the model keeps its device,
+    # its mode and its weights (a model trained on a GPU exports too).
+    model = make_pipeline(TextTokenizer(), RNNClassifier(max_epochs=1, random_state=0))
+    model.fit(TEXTS, LABELS)
+    module = model[-1].net_.module_.train()
+    device = next(module.parameters()).device
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    out = _run(model, tmp_path / "model.onnx", QUERIES)
+    assert model[-1].net_.module_ is module and module.training
+    assert next(module.parameters()).device == device
+    assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
+    module.eval()
+    np.testing.assert_allclose(out, model.predict_proba(QUERIES), atol=1e-5)
 
 
 def test_export_refuses_what_it_cannot_export(tmp_path):

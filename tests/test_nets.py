@@ -103,6 +103,7 @@ def test_the_fused_optimizer_trains_to_the_same_weights_within_rounding(optimize
             max_epochs=3,
             batch_size=8,
             early_stopping=False,
+            device="cpu",  # the fused kernels are the CPU's path
             random_state=0,
             callbacks=[start],
         ).fit(X, y)

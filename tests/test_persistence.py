@@ -121,7 +121,8 @@ def test_pickle_and_joblib_round_trip_give_identical_outputs(name, tmp_path):
 def test_a_model_trained_on_gpu_loads_on_a_cpu_only_machine(monkeypatch):
     # What a CUDA-trained model pickles: its net says device='cuda'. skorch maps the
     # tensors to the CPU when no GPU is there (map_location), with a warning.
-    model = RNNClassifier(hidden_size=8, **SMALL).fit(TextTokenizer().fit_transform(DOCS), LABELS)
+    model = RNNClassifier(hidden_size=8, device="cpu", **SMALL)
+    model.fit(TextTokenizer().fit_transform(DOCS), LABELS)
     X = TextTokenizer().fit_transform(DOCS)
     expected = model.predict_proba(X)
     model.net_.device = "cuda"
@@ -132,6 +133,53 @@ def test_a_model_trained_on_gpu_loads_on_a_cpu_only_machine(monkeypatch):
     assert str(loaded.net_.device) == "cpu"
     assert all(p.device.type == "cpu" for p in loaded.net_.module_.parameters())
     np.testing.assert_allclose(loaded.predict_proba(X), expected)
+
+
+CUDA_MODELS = {
+    "RNNClassifier": MODELS["RNNClassifier"],
+    "RNNClassifier-bf16": lambda: (
+        RNNClassifier(hidden_size=8, mixed_precision="bf16", adversarial_eps=0.5, **SMALL),
+        TextTokenizer().fit_transform(DOCS),
+        LABELS,
+    ),
+    "LSTMRegressor": MODELS["LSTMRegressor"],
+    "Seq2SeqEstimator": MODELS["Seq2SeqEstimator"],
+    "RNNTagger": MODELS["RNNTagger"],
+    "RNNTagger-crf": lambda: (
+        RNNTagger(hidden_size=8, embedding_dim=4, char_size=4, crf=True, ensemble_size=1, **SMALL),
+        [d.split() for d in DOCS],
+        [["A" if len(w) < 4 else "B" for w in d.split()] for d in DOCS],
+    ),
+}
+
+
+def _scores(model, X, y):
+    """Continuous outputs to compare across devices (decoded labels could flip on a tie)."""
+    if isinstance(model, Seq2SeqEstimator):
+        return model.log_likelihood(X, y)
+    if isinstance(model, LSTMRegressor):
+        return model.predict(X)
+    out = model.predict_proba(X)
+    return np.concatenate(list(out)) if out.dtype == object else out
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.filterwarnings("ignore:.*outputs reached max_output_length")  # 2-epoch seq2seq
+@pytest.mark.parametrize("name", list(CUDA_MODELS))
+def test_a_model_trained_on_cuda_predicts_alike_on_a_cpu_only_machine(name, monkeypatch):
+    model, X, y = CUDA_MODELS[name]()
+    model.set_params(device="cuda").fit(X, y)
+    assert all(p.is_cuda for p in model.net_.module_.parameters())
+    on_gpu = _scores(model, X, y)
+    assert np.isfinite(on_gpu).all()
+    blob = pickle.dumps(model)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(Warning, match="no CUDA devices are available"):
+        loaded = pickle.loads(blob)
+    assert all(p.device.type == "cpu" for p in loaded.net_.module_.parameters())
+    # cuDNN and the CPU kernels round differently; bf16 autocast more so.
+    atol = 2e-2 if model.mixed_precision == "bf16" else 1e-4
+    np.testing.assert_allclose(_scores(loaded, X, y), on_gpu, rtol=1e-3, atol=atol)
 
 
 class _Exploit:

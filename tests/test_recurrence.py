@@ -91,7 +91,7 @@ def test_training_with_fused_path_matches_torch_modules(monkeypatch):
     y = (X[:, 0] > 20).astype(int)
     params = dict(
         cell="rnn", bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=3,
-        early_stopping=False, batch_size=16, random_state=0,
+        early_stopping=False, batch_size=16, random_state=0, device="cpu",
     )  # fmt: skip
     calls = []
     apply = _recurrence._TanhRecurrence.apply

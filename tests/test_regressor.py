@@ -361,7 +361,7 @@ def test_linear_lags_all_reads_at_most_1024_values_per_window():
 
 def test_ensemble_predicts_the_mean_of_its_members():
     X, y = make_windows(np.sin(np.arange(200) / 5), lookback=10, horizon=2)
-    reg = LSTMRegressor(**FAST, ensemble_size=3).fit(X, y)
+    reg = LSTMRegressor(**FAST, ensemble_size=3, device="cpu").fit(X, y)  # CPU tensors below
     members = reg.net_.module_.members
     assert len(members) == 3
     # Each member starts from its own weights; the linear path from the same ridge fit.
@@ -386,7 +386,7 @@ def test_ensemble_predicts_the_mean_of_its_members():
 
 def test_ensemble_trains_each_member_on_its_own_loss():
     X, y = _first_value_task(64, np.random.default_rng(3))
-    reg = LSTMRegressor(**FAST, ensemble_size=3).fit(X, y)
+    reg = LSTMRegressor(**FAST, ensemble_size=3, device="cpu").fit(X, y)  # CPU tensors below
     net, module = reg.net_, reg.net_.module_.train()
     x = torch.as_tensor(SequencePadder().fit_transform(X))
     lengths = torch.as_tensor([len(s) for s in X])
@@ -407,7 +407,8 @@ def test_ensemble_trains_each_member_on_its_own_loss():
 
 def test_ensemble_spread_is_the_members_mixture():
     X, y = make_windows(np.sin(np.arange(200) / 5), lookback=10)
-    reg = LSTMRegressor(**FAST, loss="gaussian_nll", ensemble_size=2).fit(X, y.ravel())
+    reg = LSTMRegressor(**FAST, loss="gaussian_nll", ensemble_size=2, device="cpu")
+    reg.fit(X, y.ravel())
     module = reg.net_.module_.eval()
     x, lengths = torch.as_tensor(X[:8]), torch.full((8,), X.shape[1])
     with torch.no_grad():

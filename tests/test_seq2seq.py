@@ -12,7 +12,7 @@ from sklearn.utils import estimator_checks
 
 from sklearn_rnn import Seq2SeqEstimator, SequencePadder, TextTokenizer
 from sklearn_rnn._batching import collate_pairs
-from sklearn_rnn._sequences import as_ragged
+from sklearn_rnn._sequences import EOS_ID, as_ragged
 from sklearn_rnn.metrics import bleu_scorer, exact_match_scorer, token_accuracy_scorer
 
 RNG = np.random.default_rng(0)
@@ -108,7 +108,9 @@ def test_teacher_forcing_ratio_decays_and_is_recorded():
 def test_scheduled_sampling_still_learns():
     model = char_model(teacher_forcing_ratio=0.5, max_epochs=12)
     model.fit(DIGITS[TRAIN], REVERSED[TRAIN])
-    assert model.score(DIGITS[TEST], REVERSED[TEST]) >= 0.8
+    # Exact matches of reversed digit strings: about 0 untrained. Over random
+    # states 0-7 on the CPU 0.55-0.99 (0.87 at 0), and 0.78 at 0 on a GPU.
+    assert model.score(DIGITS[TEST], REVERSED[TEST]) >= 0.5
 
 
 # -- decoding ------------------------------------------------------------------
@@ -119,20 +121,33 @@ def test_decoding_scores_are_the_models_own_likelihood():
     model = char_model(max_epochs=2).fit(DIGITS[:400], REVERSED[:400])
     ids, logp = model._decode_ids(DIGITS[TEST])
     again = model.log_likelihood(DIGITS[TEST], model.predict(DIGITS[TEST]))
-    np.testing.assert_allclose(logp, again, rtol=1e-4, atol=1e-4)
+    # An output cut at max_output_length has no end marker; log_likelihood scores
+    # the end marker after it too, so it is lower by that marker's log-probability.
+    finished = _finished(ids)
+    np.testing.assert_allclose(logp[finished], again[finished], rtol=1e-4, atol=1e-4)
+    assert (again[~finished] < logp[~finished]).all()
+
+
+def _finished(ids):
+    """Which decoded id rows end with the end marker (the others reached max_output_length)."""
+    return (np.asarray(ids) == EOS_ID).any(axis=1)
 
 
 def test_beam_search_never_scores_below_greedy():
     model = char_model(max_epochs=2).fit(DIGITS[:400], REVERSED[:400])
     sources = DIGITS[TEST]
+    greedy_ids, _ = model._decode_ids(sources)
     greedy = model.log_likelihood(sources, model.predict(sources))
     differs = 0
     for beam in (2, 5):
         model.set_params(beam_size=beam, length_penalty=0.0)
-        beamed = model.predict(sources)
-        beam_logp = model.log_likelihood(sources, beamed)
-        assert (beam_logp >= greedy - 1e-4).all()
-        differs += int((beam_logp > greedy + 1e-4).sum())
+        beam_ids, _ = model._decode_ids(sources)
+        beam_logp = model.log_likelihood(sources, model.predict(sources))
+        # Among finished outputs (a cut one is scored without its end marker).
+        both = _finished(greedy_ids) & _finished(beam_ids)
+        assert both.mean() > 0.5
+        assert (beam_logp[both] >= greedy[both] - 1e-4).all()
+        differs += int((beam_logp[both] > greedy[both] + 1e-4).sum())
     # ...and beam search finds better outputs than greedy somewhere (it does search).
     assert differs > 0
 
@@ -159,7 +174,8 @@ def test_padding_and_batching_never_change_outputs(reverser):
 def test_target_padding_does_not_change_training():
     # The same pairs in batches padded differently (sorted vs random) train to the
     # same first-epoch loss only if padding is ignored: compare losses per batch.
-    model = char_model(max_epochs=1).fit(DIGITS[:64], REVERSED[:64])
+    # On the CPU: the module is called on CPU batches below.
+    model = char_model(max_epochs=1, device="cpu").fit(DIGITS[:64], REVERSED[:64])
     module = model.net_.module_.eval()
     src, tgt = (
         model.source_tokenizer_.transform(DIGITS[:8]),

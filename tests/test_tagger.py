@@ -102,6 +102,7 @@ def test_affix_ids_sit_between_the_word_id_and_its_characters():
         affix_embedding_dim=4, max_epochs=1, early_stopping=False, random_state=0, **SMALL
     )
     tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
+    tagger.net_.module_.cpu()  # the module reads a CPU batch below
     encoded = tagger._encode(["Walking", "zzz"])
     vocab, affixes = tagger.vocabulary_, tagger.affix_vocabulary_
     assert encoded[0, 0] == vocab["walking"]
@@ -168,6 +169,7 @@ def test_casing_id_sits_between_the_affixes_and_the_characters():
     params = dict(max_epochs=1, early_stopping=False, random_state=0, **SMALL)
     tagger = RNNTagger(affix_embedding_dim=4, casing_embedding_dim=3, **params)
     tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
+    tagger.net_.module_.cpu()  # the module reads a CPU batch below
     encoded = tagger._encode(["Walking", "zzz"])
     assert encoded[:, 8].tolist() == [_casing("Walking"), _casing("zzz")]
     chars = tagger.char_vocabulary_
@@ -237,8 +239,10 @@ def test_pretrained_vectors_reach_words_training_never_saw():
     # "swimming" never occurs in training: it joins the vocabulary with its vector.
     assert "swimming" in tagger.vocabulary_ and "swimming" not in {w for s in TRAIN_X for w in s}
     module = tagger.net_.module_
-    row = module.embed_words(torch.tensor([tagger.vocabulary_["swimming"]]))
-    np.testing.assert_allclose(row.detach().numpy(), [[1.0, 0.1]])
+    row = module.embed_words(
+        torch.tensor([tagger.vocabulary_["swimming"]], device=module.embedding.weight.device)
+    )
+    np.testing.assert_allclose(row.detach().cpu().numpy(), [[1.0, 0.1]])
     # Its row is not trained (the optimizer holds only the training words' rows).
     assert module.embedding.num_embeddings == 4 + 42
     assert not module.extra_embedding.weight.requires_grad
@@ -454,7 +458,8 @@ def test_words_only_in_the_early_stopping_sentences_read_the_unseen_word_row():
 
 
 def test_ensemble_of_taggers_averages_its_members_scores():
-    params = dict(max_epochs=3, early_stopping=False, random_state=0, **SMALL)
+    # On the CPU: the members are called on a CPU batch below.
+    params = dict(max_epochs=3, early_stopping=False, random_state=0, device="cpu", **SMALL)
     tagger = RNNTagger(ensemble_size=2, **params).fit(TRAIN_X, TRAIN_Y)
     module = tagger.net_.module_
     assert len(module.members) == 2 and module.crf is None

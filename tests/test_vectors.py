@@ -14,7 +14,8 @@ VECTORS = {"good": [1.0, 0.0, 0.5], "bad": [-1.0, 0.0, 0.5], "film": [0.0, 1.0, 
 def _write_glove(path, rows, gz=False, header=None):
     lines = ([header] if header else []) + [w + " " + " ".join(map(str, v)) for w, v in rows]
     data = ("\n".join(lines) + "\n").encode()
-    (gzip.open if gz else open)(path, "wb").write(data)
+    with (gzip.open if gz else open)(path, "wb") as f:
+        f.write(data)
     return path
 
 
