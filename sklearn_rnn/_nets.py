@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 import torch
 from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback
-from skorch.dataset import unpack_data
+from skorch.dataset import get_len, unpack_data
 
 from ._batching import IGNORE_LABEL
 from ._sequences import PAD_ID
@@ -338,11 +338,15 @@ class DevicePathMixin:
     gradients overflowed is skipped. Outputs leave the net as float32.
 
     On CUDA, batches (from pinned memory, see the estimators' net parameters)
-    are copied with ``non_blocking=True``, so the copy of a batch overlaps the
-    work queued before it. On the CPU, training and validation epochs and
-    inference run with subnormal floats flushed to zero (:func:`flush_denormal`)
-    on no more threads than the free cores (:func:`fair_threads`), and a fit
-    reuses the memory its batches free (:func:`keep_freed_memory`).
+    are copied with ``non_blocking=True``, inputs and targets alike, so the
+    copy of a batch overlaps the work queued before it, and the batches'
+    losses are read back when the epoch's loop ends, not one by one (each read
+    waits for the device to finish the batch; :meth:`record_batch_value`): the
+    host queues the next batch while the device computes. On the CPU,
+    training and validation epochs and inference run with subnormal floats
+    flushed to zero (:func:`flush_denormal`) on no more threads than the free
+    cores (:func:`fair_threads`), and a fit reuses the memory its batches free
+    (:func:`keep_freed_memory`).
     """
 
     def __init__(self, *args, mixed_precision="no", **kwargs):
@@ -374,9 +378,11 @@ class DevicePathMixin:
 
     def train_step_single(self, batch, **fit_params):
         # skorch's step with autocast around the forward pass and the loss, and
-        # the loss scaled for backward (the loss itself when not scaling).
+        # the loss scaled for backward (the loss itself when not scaling). The
+        # whole batch moves first: skorch's get_loss would copy the targets (and
+        # ours the sample weights) with a blocking copy, a wait for the device.
         self._set_training(True)
-        Xi, yi = unpack_data(batch)
+        Xi, yi = self.move(unpack_data(batch))
         loss, y_pred = self.backward_loss(Xi, yi, **fit_params)
         if self.grad_scaler_.is_enabled():
             # Before skorch notifies on_grad_computed: clipping sees true norms.
@@ -391,6 +397,24 @@ class DevicePathMixin:
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         self.grad_scaler_.scale(loss).backward()
         return loss, y_pred
+
+    def validation_step(self, batch, **fit_params):
+        # skorch's, with the batch moved as in training (no blocking copies).
+        return super().validation_step(self.move(batch), **fit_params)
+
+    def record_batch_value(self, key, value):
+        """Record a one-element tensor as ``key`` of the current batch's history row.
+
+        On the CPU at once, as a float. On other devices the tensor is kept and
+        read back with the epoch's other values when its loop ends: ``.item()``
+        would wait for the device to finish the batch, and the host could not
+        queue the next batch's work meanwhile.
+        """
+        pending = getattr(self, "_pending_batch_values", None)
+        if pending is None:
+            self.history.record_batch(key, value.item())
+        else:
+            pending.append((self.history[-1]["batches"][-1], key, value.detach()))
 
     def _step_optimizer(self, step_fn):
         # skorch's train_step runs the step (zero_grad, forward, backward,
@@ -414,9 +438,40 @@ class DevicePathMixin:
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if self._device_type != "cpu":
-            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            return self._run_epoch_on_device(iterator, training, prefix, step_fn, **fit_params)
         with cpu_policy():
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    def _run_epoch_on_device(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop, each batch's loss read back when the loop ends.
+
+        skorch records a batch's loss with ``loss.item()``, a wait for the
+        device after every batch. Here the losses (and the values given to
+        :meth:`record_batch_value`) stay on the device and are copied back in
+        one transfer into their batches' rows of the history, before the epoch's
+        scores are computed. Callbacks get the step's loss tensor in
+        ``on_batch_end`` as before; the row's float is written at the epoch's end.
+        """
+        if iterator is None:
+            return
+        pending = self._pending_batch_values = []
+        batch_count = 0
+        try:
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                self.record_batch_value(prefix + "_loss", step["loss"])
+                inputs = batch[0] if isinstance(batch, (tuple, list)) else batch
+                self.history.record_batch(prefix + "_batch_size", get_len(inputs))
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+                batch_count += 1
+        finally:
+            self._pending_batch_values = None
+        if pending:
+            values = torch.stack([value.float() for _, _, value in pending]).tolist()
+            for (row, key, _), value in zip(pending, values):
+                row[key] = value
+        self.history.record(prefix + "_batch_count", batch_count)
 
     def evaluation_step(self, batch, training=False):
         with self.autocast():
@@ -434,18 +489,31 @@ class DevicePathMixin:
         training. The method is called with the
         batch's X (a dict, as keyword arguments), its y as the keyword ``y_as``
         when given, and ``kwargs``. Yields each batch's output on the CPU,
-        floating outputs as float32.
+        floating outputs as float32. On other devices a batch's output is
+        copied back after the next batch's work is queued: the copy waits for
+        the device, and the device then has the next batch to compute while the
+        host pads the one after it.
         """
         self.check_is_fitted()
         self._set_training(False)
         call = self.module_ if method is None else getattr(self.module_, method)
-        policy = cpu_policy() if self._device_type == "cpu" else nullcontext()
+        on_cpu = self._device_type == "cpu"
+        policy = cpu_policy() if on_cpu else nullcontext()
         with torch.no_grad(), self.autocast(), policy:
+            queued = None
             for batch in self.get_iterator(dataset, training=False):
                 Xi, yi = self.move(unpack_data(batch))
                 if y_as is not None:
                     kwargs[y_as] = yi
-                yield _to_cpu(call(**Xi, **kwargs))
+                out = call(**Xi, **kwargs)
+                if on_cpu:
+                    yield _to_cpu(out)
+                    continue
+                if queued is not None:
+                    yield _to_cpu(queued)
+                queued = out
+            if queued is not None:
+                yield _to_cpu(queued)
 
 
 def _to_cpu(out):
@@ -562,7 +630,7 @@ class AdversarialEmbeddingMixin:
 
         with _forward_hooks(embeddings, move):
             adversarial_loss, _ = super().backward_loss(Xi, yi, **fit_params)
-        self.history.record_batch("train_adversarial_loss", adversarial_loss.item())
+        self.record_batch_value("train_adversarial_loss", adversarial_loss)
         return loss, y_pred
 
 

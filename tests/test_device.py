@@ -201,6 +201,86 @@ def test_cuda_training_pinned_batches_and_mixed_precision(precision):
     assert clf.score(X_test, y_test) > 0.9
 
 
+class RecordBatchEnd(Callback):
+    """What on_batch_end sees: the step's loss, and whether the row already holds it."""
+
+    def __init__(self):
+        self.losses, self.in_row = [], []
+
+    def on_batch_end(self, net, training=False, loss=None, **kwargs):
+        if training:
+            self.losses.append(loss)
+            self.in_row.append("train_loss" in net.history[-1, "batches", -1])
+
+
+def _batch_rows(history):
+    return [[dict(row) for row in epoch["batches"]] for epoch in history]
+
+
+@pytest.mark.parametrize("adversarial_eps", [0.0, 0.1])
+def test_losses_read_back_when_the_epoch_ends_fill_the_same_history(monkeypatch, adversarial_eps):
+    """The device path's epoch loop records what skorch's does (run here on the CPU)."""
+    from sklearn_rnn._nets import DevicePathMixin, cpu_policy
+
+    X, y = _order_task(96)
+    params = dict(
+        hidden_size=8, embedding_dim=8, max_epochs=2, batch_size=16, patience=5,
+        adversarial_eps=adversarial_eps, random_state=0, device="cpu",
+    )  # fmt: skip
+    plain = RNNClassifier(**params).fit(X, y)
+
+    def on_device(self, iterator, training, prefix, step_fn, **fit_params):
+        with cpu_policy():
+            return self._run_epoch_on_device(iterator, training, prefix, step_fn, **fit_params)
+
+    monkeypatch.setattr(DevicePathMixin, "run_single_epoch", on_device)
+    record = RecordBatchEnd()
+    later = RNNClassifier(**params, callbacks=[record]).fit(X, y)
+    assert record.losses and all(torch.is_tensor(loss) for loss in record.losses)
+    assert not any(record.in_row)  # the floats come when the loop ends
+    rows, expected = _batch_rows(later.history_), _batch_rows(plain.history_)
+    assert [[set(r) for r in epoch] for epoch in rows] == [
+        [set(r) for r in epoch] for epoch in expected
+    ]
+    assert any("valid_loss" in r for r in rows[0])
+    for epoch, reference in zip(rows, expected):
+        for row, ref in zip(epoch, reference):
+            assert all(isinstance(v, (int, float)) for v in row.values())
+            assert row == pytest.approx(ref, rel=1e-5)
+    for key in ("train_loss", "valid_loss", "train_batch_count", "valid_batch_count"):
+        assert later.history_[:, key] == pytest.approx(plain.history_[:, key], rel=1e-5)
+
+
+class SyncsAreErrors(Callback):
+    """CUDA's sync debug mode set to 'error' over each training step."""
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if training:
+            torch.cuda.set_sync_debug_mode("error")
+
+    def on_batch_end(self, net, **kwargs):
+        torch.cuda.set_sync_debug_mode("default")
+
+    def on_train_end(self, net, **kwargs):
+        torch.cuda.set_sync_debug_mode("default")
+
+
+@pytest.mark.skipif(not CUDA, reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision", ["no", "bf16"])
+def test_a_cuda_training_step_never_waits_for_the_device(precision):
+    # A wait (a blocking copy, a .item()) inside the step raises in this mode.
+    X, y = _order_task(200)
+    clf = RNNClassifier(
+        device="cuda", mixed_precision=precision, adversarial_eps=0.1, ema_decay=0.9,
+        max_epochs=2, random_state=0, callbacks=[SyncsAreErrors()],
+    ).fit(X, y)  # fmt: skip
+    assert all(isinstance(v, float) for v in clf.history_[:, "train_loss"])
+    assert all(
+        isinstance(row["train_adversarial_loss"], float) for row in clf.history_[-1]["batches"]
+        if "train_adversarial_loss" in row
+    )  # fmt: skip
+
+
 class RecordFlushing(Callback):
     def __init__(self):
         self.seen = []
