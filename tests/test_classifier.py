@@ -238,7 +238,7 @@ def test_pretrained_embedding_initialises_and_freezes_the_embedding():
     tuned = make_pipeline(clone(emb), RNNClassifier(**FAST)).fit(TEXTS, LABELS)
     for member in _members(tuned[-1]):
         assert not np.array_equal(
-            member.encoder.embedding.weight.detach().numpy(), tuned[0].embedding_matrix_
+            member.encoder.embedding.weight.detach().cpu().numpy(), tuned[0].embedding_matrix_
         )
 
 

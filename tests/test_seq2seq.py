@@ -133,12 +133,11 @@ def _finished(ids):
     return (np.asarray(ids) == EOS_ID).any(axis=1)
 
 
-def test_beam_search_never_scores_below_greedy():
+def test_beam_search_finds_likelier_outputs_than_greedy():
     model = char_model(max_epochs=2).fit(DIGITS[:400], REVERSED[:400])
     sources = DIGITS[TEST]
     greedy_ids, _ = model._decode_ids(sources)
     greedy = model.log_likelihood(sources, model.predict(sources))
-    differs = 0
     for beam in (2, 5):
         model.set_params(beam_size=beam, length_penalty=0.0)
         beam_ids, _ = model._decode_ids(sources)
@@ -146,10 +145,13 @@ def test_beam_search_never_scores_below_greedy():
         # Among finished outputs (a cut one is scored without its end marker).
         both = _finished(greedy_ids) & _finished(beam_ids)
         assert both.mean() > 0.5
-        assert (beam_logp[both] >= greedy[both] - 1e-4).all()
-        differs += int((beam_logp[both] > greedy[both] + 1e-4).sum())
-    # ...and beam search finds better outputs than greedy somewhere (it does search).
-    assert differs > 0
+        better = beam_logp[both] > greedy[both] + 1e-4
+        worse = beam_logp[both] < greedy[both] - 1e-4
+        # A beam can prune greedy's path (k other prefixes outscore it at some
+        # step), so "never below greedy" is not a property of beam search: on
+        # random states 0-7 on the CPU no output was, on a GPU one was (of 200).
+        assert better.sum() > 10 * max(worse.sum(), 1)
+        assert beam_logp[both].mean() > greedy[both].mean()
 
 
 def test_padding_and_batching_never_change_outputs(reverser):
