@@ -28,7 +28,11 @@ QUICK_ARGS = {
     "bench_tagging.py": ["--n-train", "500", "--models", "most-frequent,crf,rnn"],
     "bench_search.py": ["--sets", "cr", "--max-epochs", "3"],
     "bench_neighbour.py": ["--n", "300", "--models", "rnn-32"],
+    "bench_gpu.py": ["--n-train", "512", "--n-test", "256", "--hidden", "32", "--epochs", "2"],
 }
+
+#: Benchmarks that measure the CUDA path: skipped, and said so, without a GPU.
+NEEDS_GPU = {"bench_gpu.py"}
 
 
 #: Instruction-set flags that decide the speed of torch's and TensorFlow's CPU kernels.
@@ -71,6 +75,9 @@ def main():
     for script in sorted(glob.glob(os.path.join(HERE, "bench_*.py"))):
         name = os.path.basename(script)
         print(f"\n=== {name} ===", flush=True)
+        if name in NEEDS_GPU and not machine()["cuda"]:
+            print("skipped: needs a CUDA GPU (torch.cuda.is_available() is False)")
+            continue
         extra = []
         if args.quick:
             out = os.path.join(quick_out, name.replace(".py", ".json"))
