@@ -211,8 +211,9 @@ PARAMETERS = {
     "device": (
         "str",
         """'auto' uses the GPU when there is one, else the CPU; or any torch
-        device. On a GPU, batches come from pinned memory and are copied without
-        blocking; the recurrent layers run torch's cuDNN kernels.""",
+        device. On a GPU, batches are copied without blocking and nothing in a
+        training step waits for the device; the recurrent layers run torch's
+        cuDNN kernels.""",
     ),
     "mixed_precision": (
         "{'no', 'bf16', 'fp16', 'auto'}",

@@ -337,9 +337,10 @@ class DevicePathMixin:
     callbacks (so gradient clipping sees their true norm), and a step whose
     gradients overflowed is skipped. Outputs leave the net as float32.
 
-    On CUDA, batches (from pinned memory, see the estimators' net parameters)
-    are copied with ``non_blocking=True``, inputs and targets alike, so the
-    copy of a batch overlaps the work queued before it, and the batches'
+    On CUDA, batches are copied with ``non_blocking=True``, inputs and
+    targets alike: a copy from ordinary memory is staged by the driver and
+    waits for nothing on the device (the estimators do not pin their batches,
+    see ``_base``), and the batches'
     losses are read back when the epoch's loop ends, not one by one (each read
     waits for the device to finish the batch; :meth:`record_batch_value`): the
     host queues the next batch while the device computes. On the CPU,
@@ -484,7 +485,7 @@ class DevicePathMixin:
         """Outputs of ``module_.<method>`` (``forward`` by default), batch after batch.
 
         The one inference loop of the estimators: skorch's validation iterator
-        (collate function, batch size, pinned memory), the module in eval mode,
+        (collate function, batch size), the module in eval mode,
         no gradients, autocast and the CPU policy (:func:`cpu_policy`) as in
         training. The method is called with the
         batch's X (a dict, as keyword arguments), its y as the keyword ``y_as``
