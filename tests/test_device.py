@@ -252,6 +252,22 @@ def test_losses_read_back_when_the_epoch_ends_fill_the_same_history(monkeypatch,
         assert later.history_[:, key] == pytest.approx(plain.history_[:, key], rel=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # autocast("cuda") off, without CUDA
+def test_inference_a_batch_behind_on_a_device_gives_the_same_outputs(monkeypatch):
+    """Off the CPU a batch's output is copied back after the next is queued (run on the CPU)."""
+    from sklearn_rnn._nets import DevicePathMixin
+
+    X, y = _order_task(50)
+    clf = RNNClassifier(hidden_size=8, embedding_dim=8, max_epochs=1, batch_size=8).fit(X, y)
+    clf.net_.device = "cpu"
+    expected, rep = clf.predict_proba(X), clf.transform(X)
+    monkeypatch.setattr(DevicePathMixin, "_device_type", property(lambda self: "cuda"))
+    assert clf.net_._device_type == "cuda"
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)  # 7 batches, one behind
+    np.testing.assert_array_equal(clf.transform(X), rep)
+    np.testing.assert_array_equal(clf.predict_proba(X[:3]), expected[:3])  # a single batch
+
+
 class SyncsAreErrors(Callback):
     """CUDA's sync debug mode set to 'error' over each training step."""
 
