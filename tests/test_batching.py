@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from sklearn_rnn import BOS_ID, EOS_ID
@@ -88,3 +89,72 @@ def test_length_buckets_cover_every_sample_once_with_similar_lengths():
     ordered = LengthBucketBatchSampler(lengths, 32, shuffle=False)
     flat = [i for b in ordered for i in b]
     assert np.all(np.diff(lengths[flat]) >= 0)
+
+
+def _same_batch(a, b):
+    (Xa, ya), (Xb, yb) = a, b
+    assert set(Xa) == set(Xb)
+    for key in Xa:
+        assert Xa[key].dtype == Xb[key].dtype, key
+        torch.testing.assert_close(Xa[key], Xb[key], rtol=0, atol=0)
+    assert (ya is None) == (yb is None)
+    if ya is not None:
+        assert ya.dtype == yb.dtype
+        torch.testing.assert_close(ya, yb, rtol=0, atol=0)
+
+
+def test_packed_batches_are_the_collated_batches():
+    from sklearn_rnn._batching import PackedSequences
+
+    rng = np.random.default_rng(0)
+    ids = as_ragged([rng.integers(1, 50, size=n) for n in [3, 0, 7, 1, 5, 0, 2]])
+    numeric = [rng.normal(size=(n, 2)).astype(np.float32) for n in [3, 1, 7, 1, 5, 4, 2]]
+    cases = [
+        (ids, np.array([0, 1, 2, 0, 1, 2, 0]), None, False),
+        (ids, np.array([0, 1, 0, 1, 0, 1, 0]), np.linspace(0.5, 2, 7), False),
+        (ids, None, None, False),
+        (numeric, rng.normal(size=(7, 3)).astype(np.float32), None, True),
+        (numeric, None, None, True),
+    ]
+    for sequences, targets, weights, is_numeric in cases:
+        data = SequenceDataset(sequences, targets, weights)
+        packed = PackedSequences(data, "cpu", numeric=is_numeric)
+        for indices in ([0, 1, 2], [6, 3], [4], [2, 0, 6, 5, 4, 3, 1]):
+            collated = collate_sequences([data[i] for i in indices], numeric=is_numeric)
+            _same_batch(packed.batch(indices), collated)
+    # A batch of empty id sequences: no steps.
+    empty = SequenceDataset(ids, np.zeros(7, dtype=np.int64))
+    X, _ = PackedSequences(empty, "cpu").batch([1, 5])
+    assert X["x"].shape == (2, 0) and X["lengths"].tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_batches_built_on_the_device_train_and_predict_as_the_dataloader(monkeypatch, estimator):
+    from sklearn_rnn import LSTMRegressor, RNNClassifier, _batching
+
+    rng = np.random.default_rng(1)
+    if estimator == "classifier":
+        X = as_ragged([rng.integers(4, 30, size=rng.integers(1, 12)) for _ in range(90)])
+        y = rng.integers(0, 3, size=90)
+        model = RNNClassifier(hidden_size=8, embedding_dim=8, max_epochs=3, batch_size=16)
+    else:
+        X = [rng.normal(size=(rng.integers(2, 9), 2)).astype(np.float32) for _ in range(90)]
+        y = np.array([x[-1, 0] for x in X])
+        model = LSTMRegressor(hidden_size=8, max_epochs=3, batch_size=16)
+    model.set_params(random_state=0, device="cpu", patience=5)
+    weights = np.linspace(0.5, 2, len(y))
+    loaded = model.fit(X, y, sample_weight=weights)
+    expected = (loaded.history_[:, "train_loss"], loaded.history_[:, "valid_loss"])
+    out = loaded.predict(X) if estimator == "regressor" else loaded.predict_proba(X)
+    monkeypatch.setattr(_batching, "BATCHES_ON_DEVICE", True)
+    built = []
+    monkeypatch.setattr(
+        _batching.DeviceBatches, "__iter__",
+        lambda self, it=_batching.DeviceBatches.__iter__: built.append(1) or it(self),
+    )  # fmt: skip
+    again = type(model)(**model.get_params()).fit(X, y, sample_weight=weights)
+    assert built  # the batches came from the packed dataset
+    assert again.history_[:, "train_loss"] == expected[0]  # the same random stream
+    assert again.history_[:, "valid_loss"] == expected[1]
+    got = again.predict(X) if estimator == "regressor" else again.predict_proba(X)
+    np.testing.assert_array_equal(got, out)
