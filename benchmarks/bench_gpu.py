@@ -180,6 +180,22 @@ def test_batches(X_test, num_embeddings):
     return batches
 
 
+def _epoch_seconds(model):
+    """skorch's duration of each epoch after the first."""
+    return [model.history_[i, "dur"] for i in range(1, len(model.history_))]
+
+
+def _predict_seconds(model, X_test):
+    """The time of a second predict_proba (the first warms up)."""
+    times = []
+    for _ in range(2):
+        _sync()
+        start = time.perf_counter()
+        model.predict_proba(X_test)
+        times.append(time.perf_counter() - start)
+    return times[-1]
+
+
 def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
     capture = CaptureBatches()
     clf = RNNClassifier(
@@ -197,13 +213,7 @@ def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
         callbacks=[capture],
     )
     clf.fit(X, y)
-    ours = [clf.history_[i, "dur"] for i in range(1, args.epochs)]
-    predict = []
-    for _ in range(2):
-        _sync()
-        start = time.perf_counter()
-        clf.predict_proba(X_test)
-        predict.append(time.perf_counter() - start)
+    ours = _epoch_seconds(clf)
     module = copy.deepcopy(clf.net_.module_)
     resident = [to_device(b, DEVICE) for b in capture.batches]
     bare = bare_epochs(module, resident, args.epochs, args.precision)[1:]
@@ -215,7 +225,7 @@ def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
         "ours_epoch_s": ours,
         "bare_epoch_s": bare,
         "bare_loader_epoch_s": bare_loader,
-        "ours_predict_s": predict[-1],
+        "ours_predict_s": _predict_seconds(clf, X_test),
         "bare_predict_s": bare_predict(
             module, test_batches(X_test, clf.num_embeddings_), args.precision
         ),
@@ -233,7 +243,7 @@ def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
         )[1:]
         params = {**clf.get_params(deep=False), "callbacks": [Unpinned()]}
         refit = RNNClassifier(**params).fit(X, y)
-        row["ours_unpinned_epoch_s"] = [refit.history_[i, "dur"] for i in range(1, args.epochs)]
+        row["ours_unpinned_epoch_s"] = _epoch_seconds(refit)
     if args.on_device:
         # The same fit and predict with batches built on the GPU from the ids
         # copied there once (sklearn_rnn._batching.BATCHES_ON_DEVICE).
@@ -241,16 +251,8 @@ def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
         try:
             params = {**clf.get_params(deep=False), "callbacks": None}
             packed = RNNClassifier(**params).fit(X, y)
-            row["ours_on_device_epoch_s"] = [
-                packed.history_[i, "dur"] for i in range(1, args.epochs)
-            ]
-            times = []
-            for _ in range(2):
-                _sync()
-                start = time.perf_counter()
-                packed.predict_proba(X_test)
-                times.append(time.perf_counter() - start)
-            row["ours_on_device_predict_s"] = times[-1]
+            row["ours_on_device_epoch_s"] = _epoch_seconds(packed)
+            row["ours_on_device_predict_s"] = _predict_seconds(packed, X_test)
         finally:
             _batching.BATCHES_ON_DEVICE = False
     row["overhead"] = float(np.median(ours) / np.median(bare) - 1)
