@@ -166,7 +166,7 @@ def bare_predict(module, batches, precision):
     return times[-1]
 
 
-def test_batches(X_test, num_embeddings):
+def held_out_batches(X_test, num_embeddings):
     """Length-sorted batches of the test reviews, post-padded as our collate does, on the GPU.
 
     Ids the model never saw read as out-of-vocabulary (1), as in ``predict_proba``.
@@ -227,7 +227,7 @@ def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
         "bare_loader_epoch_s": bare_loader,
         "ours_predict_s": _predict_seconds(clf, X_test),
         "bare_predict_s": bare_predict(
-            module, test_batches(X_test, clf.num_embeddings_), args.precision
+            module, held_out_batches(X_test, clf.num_embeddings_), args.precision
         ),
     }
     if args.item:
