@@ -21,7 +21,8 @@ GloVe 6B-50d from the ``glove`` extra), and candidates given as
 ``--candidate name='{"param": value}'`` (RNNClassifier parameters on top of the
 defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
 parameters behind ``PretrainedEmbedding()``; ``MODEL@NAME`` sets them on the
-classifier of the named model ``MODEL`` instead). A candidate runs after the
+classifier of the named model ``MODEL`` instead, and a name with ``__`` on
+that Pipeline's step, e.g. ``texttokenizer__max_tokens``). A candidate runs after the
 models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
 and so says where.
 
@@ -140,7 +141,10 @@ def build(name, candidates, mode):
     if name in candidates and "@" in name:  # a named model, its classifier's parameters changed
         model = make_model(name.split("@")[0], mode=mode, random_state=0)
         step = model.steps[-1][0]
-        return model.set_params(**{f"{step}__{k}": v for k, v in candidates[name].items()})
+        # A key with "__" names a step's parameter itself (e.g. texttokenizer__max_tokens).
+        return model.set_params(
+            **{k if "__" in k else f"{step}__{k}": v for k, v in candidates[name].items()}
+        )
     if name in candidates:
         return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0, **candidates[name]))
     return make_model(name, mode=mode, random_state=0)
@@ -240,10 +244,12 @@ def main():
         print(f"  {'model':24s} {'accuracy %':>14s} {'fit s':>9s} {'vs best BoW':>12s}")
         for model_name, r in results.items():
             mean = np.mean(r["scores"])
-            r["vs_best_bow"] = float(mean - best_bow)
+            # None (JSON null, "n/a" here) when the run has no bag-of-words model.
+            r["vs_best_bow"] = None if np.isnan(best_bow) else float(mean - best_bow)
+            versus = "n/a" if r["vs_best_bow"] is None else f"{100 * r['vs_best_bow']:+.2f}"
             print(
                 f"  {model_name:24s} {100 * mean:7.2f} +-{100 * np.std(r['scores']):5.2f}"
-                f" {np.mean(r['fit_s']):9.1f} {100 * (mean - best_bow):+11.2f}"
+                f" {np.mean(r['fit_s']):9.1f} {versus:>11s}"
             )
         record["sets"][set_name] = {"protocol": protocol, "published": PUBLISHED[set_name]}
         record["sets"][set_name]["results"] = results
@@ -255,9 +261,9 @@ def main():
         diffs = [
             100 * s["results"][model_name]["vs_best_bow"]
             for s in record["sets"].values()
-            if model_name in s["results"]
+            if model_name in s["results"] and s["results"][model_name]["vs_best_bow"] is not None
         ]
-        if not diffs:  # a two-class model, and no two-class set
+        if not diffs:  # a two-class model and no two-class set, or no bag of words to compare
             continue
         print(f"  {model_name:24s} {np.mean(diffs):+6.2f}   ({min(diffs):+.2f}, {max(diffs):+.2f})")
     print(f"\nwrote {args.out}")
