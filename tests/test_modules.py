@@ -233,3 +233,51 @@ def test_linear_chain_crf_matches_brute_force_enumeration():
     nll = crf.neg_log_likelihood(emissions, tags, mask).sum()
     nll.backward()
     assert crf.transitions.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_segments_pool_the_states_of_each_segment_read_from_a_zero_state(
+    cell, pooling, bidirectional
+):
+    # The reference: every segment of 3 steps run on its own through the same
+    # encoder's layers (unpooled), the states of a sequence's segments then
+    # pooled together over its true steps.
+    torch.manual_seed(0)
+    kwargs = dict(
+        num_embeddings=30, embedding_dim=4, cell=cell, hidden_size=5, num_layers=2,
+        bidirectional=bidirectional, pooling=pooling,
+    )  # fmt: skip
+    encoder = RNNEncoderModule(**kwargs, segment_length=3).eval()
+    x = torch.tensor([[3, 7, 9, 4, 5, 6, 8], [4, 2, 11, 12, 0, 0, 0], [5, 0, 0, 0, 0, 0, 0]])
+    lengths = torch.tensor([7, 4, 1])
+    pieces = [[[3, 7, 9], [4, 5, 6], [8]], [[4, 2, 11], [12]], [[5]]]
+    expected = []
+    for doc in pieces:
+        states = torch.cat(
+            [encoder.steps(torch.tensor([p]), torch.tensor([len(p)]))[0][0] for p in doc]
+        )
+        expected.append(states.max(0).values if pooling == "max" else states.mean(0))
+    torch.testing.assert_close(encoder(x, lengths), torch.stack(expected))
+    # Segments as long as the batch: the whole-sequence encoder, unchanged.
+    whole = RNNEncoderModule(**kwargs).eval()
+    whole.load_state_dict(encoder.state_dict())
+    encoder.segment_length = 7
+    torch.testing.assert_close(encoder(x, lengths), whole(x, lengths))
+
+
+def test_segments_need_a_pooling_over_steps():
+    with pytest.raises(ValueError, match="segment_length.*'max' or 'mean'"):
+        RNNEncoderModule(num_embeddings=10, pooling="last", segment_length=5)
+
+
+def test_segments_train_with_finite_gradients_and_empty_sequences_stay_zero():
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=20, hidden_size=5, bidirectional=True, pooling="max", segment_length=2
+    )
+    rep = encoder(torch.tensor([[3, 7, 4, 9, 2], [0, 0, 0, 0, 0]]), torch.tensor([5, 0]))
+    torch.testing.assert_close(rep[1], torch.zeros_like(rep[1]))
+    rep.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in encoder.parameters() if p.grad is not None)
