@@ -80,17 +80,6 @@ PARAMETERS = {
         quickly and reliably on long texts, where the last state of a one-layer
         LSTM must carry a whole review.""",
     ),
-    "segment_length": (
-        "int or None",
-        """Cut each sequence into segments of this many steps, run the
-        recurrent layers on every segment from a zero state, and pool
-        (``pooling`` 'max' or 'mean') over the true steps of all of a
-        sequence's segments: each state then reads at most this many steps
-        of context, as in the LSTMs on chopped documents of Johnson & Zhang
-        (2016). A batch's segments run as one larger batch of short
-        sequences, so long documents train and predict with far fewer
-        sequential steps. None (default): whole sequences.""",
-    ),
     "window_normalization": (
         "{'last', 'mean'} or None",
         """Numeric input only (forecasting). Each window is re-based on its

@@ -1,6 +1,6 @@
 """RNNClassifier: recurrent sequence classification that behaves like a scikit-learn classifier."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -91,7 +91,6 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "adversarial_eps": [Interval(Real, 0, None, closed="left")],
-        "segment_length": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -108,7 +107,6 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         word_dropout="auto",
         adversarial_eps=0.0,
         pooling="max",
-        segment_length=None,
         ensemble_size=2,
         freeze_embedding=False,
         optimizer="adam",
@@ -140,7 +138,6 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.word_dropout = word_dropout
         self.adversarial_eps = adversarial_eps
         self.pooling = pooling
-        self.segment_length = segment_length
         self.ensemble_size = ensemble_size
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
@@ -171,11 +168,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         word_dropout = self.word_dropout
         if word_dropout == "auto":  # measured: helps pretrained vectors, not learned ones
             word_dropout = 0.0 if embedding is None else 0.25
-        return {
-            **super()._module_params(embedding),
-            "word_dropout": word_dropout,
-            "segment_length": self.segment_length,
-        }
+        return {**super()._module_params(embedding), "word_dropout": word_dropout}
 
     def _net_params(self):
         if self.adversarial_eps and self.num_embeddings_ is None:

@@ -71,14 +71,6 @@ class RNNEncoderModule(nn.Module):
         prediction time, gets trained.
     oov_id : int, default=1
         The out-of-vocabulary id.
-    segment_length : int or None, default=None
-        Pooled output only (``forward``): cut each sequence into segments of
-        this many steps, run the recurrent layers on each segment from a zero
-        state, and pool (``'max'`` or ``'mean'``) over the true steps of all
-        of a sequence's segments, as the one-hot LSTMs with pooling of Johnson
-        & Zhang (2016) train on chopped documents. The segments of a batch run
-        as one larger batch of short sequences: far fewer sequential steps.
-        None: whole sequences. ``steps`` (per-step output) ignores it.
     """
 
     def __init__(
@@ -98,17 +90,10 @@ class RNNEncoderModule(nn.Module):
         pooling="max",
         word_dropout=0.0,
         oov_id=1,
-        segment_length=None,
     ):
         super().__init__()
-        if segment_length is not None and pooling == "last":
-            raise ValueError(
-                "segment_length pools over the segments' states: use pooling='max' or 'mean', "
-                "not 'last'."
-            )
         self.word_dropout = word_dropout
         self.oov_id = oov_id
-        self.segment_length = segment_length
         if num_embeddings is not None:
             if embedding_weights is not None:
                 self.embedding = nn.Embedding.from_pretrained(
@@ -150,11 +135,7 @@ class RNNEncoderModule(nn.Module):
         # paired runs, within the noise of a shared 2-core machine.)
         if x.shape[1] == 0:  # a batch of empty sequences: one padding step to run on
             x = x.new_zeros((x.shape[0], 1, *x.shape[2:]))
-        size = getattr(self, "segment_length", None)  # None in modules pickled before it
-        if size is not None and x.shape[1] > size:
-            directions, mask = self._segment_directions(x, lengths, size)
-        else:
-            directions, mask = self._directions(x, lengths, aligned=False)
+        directions, mask = self._directions(x, lengths, aligned=False)
         lengths = lengths.to(mask.device).unsqueeze(1)
         rep = torch.cat([_reduce(h, mask, lengths, self.pooling) for h in directions], dim=-1)
         return rep.masked_fill(lengths == 0, 0.0)
@@ -169,36 +150,13 @@ class RNNEncoderModule(nn.Module):
         directions, mask = self._directions(x, lengths, aligned)
         return (torch.cat(directions, dim=-1) if len(directions) > 1 else directions[0]), mask
 
-    def _embed(self, x):
-        """Each step's input vector: word dropout, the embedding, embedding dropout."""
+    def _directions(self, x, lengths, aligned):
+        """:meth:`steps`, the top layer's directions left apart: a list of one or two tensors."""
         if self.embedding is not None and self.training and self.word_dropout > 0:
             dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
             x = x.masked_fill(dropped & (x != 0), self.oov_id)
         h = self.embedding(x) if self.embedding is not None else x
-        return self.embedding_dropout(h)
-
-    def _segment_directions(self, x, lengths, size):
-        """:meth:`_directions` (unaligned) over segments of ``size`` steps, rejoined per sequence.
-
-        Returns each direction as (batch, segments * size, hidden) and the
-        mask of true steps in that layout: the states of a sequence's
-        segments one after the other, ready for pooling.
-        """
-        h = self._embed(x)
-        batch, steps = h.shape[:2]
-        n = -(-steps // size)
-        h = nn.functional.pad(h, (0, 0, 0, n * size - steps)).reshape(batch * n, size, -1)
-        starts = torch.arange(0, n * size, size, device=lengths.device)
-        pieces = (lengths.unsqueeze(1) - starts).clamp(0, size).reshape(-1)
-        directions, mask = self._directions(h, pieces, aligned=False, embedded=True)
-        return [d.reshape(batch, n * size, -1) for d in directions], mask.reshape(batch, -1)
-
-    def _directions(self, x, lengths, aligned, embedded=False):
-        """:meth:`steps`, the top layer's directions left apart: a list of one or two tensors.
-
-        ``embedded``: ``x`` holds the step vectors already (:meth:`_embed`).
-        """
-        h = x if embedded else self._embed(x)
+        h = self.embedding_dropout(h)
         batch, steps = h.shape[:2]
         time = torch.arange(steps, device=h.device).unsqueeze(0)
         lengths = lengths.to(h.device).unsqueeze(1)

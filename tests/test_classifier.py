@@ -54,28 +54,6 @@ def test_padding_never_changes_a_prediction(cell, bidirectional, pooling):
     assert rep.shape == (4, 8 * (2 if bidirectional else 1) * 2)
 
 
-@pytest.mark.parametrize("pooling", ["max", "mean"])
-def test_segments_never_depend_on_padding_or_batch(pooling):
-    # Segments are cut from the start of each sequence's true steps, so a
-    # sequence's prediction is its own whatever the batch or the padding.
-    X = _ids([3, 7, 1, 5, 9])
-    y = np.array([0, 1, 0, 1, 1])
-    clf = RNNClassifier(segment_length=2, pooling=pooling, **FAST).fit(X, y)
-    alone = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(len(X))])
-    together = clf.predict_proba(X)
-    pre = clf.predict_proba(SequencePadder(maxlen=12, padding="pre").fit_transform(X))
-    for other in (together, pre):
-        np.testing.assert_allclose(alone, other, atol=ROUNDING)
-    # Segments of 2 steps: a different model from whole sequences (same start, same batches).
-    whole = RNNClassifier(pooling=pooling, **FAST).fit(X, y)
-    assert not np.allclose(whole.predict_proba(X), together)
-
-
-def test_segments_need_max_or_mean_pooling():
-    with pytest.raises(ValueError, match="segment_length pools over the segments' states"):
-        RNNClassifier(segment_length=4, pooling="last", **FAST).fit(_ids([3, 5]), [0, 1])
-
-
 def test_recurrent_model_learns_order_that_bag_of_words_cannot():
     rng = np.random.default_rng(0)
     X_train, y_train = order_task(800, rng)
