@@ -157,7 +157,13 @@ PARAMETERS = {
         """Most passes over the training data in one ``fit`` (early stopping may
         end sooner); each ``partial_fit`` call trains this many more.""",
     ),
-    "batch_size": ("int", "Sequences per training and inference batch."),
+    "batch_size": (
+        "int",
+        """Sequences per training batch. Validation and prediction batches hold
+        at least as many, and up to 128 for narrow layers (as many as keep
+        ``batch * hidden_size * directions`` at 8,192), whose small steps keep
+        the CPU busy only in larger batches; outputs do not depend on it.""",
+    ),
     "gradient_clip_value": (
         "float or None",
         "Clip the gradient norm (against exploding gradients); None disables.",
