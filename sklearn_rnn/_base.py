@@ -429,22 +429,26 @@ class BaseRNN(BaseEstimator):
         )
 
     def _inference_batch_size(self):
-        """Sequences per validation and prediction batch: ``batch_size``, or more for narrow layers.
+        """Sequences per validation and prediction batch: ``batch_size``, or 128 for narrow layers.
 
-        Without a backward pass to keep, a narrow recurrent layer's steps
-        are too small to keep the CPU busy: each step costs its dispatch more
-        than its arithmetic. So a batch holds up to 128 sequences, as many as
-        keep ``batch * hidden_size * directions`` at 8,192 state values, and
-        never fewer than ``batch_size``. ``predict_proba`` over 3,000 IMDB
-        reviews (2-core AMD EPYC, one run of three medians) took 0.56 times
-        as long for a bidirectional GRU of 32 units (batches of 128 against
-        32) and 0.90 times for the default classifier (64 against 32); a
-        bidirectional LSTM of 128 units, at 32 either way, was no faster with
-        128 and 1.6 times slower with 256. Outputs do not depend on the batch
+        Without a backward pass to keep, a step of a narrow recurrent layer
+        (64 state values or fewer per sequence, both directions counted) is
+        too small to keep the CPU busy, and each step costs its dispatch more
+        than its arithmetic; wider layers gain nothing from more sequences
+        per batch. Measured with ``predict_proba`` over 3,000 IMDB reviews
+        (2-core AMD EPYC, medians of three alternating rounds per run,
+        ``benchmarks/results/inference_batch/``): batches of 128 against 32
+        took 0.56-0.77 times as long for a bidirectional GRU of 32 units
+        (six runs), 0.75 for a GRU of 64 (one run); an LSTM of 64 was
+        level (0.71 in a scratch run on reviews cut at 500 tokens); for
+        the default classifier (two bidirectional LSTMs of 64 units) 64
+        against 32 moved between 0.87 and 1.43 from run to run, and a
+        bidirectional LSTM of 128 units was no faster with 128 and 1.3-1.8
+        times slower with 256. Outputs do not depend on the batch
         (beyond float rounding).
         """
         width = self.hidden_size * (2 if self.bidirectional else 1)
-        return max(self.batch_size, min(128, 8192 // width))
+        return max(self.batch_size, 128) if width <= 64 else self.batch_size
 
     def _encoder_params(self):
         """The recurrent layers' keyword arguments, shared by every network."""

@@ -160,9 +160,9 @@ PARAMETERS = {
     "batch_size": (
         "int",
         """Sequences per training batch. Validation and prediction batches hold
-        at least as many, and up to 128 for narrow layers (as many as keep
-        ``batch * hidden_size * directions`` at 8,192), whose small steps keep
-        the CPU busy only in larger batches; outputs do not depend on it.""",
+        as many, or at least 128 for narrow layers (``hidden_size`` times the
+        directions at most 64), whose small steps keep the CPU busy only in
+        larger batches; outputs do not depend on it.""",
     ),
     "gradient_clip_value": (
         "float or None",

@@ -80,15 +80,16 @@ def test_recurrent_model_learns_order_that_bag_of_words_cannot():
 def test_inference_batches_grow_for_narrow_layers_and_outputs_stay():
     X = _ids([3, 7, 1, 5, 9, 2, 6, 4] * 8)
     y = np.array([0, 1] * 32)
-    # 8 units, two directions: 8192 // 16 = 512 state rows, capped at 128.
+    # 8 units, two directions: 16 state values per sequence, a narrow layer.
     clf = RNNClassifier(bidirectional=True, batch_size=4, **FAST).fit(X, y)
     assert clf.net_.iterator_valid__batch_size == 128
     grown = clf.predict_proba(X)
     clf.net_.iterator_valid__batch_size = 4  # the training batch size
     np.testing.assert_allclose(clf.predict_proba(X), grown, atol=ROUNDING)
-    # Wide layers keep batch_size: 256 units, two directions, 16 rows.
-    wide = RNNClassifier(**{**FAST, "hidden_size": 256}, bidirectional=True, batch_size=32)
+    # Layers of more than 64 state values keep batch_size; a larger one stays.
+    wide = RNNClassifier(**{**FAST, "hidden_size": 64}, bidirectional=True, batch_size=32)
     assert wide._inference_batch_size() == 32
+    assert RNNClassifier(**FAST, batch_size=256)._inference_batch_size() == 256
 
 
 def test_same_random_state_same_model_and_different_seed_differs():
