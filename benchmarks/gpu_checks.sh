@@ -30,5 +30,5 @@ grep -E "^(FAILED|ERROR)" "$out/tests.log" | head -40
 
 data=()
 if [ -n "${SKLEARN_RNN_IMDB_IDS:-}" ]; then data=(--ids "$SKLEARN_RNN_IMDB_IDS"); fi
-PYTHONUNBUFFERED=1 python3 benchmarks/bench_gpu.py "${data[@]}" --epochs 4 --on-device --unpinned \
+PYTHONUNBUFFERED=1 python3 benchmarks/bench_gpu.py "${data[@]}" --epochs 4 --on-device --pinned \
     --out "$out/bench_gpu.json" 2>&1 | tee "$out/bench_gpu.log"

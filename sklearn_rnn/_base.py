@@ -395,7 +395,6 @@ class BaseRNN(BaseEstimator):
         # H200, epochs without pinning took 0.71-1.01 times as long (one run,
         # benchmarks/results/bench_gpu_unpinned.json), as PyTorch's guide to
         # pin_memory and non_blocking warns it can.
-        pin_memory = False
         collate = self._collate()
         module_params = {**self._module_params(embedding), **self._fitted_module_params(train)}
         module_params = {f"module__{k}": v for k, v in module_params.items()}
@@ -414,12 +413,12 @@ class BaseRNN(BaseEstimator):
             iterator_train__shuffle=True,
             iterator_train__bucket_by_length=self.bucket_by_length,
             iterator_train__collate_fn=collate,
-            iterator_train__pin_memory=pin_memory,
+            iterator_train__pin_memory=False,
             iterator_train__device=device,
             iterator_valid=inference_loader,
             iterator_valid__batch_size=self._inference_batch_size(),
             iterator_valid__collate_fn=collate,
-            iterator_valid__pin_memory=pin_memory,
+            iterator_valid__pin_memory=False,
             iterator_valid__device=device,
             train_split=None if valid is None else predefined_split(valid),
             callbacks=callbacks,

@@ -218,10 +218,11 @@ def inference_loader(dataset, *, device=None, **kwargs):
     """
     packed = _packed(dataset, device, kwargs.get("collate_fn"))
     if packed is not None:
-        batch_size = kwargs.get("batch_size", 1)
-        batches = [
-            range(i, min(i + batch_size, len(dataset))) for i in range(0, len(dataset), batch_size)
-        ]
+        batches = torch.utils.data.BatchSampler(
+            torch.utils.data.SequentialSampler(dataset),
+            kwargs.get("batch_size", 1),
+            drop_last=False,
+        )
         return DeviceBatches(packed, batches, draw_seed=False)
     return torch.utils.data.DataLoader(dataset, generator=torch.Generator(), **kwargs)
 
