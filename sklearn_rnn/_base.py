@@ -523,10 +523,19 @@ class ManyToOneRNN(TransformerMixin, BaseRNN):
 
     @property
     def _module(self):
-        return EnsembleModule if self.ensemble_size > 1 else ManyToOneModule
+        return EnsembleModule if self.ensemble_size_ > 1 else ManyToOneModule
+
+    def _resolve_ensemble_size(self, n_tokens):
+        """The number of networks to train on data of ``n_tokens`` steps in all."""
+        return self.ensemble_size
+
+    def _build_net(self, embedding, train, valid):
+        n_tokens = int(train.lengths.sum()) + (0 if valid is None else int(valid.lengths.sum()))
+        self.ensemble_size_ = self._resolve_ensemble_size(n_tokens)
+        return super()._build_net(embedding, train, valid)
 
     def _module_params(self, embedding):
-        ensemble = {"ensemble_size": self.ensemble_size} if self.ensemble_size > 1 else {}
+        ensemble = {"ensemble_size": self.ensemble_size_} if self.ensemble_size_ > 1 else {}
         return {
             **ensemble,
             **self._encoder_params(),

@@ -264,6 +264,18 @@ OVERRIDES = {
             -0.4 on MPQA, for 1.1 to 1.5 times the fit time
             (benchmarks/results/bench_accuracy_study/7_bidirectional_10folds.json).""",
         ),
+        "ensemble_size": (
+            "int or 'auto'",
+            PARAMETERS["ensemble_size"][1]
+            + """
+
+        'auto' trains two networks when the sequences given to ``fit`` hold
+        at most 500,000 tokens in all (``AUTO_ENSEMBLE_TOKENS``; sentences and
+        short messages by the ten thousand), one on more: the second network
+        gains most on small data sets, where a fit takes seconds, and little
+        on large ones, where it doubles a long fit. ``ensemble_size_`` holds
+        the number trained. The comparison's ``bilstm-glove`` model uses it.""",
+        ),
     },
     "LSTMRegressor": {
         "pooling": (
@@ -496,7 +508,10 @@ num_embeddings_ : int or None
     Embedding rows (``num_embeddings``, else the largest training id + 1, or
     the pretrained matrix rows); None for numeric input.
 n_features_in_ : int
-    Features per step, for numeric input.""",
+    Features per step, for numeric input.
+ensemble_size_ : int
+    The number of networks trained: ``ensemble_size``, or what
+    ``RNNClassifier(ensemble_size='auto')`` chose for the data.""",
 }
 
 _PLACEHOLDER = re.compile(r"^( *)\$(\w+)$", re.M)

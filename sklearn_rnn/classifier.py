@@ -1,6 +1,6 @@
 """RNNClassifier: recurrent sequence classification that behaves like a scikit-learn classifier."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -11,6 +11,11 @@ from ._base import ManyToOneRNN
 from ._docs import fill_parameters
 from ._nets import WeightedNeuralNetClassifier, WeightedNeuralNetMultiLabel
 from ._targets import ClassTargets
+
+#: ``ensemble_size='auto'`` trains two networks on training data of at most this
+#: many tokens in all, one on more: the second network gains most on small data
+#: sets, where a fit takes seconds (see ``ensemble_size``).
+AUTO_ENSEMBLE_TOKENS = 500_000
 
 
 @fill_parameters
@@ -91,6 +96,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "adversarial_eps": [Interval(Real, 0, None, closed="left")],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -163,6 +169,11 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
 
     classes_ = property(lambda self: self.target_encoder_.classes_)
     class_weight_ = property(lambda self: self.target_encoder_.class_weight_)
+
+    def _resolve_ensemble_size(self, n_tokens):
+        if self.ensemble_size == "auto":
+            return 2 if n_tokens <= AUTO_ENSEMBLE_TOKENS else 1
+        return self.ensemble_size
 
     def _module_params(self, embedding):
         word_dropout = self.word_dropout

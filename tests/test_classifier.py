@@ -19,6 +19,7 @@ from sklearn_rnn import (
     SequencePadder,
     TextTokenizer,
 )
+from sklearn_rnn import classifier as classifier_module
 from sklearn_rnn._sequences import as_ragged, pad_sequences
 
 FAST = dict(max_epochs=2, hidden_size=8, embedding_dim=8, random_state=0, early_stopping=False)
@@ -533,6 +534,22 @@ def test_ensemble_trains_each_member_on_its_own_weighted_loss():
     ((losses * weights).sum() / (weights * class_weight[target]).sum()).backward()
     for got, alone in zip(ensemble_grads, member.parameters()):
         torch.testing.assert_close(got, alone.grad / 3, rtol=1e-4, atol=1e-7)
+
+
+def test_auto_ensemble_size_trains_two_networks_on_small_data_and_one_on_large(monkeypatch):
+    X = _ids([3, 7, 1, 5, 2, 6] * 4)  # 96 tokens in all
+    y = np.array(["a", "b"] * 12)
+    small = RNNClassifier(**FAST, ensemble_size="auto").fit(X, y)
+    assert small.ensemble_size_ == 2 and len(_members(small)) == 2
+    # The count covers every sequence given to fit, the validation split too.
+    monkeypatch.setattr(classifier_module, "AUTO_ENSEMBLE_TOKENS", 95)
+    large = RNNClassifier(**{**FAST, "early_stopping": True}, ensemble_size="auto").fit(X, y)
+    assert large.ensemble_size_ == 1 and len(_members(large)) == 1
+    assert large.get_params()["ensemble_size"] == "auto"  # the parameter stays as given
+    fixed = RNNClassifier(**FAST, ensemble_size=3).fit(X, y)
+    assert fixed.ensemble_size_ == 3 and len(_members(fixed)) == 3
+    with pytest.raises(ValueError, match="ensemble_size"):
+        RNNClassifier(ensemble_size="many").fit(X, y)
 
 
 def test_ensemble_of_multilabel_classifiers():
