@@ -273,7 +273,9 @@ OVERRIDES = {
         at most 500,000 tokens in all (``AUTO_ENSEMBLE_TOKENS``; sentences and
         short messages by the ten thousand), one on more: the second network
         gains most on small data sets, where a fit takes seconds, and little
-        on large ones, where it doubles a long fit. ``ensemble_size_`` holds
+        on large ones, where it doubles a long fit. The tokens are counted
+        when the networks are built: in ``fit``, or in the first call of
+        ``partial_fit``, whose data alone decides. ``ensemble_size_`` holds
         the number trained. The comparison's ``bilstm-glove`` model uses it.""",
         ),
     },
