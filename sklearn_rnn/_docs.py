@@ -276,7 +276,8 @@ OVERRIDES = {
         on large ones, where it doubles a long fit. The tokens are counted
         when the networks are built: in ``fit``, or in the first call of
         ``partial_fit``, whose data alone decides. ``ensemble_size_`` holds
-        the number trained. The comparison's ``bilstm-glove`` model uses it.""",
+        the number trained. The comparison's ``rnn``, ``lstm``, ``gru`` and
+        ``bilstm-glove`` models use it.""",
         ),
     },
     "LSTMRegressor": {
