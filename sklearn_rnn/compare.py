@@ -72,6 +72,13 @@ def _history(model):
     return [{k: _plain(row[k]) for k in keys if k in row} for row in final.history_]
 
 
+def _n_networks(model):
+    """How many networks the fitted recurrent model averages (``ensemble_size_``), else None."""
+    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    n = getattr(final, "ensemble_size_", None)
+    return None if n is None else int(n)
+
+
 def _plain(value):
     """A history value as JSON keeps it (numpy scalars and bools to Python's)."""
     return value.item() if hasattr(value, "item") else value
@@ -385,6 +392,7 @@ _COLUMNS = [
     "n_params",
     "n_epochs",
     "kept_epoch",
+    "n_networks",
     "empty_test_docs",
     "empty_train_docs",
 ]
@@ -419,6 +427,7 @@ def _run_one(model, prefix, X_train, y_train, X_test, y_test, folds, scorer, sco
         first = cv_result["estimator"][0]
         history = _history(first)
         row["n_params"] = count_parameters(first)
+        row["n_networks"] = _n_networks(first)
         row["empty_train_docs"] = _empty_documents(first, X_train)
         row.update(cv_mean=float(np.mean(scores)), cv_std=float(np.std(scores)), cv_scores=scores)
         log(f"{prefix}: cv {scoring} {row['cv_mean']:.4f} +- {row['cv_std']:.4f}")
@@ -435,6 +444,7 @@ def _run_one(model, prefix, X_train, y_train, X_test, y_test, folds, scorer, sco
             row["test_se"] = float(np.sqrt(p * (1 - p) / len(y_test)))
         history = _history(model)
         row["n_params"] = count_parameters(model)
+        row["n_networks"] = _n_networks(model)
         row["empty_test_docs"] = _empty_documents(model, X_test)
         log(
             f"{prefix}: test {scoring} {row['test_score']:.4f} "

@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 
 #: Result columns that hold counts: integers, missing where they do not apply.
-COUNT_COLUMNS = ("n_params", "n_epochs", "kept_epoch", "empty_test_docs", "empty_train_docs")
+COUNT_COLUMNS = (
+    "n_params",
+    "n_epochs",
+    "kept_epoch",
+    "n_networks",
+    "empty_test_docs",
+    "empty_train_docs",
+)
 
 #: Bar colours of the model families in the scores plot.
 FAMILY_COLORS = {"baseline": "tab:gray", "bag-of-words": "tab:orange", "recurrent": "tab:blue"}
@@ -25,8 +32,10 @@ class Comparison:
         ``test_se`` for accuracy), ``cv_mean``/``cv_std``/``cv_scores`` over
         the shared folds, ``fit_time``/``predict_time`` (seconds; means over
         folds when there is no test split), ``n_params``, ``n_epochs``
-        (epochs trained) and ``kept_epoch`` (the epoch whose weights the
-        model kept: its best validation loss), and ``family``
+        (epochs trained), ``kept_epoch`` (the epoch whose weights the
+        model kept: its best validation loss), ``n_networks`` (the networks
+        a recurrent model trained side by side and averaged: its
+        ``ensemble_size_``; ``n_params`` counts them all), and ``family``
         (``'baseline'``, ``'bag-of-words'`` or ``'recurrent'``). The
         ``'majority'`` row, when there, is the majority-class floor.
         ``empty_test_docs`` (``empty_train_docs`` without a test split)
@@ -70,6 +79,14 @@ class Comparison:
             line += f"{row['fit_time']:9.1f}{row['predict_time']:10.1f}{n_params:>12s}"
             line += f"{epochs:>7s}{kept:>6s}"
             lines.append(line)
+        networks = frame.get("n_networks", pd.Series(dtype="Int64")).dropna()
+        averaged = [f"{name} ({int(n)})" for name, n in networks.items() if n > 1]
+        if averaged:
+            lines.append(
+                "Networks trained side by side and averaged (params counts them all): "
+                + ", ".join(averaged)
+                + "."
+            )
         empty = frame.get("empty_test_docs", pd.Series(dtype="Int64")).dropna()
         if len(empty) and empty.max() > 0:
             lines.append(

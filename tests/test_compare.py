@@ -98,6 +98,7 @@ def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path)
     )
     assert frame.loc["gru", "n_epochs"] >= 1 and pd.isna(frame.loc["bow-unigram", "n_epochs"])
     assert frame["n_params"].gt(0).all()
+    assert frame.loc["gru", "n_networks"] == 2 and pd.isna(frame.loc["nb-bigram", "n_networks"])
     # The report files.
     csv = pd.read_csv(tmp_path / "results.csv", index_col="model")
     np.testing.assert_allclose(csv["test_score"], frame["test_score"])
@@ -124,6 +125,22 @@ def test_quick_comparison_scores_each_model_once_and_writes_the_report(tmp_path)
     assert again.histories == result.histories and str(again) == str(result)
     table = str(result)
     assert "test accuracy" in table and "nb-bigram" in table
+
+
+def test_the_report_says_which_models_average_several_networks():
+    # The named cells train two networks on data this small (ensemble_size='auto'),
+    # so their params count both; the table says so, under cross-validation too.
+    X, y = _corpus(120)
+    one = make_model("gru").set_params(rnnclassifier__ensemble_size=1)
+    result = compare(X, y, models=[("one", one), "gru"], cv=2, verbose=0)
+    frame = result.results
+    assert frame.loc["gru", "n_networks"] == 2 and frame.loc["one", "n_networks"] == 1
+    assert pd.isna(frame.loc["majority", "n_networks"])
+    assert str(frame["n_networks"].dtype) == "Int64"
+    assert frame.loc["gru", "n_params"] == 2 * frame.loc["one", "n_params"]
+    lines = [line for line in str(result).splitlines() if "averaged" in line]
+    note = "Networks trained side by side and averaged (params counts them all): gru (2)."
+    assert lines == [note]
 
 
 def test_test_documents_are_predicted_once_and_never_fitted():
