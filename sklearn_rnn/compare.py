@@ -389,12 +389,7 @@ _COLUMNS = [
     "cv_scores",
     "fit_time",
     "predict_time",
-    "n_params",
-    "n_epochs",
-    "kept_epoch",
-    "n_networks",
-    "empty_test_docs",
-    "empty_train_docs",
+    *COUNT_COLUMNS,
 ]
 
 
