@@ -71,7 +71,8 @@ def _rnn(size, cell, random_state, verbose, bidirectional=False, **params):
         hidden_size=size.hidden_size,
         pooling="max",
         # With two networks, dropout 0 instead scored lower on 11 of 15
-        # set-model pairs in quick mode (-0.20 points on the mean; 41_*.json).
+        # set-model pairs in quick mode (-0.20 points on the mean) and level
+        # in full mode (-0.02; bench_accuracy_study/41_*.json).
         dropout=0.3,
         embedding_dropout=0.3,
         batch_size=size.batch_size,
