@@ -64,8 +64,13 @@ __all__ = [
 ]
 
 
+def _final_step(model):
+    """The estimator that predicts: a Pipeline's last step, else the model itself."""
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
 def _history(model):
-    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    final = _final_step(model)
     if not hasattr(final, "history_"):
         return None
     keys = ("epoch", "train_loss", "valid_loss", "valid_acc", "valid_loss_best", "dur")
@@ -74,8 +79,7 @@ def _history(model):
 
 def _n_networks(model):
     """How many networks the fitted recurrent model averages (``ensemble_size_``), else None."""
-    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
-    n = getattr(final, "ensemble_size_", None)
+    n = getattr(_final_step(model), "ensemble_size_", None)
     return None if n is None else int(n)
 
 
