@@ -10,7 +10,10 @@ by document, so that no document has sentences on both sides) and IMDB (long
 reviews; stratified subsets of the official train and test splits, or the
 whole split with ``--imdb-full``; ``imdb-dev`` is a stratified 20k/5k split
 of the official training reviews, for IMDB choices that must not read the
-test reviews). Every model is a Pipeline from raw text, so
+test reviews) and ``imdb-rating`` (IMDB's reviews labelled with their star
+rating, 1-4 or 7-10: eight classes, the panel's long multi-class set,
+imbalanced as the ratings are; subsets stratified by rating, or the whole
+split). Every model is a Pipeline from raw text, so
 a recurrent model and a bag of words see the same documents; recurrent models
 split their early-stopping data from each fold's training part only.
 
@@ -70,6 +73,7 @@ PUBLISHED = {
     "sms": "none standard",
     "ewt-genre": "none (a set of this benchmark)",
     "imdb-dev": "none (20k/5k of the official training reviews)",
+    "imdb-rating": "none (eight star ratings of the official split)",
     "imdb": "NBSVM-bi 91.2 (Wang & Manning 2012), oh-2LSTMp 91.9 (Johnson & Zhang 2016)",
 }
 
@@ -112,9 +116,11 @@ def load(name, imdb_full, imdb_n):
         X, y = load_sms_spam(path=path, return_X_y=True)
         return X, y, None, None
     path = os.environ.get("SKLEARN_RNN_IMDB", os.path.join(SHARED, "imdb", "imdb_50k.csv.gz"))
-    data = load_imdb(path=path)
+    data = load_imdb(path=path, as_frame=True).frame
     train, test = data.split == "train", data.split == "test"
-    X, y, X_test, y_test = data.data[train], data.target[train], data.data[test], data.target[test]
+    target = "rating" if name == "imdb-rating" else "label"
+    X, X_test = data.text[train].to_numpy(object), data.text[test].to_numpy(object)
+    y, y_test = data[target][train].to_numpy(), data[target][test].to_numpy()
     if name == "imdb-dev":
         # Development split for IMDB choices: 20k/5k of the official training
         # reviews, stratified; the official test reviews are never read.

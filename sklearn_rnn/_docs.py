@@ -270,10 +270,11 @@ OVERRIDES = {
             + """
 
         'auto' trains two networks when the sequences given to ``fit`` hold
-        at most 500,000 tokens in all (``AUTO_ENSEMBLE_TOKENS``; sentences and
-        short messages by the ten thousand), one on more: the second network
-        gains most on small data sets, where a fit takes seconds, and little
-        on large ones, where it doubles a long fit. The tokens are counted
+        at most 2,000,000 tokens in all (``AUTO_ENSEMBLE_TOKENS``: sentences
+        and short messages by the ten thousand, or some 5,000 reviews of 400
+        words), one on more: the second network gains most on data sets of a
+        few thousand labelled examples, where a fit takes seconds to a minute
+        or two, and little on large ones, where it doubles a long fit. The tokens are counted
         when the networks are built: in ``fit``, or in the first call of
         ``partial_fit``, whose data alone decides. ``ensemble_size_`` holds
         the number trained. The comparison's ``rnn``, ``lstm``, ``gru`` and

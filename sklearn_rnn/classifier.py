@@ -13,9 +13,10 @@ from ._nets import WeightedNeuralNetClassifier, WeightedNeuralNetMultiLabel
 from ._targets import ClassTargets
 
 #: ``ensemble_size='auto'`` trains two networks on training data of at most this
-#: many tokens in all, one on more: the second network gains most on small data
-#: sets, where a fit takes seconds (see ``ensemble_size``).
-AUTO_ENSEMBLE_TOKENS = 500_000
+#: many tokens in all, one on more: the second network gains most on data sets
+#: of a few thousand labelled examples, short or long, where a fit takes seconds
+#: to a minute or two (see ``ensemble_size``).
+AUTO_ENSEMBLE_TOKENS = 2_000_000
 
 
 @fill_parameters
