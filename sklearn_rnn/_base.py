@@ -32,7 +32,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, _num_samples, check_is_fitted
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.callbacks import GradientNormClipping, ProgressBar
 from skorch.helper import predefined_split
 
 from ._batching import (
@@ -61,7 +61,7 @@ from ._sequences import (
     sequence_lengths,
 )
 from ._summary import print_summary
-from .callbacks import WeightAveraging, _recording_interrupts
+from .callbacks import WeightAveraging, _EarlyStopping, _recording_interrupts
 from .modules import CELLS, EnsembleModule, ManyToOneModule
 
 
@@ -376,7 +376,7 @@ class BaseRNN(BaseEstimator):
     def _build_net(self, embedding, train, valid):
         callbacks = []
         if valid is not None:
-            stopping = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
+            stopping = _EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
             callbacks.append(("early_stopping", stopping))
         if self.ema_decay:
             # After early stopping: its on_train_end loads the best average first.

@@ -12,7 +12,7 @@ import sys
 import threading
 
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from tqdm.auto import tqdm
 
 __all__ = ["EpochProgress", "WeightAveraging"]
@@ -52,6 +52,40 @@ def _recording_interrupts():
         yield seen
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _silent(*args, **kwargs):
+    pass
+
+
+class _EarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping``, whose last epoch every later callback still sees.
+
+    skorch stops training by raising ``KeyboardInterrupt`` from this
+    callback's ``on_epoch_end``, so the callbacks after it never saw the
+    epoch that ended training: the printed epoch table (skorch runs it last)
+    stopped one row short of the epochs trained, under a message that counted
+    them, and an :class:`EpochProgress` bar one step short. Here they see it
+    first; then the message is printed and training stops.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        sink, self.sink = self.sink, _silent  # the message goes after the table's row
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            position = next(i for i, (_, cb) in enumerate(net.callbacks_) if cb is self)
+            for _, callback in net.callbacks_[position + 1 :]:
+                callback.on_epoch_end(net, **kwargs)
+            self.sink = sink
+            self._sink(
+                f"Stopping since {self.monitor} has not improved in the last "
+                f"{self.patience} epochs.",
+                verbose=net.verbose,
+            )
+            raise
+        finally:
+            self.sink = sink
 
 
 class EpochProgress(Callback):

@@ -201,3 +201,22 @@ def test_every_estimator_averages_its_weights_without_changing_its_training(make
     assert averaged.history_[:, "train_loss"] == pytest.approx(plain_loss)
     kept = list(averaged.net_.module_.parameters())
     assert any(not torch.allclose(a, b) for a, b in zip(plain_weights, kept))
+
+
+def test_the_epoch_that_stops_training_is_printed_and_drawn(capsys):
+    # skorch stops from EarlyStopping's on_epoch_end, before the callbacks
+    # after it: the table and the bar used to end one epoch short.
+    noise = np.random.default_rng(1).integers(0, 2, len(y))  # validation loss soon rises
+    stream = io.StringIO()
+    bar = EpochProgress(desc="rnn", disable=False, leave=True, file=stream)
+    model = clf(max_epochs=40, early_stopping=True, patience=2, lr=0.05, verbose=1, ensemble_size=1)
+    model.set_params(callbacks=[("progress", bar)]).fit(X, noise)
+    n_epochs = len(model.history_)
+    assert n_epochs < 40
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split()[0] for line in lines if line.split() and line.split()[0].isdigit()]
+    assert rows == [str(epoch) for epoch in range(1, n_epochs + 1)]
+    stop = next(i for i, line in enumerate(lines) if line.startswith("Stopping since"))
+    assert lines[stop - 1].split()[0] == str(n_epochs)  # the message follows the last row
+    assert "valid_loss has not improved in the last 2 epochs" in lines[stop]
+    assert f"{n_epochs}/40" in stream.getvalue()
