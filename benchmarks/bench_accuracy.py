@@ -29,7 +29,7 @@ that Pipeline's step, e.g. ``texttokenizer__max_tokens``). A candidate runs afte
 models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
 and so says where.
 
-    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,ewt-genre,imdb,imdb-dev]
+    python benchmarks/bench_accuracy.py [--sets subj,cr,mpqa,sms,ewt-genre,imdb,imdb-rating]
         [--models default,bow-bigram,nb-bigram] [--folds 10] [--use-folds K]
         [--candidate NAME=JSON ...] [--imdb-full] [--mode quick|full]
         [--out benchmarks/results/bench_accuracy.json]
@@ -183,7 +183,7 @@ def evaluate(model, X, y, X_test, y_test, folds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default="subj,cr,mpqa,sms,ewt-genre,imdb")
+    parser.add_argument("--sets", default="subj,cr,mpqa,sms,ewt-genre,imdb,imdb-rating")
     parser.add_argument("--models", default="default,bow-bigram,nb-bigram")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--folds", type=int, default=10)
