@@ -274,10 +274,10 @@ OVERRIDES = {
         and short messages by the ten thousand, or some 5,000 reviews of 400
         words), one on more: the second network gains most on data sets of a
         few thousand labelled examples, where a fit takes seconds to a minute
-        or two, and little on large ones, where it doubles a long fit. The tokens are counted
-        when the networks are built: in ``fit``, or in the first call of
-        ``partial_fit``, whose data alone decides. ``ensemble_size_`` holds
-        the number trained. The comparison's ``rnn``, ``lstm``, ``gru`` and
+        or two, and little on large ones, where it doubles a long fit. The
+        tokens are counted when the networks are built: in ``fit``, or in the
+        first call of ``partial_fit``, whose data alone decides.
+        ``ensemble_size_`` holds the number trained. The comparison's ``rnn``, ``lstm``, ``gru`` and
         ``bilstm-glove`` models use it.""",
         ),
     },
