@@ -277,8 +277,8 @@ OVERRIDES = {
         or two, and little on large ones, where it doubles a long fit. The
         tokens are counted when the networks are built: in ``fit``, or in the
         first call of ``partial_fit``, whose data alone decides.
-        ``ensemble_size_`` holds the number trained. The comparison's ``rnn``, ``lstm``, ``gru`` and
-        ``bilstm-glove`` models use it.""",
+        ``ensemble_size_`` holds the number trained. The comparison's
+        ``rnn``, ``lstm``, ``gru`` and ``bilstm-glove`` models use it.""",
         ),
     },
     "LSTMRegressor": {

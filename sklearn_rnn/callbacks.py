@@ -54,10 +54,6 @@ def _recording_interrupts():
         signal.signal(signal.SIGINT, previous)
 
 
-def _silent(*args, **kwargs):
-    pass
-
-
 class _EarlyStopping(EarlyStopping):
     """skorch's ``EarlyStopping``, whose last epoch every later callback still sees.
 
@@ -70,22 +66,19 @@ class _EarlyStopping(EarlyStopping):
     """
 
     def on_epoch_end(self, net, **kwargs):
-        sink, self.sink = self.sink, _silent  # the message goes after the table's row
+        sink, held = self.sink, []
+        self.sink = held.append  # skorch's message, printed after the later callbacks
         try:
             super().on_epoch_end(net, **kwargs)
         except KeyboardInterrupt:
             position = next(i for i, (_, cb) in enumerate(net.callbacks_) if cb is self)
             for _, callback in net.callbacks_[position + 1 :]:
                 callback.on_epoch_end(net, **kwargs)
-            self.sink = sink
-            self._sink(
-                f"Stopping since {self.monitor} has not improved in the last "
-                f"{self.patience} epochs.",
-                verbose=net.verbose,
-            )
             raise
         finally:
             self.sink = sink
+            for text in held:
+                self._sink(text, verbose=net.verbose)
 
 
 class EpochProgress(Callback):

@@ -226,9 +226,10 @@ def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
     assert make_model("bilstm-ensemble", mode="full")[-1].patience == 3
     assert bilstm.patience == SIZES["quick"].patience + 1
     assert {"bilstm-ensemble", "stacked"}.isdisjoint(DEFAULT_MODELS)
-    # The models built on _rnn train two networks on small data sets only (a
-    # fit of seconds), one on IMDB, in both modes; bilstm keeps one (two were
-    # level or behind on three of five sets: bench_accuracy_study/40_*.json).
+    # The models built on _rnn train two networks on data sets of up to 2M
+    # tokens (a fit of seconds to minutes), one on the full IMDB comparison;
+    # bilstm keeps one (two were level or behind on three of five sets:
+    # bench_accuracy_study/40_*.json).
     assert make_model("bilstm")[-1].ensemble_size == 1
     for name in ("rnn", "lstm", "gru", "bilstm-glove"):
         for mode in ("quick", "full"):
