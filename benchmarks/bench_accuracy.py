@@ -142,7 +142,7 @@ def build(name, candidates, mode):
     if name.startswith("glove-") and name[len("glove-") :] in candidates:
         params = candidates[name[len("glove-") :]]
         return make_pipeline(
-            PretrainedEmbedding(random_state=0), RNNClassifier(random_state=0, **params)
+            PretrainedEmbedding(random_state=0), RNNClassifier(**{"random_state": 0, **params})
         )
     if name in candidates and "@" in name:  # a named model, its classifier's parameters changed
         model = make_model(name.split("@")[0], mode=mode, random_state=0)
@@ -152,7 +152,9 @@ def build(name, candidates, mode):
             **{k if "__" in k else f"{step}__{k}": v for k, v in candidates[name].items()}
         )
     if name in candidates:
-        return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0, **candidates[name]))
+        return make_pipeline(
+            TextTokenizer(), RNNClassifier(**{"random_state": 0, **candidates[name]})
+        )
     return make_model(name, mode=mode, random_state=0)
 
 

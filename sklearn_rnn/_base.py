@@ -126,6 +126,10 @@ class BaseRNN(BaseEstimator):
         """Further skorch net parameters (e.g. ``criterion__weight``); none by default."""
         return {}
 
+    def _stopping_metric(self):
+        """The history key early stopping watches, and whether lower is better."""
+        return "valid_loss", True
+
     def _training_callbacks(self):
         """skorch callbacks the model needs besides the shared ones; none by default."""
         return []
@@ -376,7 +380,13 @@ class BaseRNN(BaseEstimator):
     def _build_net(self, embedding, train, valid):
         callbacks = []
         if valid is not None:
-            stopping = _EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
+            monitor, lower_is_better = self._stopping_metric()
+            stopping = _EarlyStopping(
+                monitor=monitor,
+                lower_is_better=lower_is_better,
+                patience=self.patience,
+                load_best=True,
+            )
             callbacks.append(("early_stopping", stopping))
         if self.ema_decay:
             # After early stopping: its on_train_end loads the best average first.

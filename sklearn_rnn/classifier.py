@@ -95,6 +95,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     _parameter_constraints = {
         **ManyToOneRNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "scoring": [StrOptions({"loss", "accuracy"})],
         "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "adversarial_eps": [Interval(Real, 0, None, closed="left")],
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -124,6 +125,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         ema_decay=0.0,
         class_weight=None,
         early_stopping=True,
+        scoring="loss",
         validation_fraction=0.1,
         patience=2,
         warm_start=False,
@@ -155,6 +157,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.ema_decay = ema_decay
         self.class_weight = class_weight
         self.early_stopping = early_stopping
+        self.scoring = scoring
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.warm_start = warm_start
@@ -181,6 +184,16 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         if word_dropout == "auto":  # measured: helps pretrained vectors, not learned ones
             word_dropout = 0.0 if embedding is None else 0.25
         return {**super()._module_params(embedding), "word_dropout": word_dropout}
+
+    def _stopping_metric(self):
+        if self.scoring == "loss":
+            return super()._stopping_metric()
+        if self._multilabel:
+            raise ValueError(
+                "scoring='accuracy' stops on the validation accuracy of one label per "
+                "sample; y is a multi-label indicator matrix. Use scoring='loss'."
+            )
+        return "valid_acc", False
 
     def _net_params(self):
         if self.adversarial_eps and self.num_embeddings_ is None:

@@ -178,6 +178,30 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     assert best == len(history) - 1 - 2  # stopped `patience` epochs after the best
 
 
+
+def test_scoring_accuracy_stops_on_the_validation_accuracy_and_keeps_its_best_epoch():
+    X, y = order_task(200, np.random.default_rng(5))
+    params = dict(max_epochs=40, patience=2, lr=0.02, hidden_size=16, random_state=0)
+    valid = np.arange(len(y)) % 5 == 0
+    by_accuracy = RNNClassifier(scoring="accuracy", **params).fit(X, y, validation_mask=valid)
+    history = by_accuracy.history_
+    accuracy = history[:, "valid_acc"]
+    best = int(np.argmax(accuracy))  # the first epoch of the highest accuracy
+    assert best == len(history) - 1 - 2  # stopped `patience` epochs after it
+    # The kept weights are that epoch's: they reproduce its validation accuracy.
+    assert by_accuracy.score(X[valid], y[valid]) == pytest.approx(accuracy[best])
+    # The validation loss went on falling after it: stopping on the loss trains longer.
+    assert min(history[best + 1 :, "valid_loss"]) < history[best, "valid_loss"]
+    by_loss = RNNClassifier(**params).fit(X, y, validation_mask=valid)
+    assert len(by_loss.history_) > len(history)
+
+
+def test_scoring_accuracy_needs_one_label_per_sample():
+    texts, Y = _multilabel_corpus(40)
+    model = make_pipeline(TextTokenizer(), RNNClassifier(scoring="accuracy", max_epochs=1))
+    with pytest.raises(ValueError, match="scoring='accuracy' stops on the validation accuracy"):
+        model.fit(texts, Y)
+
 def test_sample_weight_zero_means_the_sample_is_ignored():
     X, y = order_task(80, np.random.default_rng(4))
     w = np.ones(len(y))
