@@ -127,8 +127,9 @@ class BaseRNN(BaseEstimator):
         return {}
 
     def _stopping_metric(self):
-        """The history key early stopping watches, and whether lower is better."""
-        return "valid_loss", True
+        """What early stopping watches: a history key, whether lower is better,
+        and the skorch callback that records it (None for the validation loss)."""
+        return "valid_loss", True, None
 
     def _training_callbacks(self):
         """skorch callbacks the model needs besides the shared ones; none by default."""
@@ -380,7 +381,9 @@ class BaseRNN(BaseEstimator):
     def _build_net(self, embedding, train, valid):
         callbacks = []
         if valid is not None:
-            monitor, lower_is_better = self._stopping_metric()
+            monitor, lower_is_better, scorer = self._stopping_metric()
+            if scorer is not None:  # before early stopping, which reads its score
+                callbacks.append((monitor, scorer))
             stopping = _EarlyStopping(
                 monitor=monitor,
                 lower_is_better=lower_is_better,

@@ -281,15 +281,20 @@ OVERRIDES = {
         ``rnn``, ``lstm``, ``gru`` and ``bilstm-glove`` models use it.""",
         ),
         "scoring": (
-            "{'loss', 'accuracy'}",
-            """What early stopping watches on the validation data: its loss, or
-            its accuracy, as ``MLPClassifier`` and ``SGDClassifier`` do. Training
-            stops when it has not improved for ``patience`` epochs (an equal
-            accuracy is no improvement), and the weights of the epoch best by it
-            are kept. The accuracy counts every validation sample alike (no
-            ``sample_weight`` or ``class_weight``, which the loss heeds) and
-            needs one label per sample. The loss is the
-            default: on the accuracy panel (study 45) the accuracy moved the
+            "str",
+            """What early stopping watches on the validation data: 'loss', or a
+            scikit-learn scorer's name ('accuracy' as ``MLPClassifier`` does,
+            'balanced_accuracy', 'f1_macro', 'roc_auc', ...; see
+            ``sklearn.metrics.get_scorer_names()``), scored on the predictions
+            of each epoch's validation pass and recorded in ``history_`` as
+            ``valid_<name>`` (``valid_acc`` for 'accuracy'). Training stops when
+            it has not improved for ``patience`` epochs (an equal score is no
+            improvement), and the weights of the epoch best by it are kept. A
+            scorer sees the labels as their indices in ``classes_`` (so 'f1'
+            takes ``classes_[1]`` as the positive class), counts every
+            validation sample alike (no ``sample_weight`` or ``class_weight``,
+            which the loss heeds), and needs one label per sample. The loss is
+            the default: on the accuracy panel (study 45) the accuracy moved the
             default pipeline by -0.85 to +0.45 points, a mean of about zero, and
             lost on EWT genres (7 of 10 folds lower); it is a hyperparameter to
             search, not a better default.""",
@@ -301,7 +306,7 @@ OVERRIDES = {
         "early_stopping": (
             "bool",
             """Hold out ``validation_fraction`` of the training data and stop when its
-            loss (or accuracy: ``scoring``) has not improved for ``patience``
+            loss (or score: ``scoring``) has not improved for ``patience``
             epochs; the weights of the best validation epoch are kept.""",
         ),
     },

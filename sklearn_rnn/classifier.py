@@ -5,7 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import get_scorer
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import EpochScoring
 
 from ._base import ManyToOneRNN
 from ._docs import fill_parameters
@@ -95,7 +97,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
     _parameter_constraints = {
         **ManyToOneRNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "scoring": [StrOptions({"loss", "accuracy"})],
+        "scoring": [str],
         "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "adversarial_eps": [Interval(Real, 0, None, closed="left")],
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -190,10 +192,22 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
             return super()._stopping_metric()
         if self._multilabel:
             raise ValueError(
-                "scoring='accuracy' stops on the validation accuracy of one label per "
-                "sample; y is a multi-label indicator matrix. Use scoring='loss'."
+                f"scoring={self.scoring!r} scores one label per sample; y is a "
+                "multi-label indicator matrix. Use scoring='loss'."
             )
-        return "valid_acc", False
+        if self.scoring == "accuracy":  # skorch's classifier records it already
+            return "valid_acc", False, None
+        try:
+            get_scorer(self.scoring)
+        except ValueError:
+            raise ValueError(
+                f"scoring must be 'loss' or the name of a scikit-learn scorer "
+                f"(sklearn.metrics.get_scorer_names()); got {self.scoring!r}."
+            ) from None
+        name = f"valid_{self.scoring}"
+        # Scored on the predictions of the validation pass (skorch caches them):
+        # no second pass over the validation data.
+        return name, False, EpochScoring(self.scoring, name=name, lower_is_better=False)
 
     def _net_params(self):
         if self.adversarial_eps and self.num_embeddings_ is None:

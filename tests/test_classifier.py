@@ -178,7 +178,6 @@ def test_early_stopping_stops_and_keeps_the_best_epoch():
     assert best == len(history) - 1 - 2  # stopped `patience` epochs after the best
 
 
-
 def test_scoring_accuracy_stops_on_the_validation_accuracy_and_keeps_its_best_epoch():
     X, y = order_task(200, np.random.default_rng(5))
     params = dict(max_epochs=40, patience=2, lr=0.02, hidden_size=16, random_state=0)
@@ -196,11 +195,40 @@ def test_scoring_accuracy_stops_on_the_validation_accuracy_and_keeps_its_best_ep
     assert len(by_loss.history_) > len(history)
 
 
-def test_scoring_accuracy_needs_one_label_per_sample():
+def test_scoring_takes_a_scikit_learn_scorer_and_stops_on_its_best_epoch():
+    from sklearn.metrics import f1_score
+
+    X, y = order_task(240, np.random.default_rng(7))
+    y = y + 2 * (np.array([len(s) for s in X]) > 6)  # four classes
+    valid = np.arange(len(y)) % 4 == 0
+    params = dict(max_epochs=40, patience=2, lr=0.02, hidden_size=16, random_state=0)
+    clf = RNNClassifier(scoring="f1_macro", **params).fit(X, y, validation_mask=valid)
+    f1 = clf.history_[:, "valid_f1_macro"]
+    best = int(np.argmax(f1))
+    assert best == len(f1) - 1 - 2
+    # The score is the scorer's on the kept weights' predictions of the validation samples.
+    assert f1_score(y[valid], clf.predict(X[valid]), average="macro") == pytest.approx(f1[best])
+    # A probability scorer reads the validation pass's probabilities: minus the mean log-loss.
+    clf = RNNClassifier(scoring="neg_log_loss", **params).fit(X, y, validation_mask=valid)
+    np.testing.assert_allclose(
+        clf.history_[:, "valid_neg_log_loss"], -np.array(clf.history_[:, "valid_loss"]), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "f1_micro"])
+def test_scoring_other_than_the_loss_needs_one_label_per_sample(scoring):
     texts, Y = _multilabel_corpus(40)
-    model = make_pipeline(TextTokenizer(), RNNClassifier(scoring="accuracy", max_epochs=1))
-    with pytest.raises(ValueError, match="scoring='accuracy' stops on the validation accuracy"):
+    model = make_pipeline(TextTokenizer(), RNNClassifier(scoring=scoring, max_epochs=1))
+    with pytest.raises(ValueError, match=f"scoring='{scoring}' scores one label per sample"):
         model.fit(texts, Y)
+
+
+@pytest.mark.parametrize("scoring", ["f2", "valid_acc"])
+def test_scoring_names_a_scorer(scoring):
+    X, y = order_task(20, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=f"scoring must be 'loss' or the name of .*{scoring}"):
+        RNNClassifier(scoring=scoring, max_epochs=1).fit(X, y)
+
 
 def test_sample_weight_zero_means_the_sample_is_ignored():
     X, y = order_task(80, np.random.default_rng(4))
