@@ -78,7 +78,9 @@ PARAMETERS = {
         true steps, or the true last state (both directions' final states when
         bidirectional). 'max' is the classifier's default because it trains
         quickly and reliably on long texts, where the last state of a one-layer
-        LSTM must carry a whole review.""",
+        LSTM must carry a whole review. 'mean' scored lower on six of the seven
+        sets of the accuracy panel (-0.04 to -0.41 points) and higher on 5k
+        IMDB reviews (+0.90; study 47).""",
     ),
     "window_normalization": (
         "{'last', 'mean'} or None",

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
-from sklearn.metrics import get_scorer
+from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import EpochScoring
 
@@ -187,6 +187,14 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
             word_dropout = 0.0 if embedding is None else 0.25
         return {**super()._module_params(embedding), "word_dropout": word_dropout}
 
+    def _validate_params(self):
+        super()._validate_params()
+        if self.scoring != "loss" and self.scoring not in get_scorer_names():
+            raise ValueError(
+                "scoring must be 'loss' or the name of a scikit-learn scorer "
+                f"(sklearn.metrics.get_scorer_names()); got {self.scoring!r}."
+            )
+
     def _stopping_metric(self):
         if self.scoring == "loss":
             return super()._stopping_metric()
@@ -197,13 +205,6 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
             )
         if self.scoring == "accuracy":  # skorch's classifier records it already
             return "valid_acc", False, None
-        try:
-            get_scorer(self.scoring)
-        except ValueError:
-            raise ValueError(
-                f"scoring must be 'loss' or the name of a scikit-learn scorer "
-                f"(sklearn.metrics.get_scorer_names()); got {self.scoring!r}."
-            ) from None
         name = f"valid_{self.scoring}"
         # Scored on the predictions of the validation pass (skorch caches them):
         # no second pass over the validation data.

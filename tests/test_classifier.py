@@ -223,11 +223,13 @@ def test_scoring_other_than_the_loss_needs_one_label_per_sample(scoring):
         model.fit(texts, Y)
 
 
+@pytest.mark.parametrize("early_stopping", [True, False])
 @pytest.mark.parametrize("scoring", ["f2", "valid_acc"])
-def test_scoring_names_a_scorer(scoring):
+def test_scoring_names_a_scorer(scoring, early_stopping):
     X, y = order_task(20, np.random.default_rng(0))
+    clf = RNNClassifier(scoring=scoring, early_stopping=early_stopping, max_epochs=1)
     with pytest.raises(ValueError, match=f"scoring must be 'loss' or the name of .*{scoring}"):
-        RNNClassifier(scoring=scoring, max_epochs=1).fit(X, y)
+        clf.fit(X, y)
 
 
 def test_sample_weight_zero_means_the_sample_is_ignored():
