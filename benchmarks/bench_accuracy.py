@@ -24,8 +24,9 @@ GloVe 6B-50d from the ``glove`` extra), and candidates given as
 ``--candidate name='{"param": value}'`` (RNNClassifier parameters on top of the
 defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
 parameters behind ``PretrainedEmbedding()``; ``MODEL@NAME`` sets them on the
-classifier of the named model ``MODEL`` instead, and a name with ``__`` on
-that Pipeline's step, e.g. ``texttokenizer__max_tokens``). A candidate runs after the
+classifier of the named model ``MODEL`` instead; outside ``glove-NAME``, a name
+with ``__`` sets that Pipeline step's parameter, e.g. ``texttokenizer__max_tokens``
+or ``texttokenizer__min_frequency``). A candidate runs after the
 models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
 and so says where.
 
@@ -152,8 +153,10 @@ def build(name, candidates, mode):
             **{k if "__" in k else f"{step}__{k}": v for k, v in candidates[name].items()}
         )
     if name in candidates:
-        return make_pipeline(
-            TextTokenizer(), RNNClassifier(**{"random_state": 0, **candidates[name]})
+        # A key with "__" names a step's parameter (e.g. texttokenizer__min_frequency).
+        model = make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
+        return model.set_params(
+            **{k if "__" in k else f"rnnclassifier__{k}": v for k, v in candidates[name].items()}
         )
     return make_model(name, mode=mode, random_state=0)
 
