@@ -24,9 +24,8 @@ GloVe 6B-50d from the ``glove`` extra), and candidates given as
 ``--candidate name='{"param": value}'`` (RNNClassifier parameters on top of the
 defaults, behind ``TextTokenizer()``; ``glove-NAME`` puts the same
 parameters behind ``PretrainedEmbedding()``; ``MODEL@NAME`` sets them on the
-classifier of the named model ``MODEL`` instead; outside ``glove-NAME``, a name
-with ``__`` sets that Pipeline step's parameter, e.g. ``texttokenizer__max_tokens``
-or ``texttokenizer__min_frequency``). A candidate runs after the
+classifier of the named model ``MODEL`` instead; a name with ``__`` sets that
+Pipeline step's parameter, e.g. ``texttokenizer__max_tokens``). A candidate runs after the
 models of ``--models``, unless ``--models`` names it (as NAME or glove-NAME)
 and so says where.
 
@@ -135,29 +134,26 @@ def load(name, imdb_full, imdb_n):
     return X, y, X_test, y_test
 
 
+def _with(model, params):
+    """``model`` with ``params`` set on its last step; a key with "__" names a
+    step's parameter itself (e.g. texttokenizer__min_frequency)."""
+    step = model.steps[-1][0]
+    return model.set_params(**{k if "__" in k else f"{step}__{k}": v for k, v in params.items()})
+
+
 def build(name, candidates, mode):
+    default = make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
+    glove = make_pipeline(PretrainedEmbedding(random_state=0), RNNClassifier(random_state=0))
     if name == "default":
-        return make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
+        return default
     if name == "glove":
-        return make_pipeline(PretrainedEmbedding(random_state=0), RNNClassifier(random_state=0))
+        return glove
     if name.startswith("glove-") and name[len("glove-") :] in candidates:
-        params = candidates[name[len("glove-") :]]
-        return make_pipeline(
-            PretrainedEmbedding(random_state=0), RNNClassifier(**{"random_state": 0, **params})
-        )
+        return _with(glove, candidates[name[len("glove-") :]])
     if name in candidates and "@" in name:  # a named model, its classifier's parameters changed
-        model = make_model(name.split("@")[0], mode=mode, random_state=0)
-        step = model.steps[-1][0]
-        # A key with "__" names a step's parameter itself (e.g. texttokenizer__max_tokens).
-        return model.set_params(
-            **{k if "__" in k else f"{step}__{k}": v for k, v in candidates[name].items()}
-        )
+        return _with(make_model(name.split("@")[0], mode=mode, random_state=0), candidates[name])
     if name in candidates:
-        # A key with "__" names a step's parameter (e.g. texttokenizer__min_frequency).
-        model = make_pipeline(TextTokenizer(), RNNClassifier(random_state=0))
-        return model.set_params(
-            **{k if "__" in k else f"rnnclassifier__{k}": v for k, v in candidates[name].items()}
-        )
+        return _with(default, candidates[name])
     return make_model(name, mode=mode, random_state=0)
 
 
