@@ -45,10 +45,25 @@ _tanh_backward = torch.ops.aten.tanh_backward.grad_input
 ENABLED = True
 
 
-def _tanh_states(gi, w_hh):
-    """The states (T, B, H) of h[t] = tanh(gi[t] + h[t-1] W_hh^T), h[-1] = 0, in one buffer."""
-    states = torch.empty_like(gi)
+def _tanh_states(gi, w_hh, inplace=False):
+    """The states (T, B, H) of h[t] = tanh(gi[t] + h[t-1] W_hh^T), h[-1] = 0, in one buffer.
+
+    ``inplace``: the buffer is ``gi`` itself, each step written over its input
+    projection. Without a backward pass nothing else reads ``gi``, and the
+    states then need no second buffer of the batch's size, whose fresh pages
+    and copies cost more than the arithmetic of a wide layer (predict_proba
+    1.17-1.22x faster for a simple RNN of 128-256 units on IMDB reviews; AMD
+    EPYC, AVX-512). In training the states keep a buffer of their own: written
+    over the projection there (the Function marking it dirty), an epoch was
+    0.94-0.96x as fast, as a fit already reuses the memory it frees.
+    """
     w_t = w_hh.t()
+    if inplace:
+        h = gi[0].tanh_()
+        for t in range(1, gi.shape[0]):
+            h = gi[t].addmm_(h, w_t).tanh_()
+        return gi
+    states = torch.empty_like(gi)
     h = torch.tanh(gi[0], out=states[0])
     for t in range(1, gi.shape[0]):
         h = torch.addmm(gi[t], h, w_t, out=states[t]).tanh_()
@@ -179,7 +194,7 @@ def run_layers(layers, inputs):
         gi = gi.view(x.shape[1], x.shape[0], -1)
         if torch.is_grad_enabled():
             states = _TanhRecurrence.apply(gi, layer.weight_hh_l0)
-        else:  # inference: the loop alone, nothing to keep for a backward
-            states = _tanh_states(gi, layer.weight_hh_l0)
+        else:  # inference: the loop alone, over the projection it no longer needs
+            states = _tanh_states(gi, layer.weight_hh_l0, inplace=True)
         outputs.append(states.transpose(0, 1))
     return outputs

@@ -37,14 +37,20 @@ def test_fused_inference_equals_torch_module(mode, monkeypatch):
     torch.manual_seed(0)
     layer = nn.RNN(6, 9, batch_first=True)
     x = torch.randn(5, 23, 6)
+    x_before = x.clone()
     calls = []
     states = _recurrence._tanh_states
-    monkeypatch.setattr(_recurrence, "_tanh_states", lambda *a: calls.append(1) or states(*a))
+    monkeypatch.setattr(
+        _recurrence, "_tanh_states", lambda *a, **k: calls.append(k) or states(*a, **k)
+    )
     with mode():
         (fused,) = run_layers([layer], [x])
         reference = layer(x)[0]
     torch.testing.assert_close(fused, reference, rtol=1e-5, atol=1e-6)
-    assert calls  # the fused loop ran
+    assert calls == [{"inplace": True}]  # the fused loop ran, over its own projection
+    assert torch.equal(x, x_before)  # the layer's input is left as it was
+    (again,) = run_layers([layer], [x])  # with gradients: the states in a buffer of their own
+    torch.testing.assert_close(again.detach(), fused, rtol=1e-5, atol=1e-6)
 
 
 def test_fused_path_only_where_it_is_measured():
