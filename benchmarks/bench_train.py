@@ -7,12 +7,16 @@ embedding 32, maxlen 500 (pre-padding and pre-truncation, as Keras'
 ``pad_sequences``), batch 128, Adam, forward + backward + step. The
 hand-written loop and Keras train on the pre-padded (n, 500) tensor and read
 the last state; RNNClassifier reads the same padded ids with its defaults
-(each review's true length, length-bucketed batches, max pooling). Each
-training figure is the time of the second epoch (the first includes Keras'
-graph tracing), each inference figure that of a second ``predict_proba`` (Keras:
-``predict``, batch 128) over ``--n-test`` test reviews; median of
-``--repeats`` runs in which the methods alternate. Wider and bidirectional
-cells train on fewer reviews (printed) so that every cell takes about as long.
+(each review's true length, length-bucketed batches, max pooling). Each run
+trains ``--epochs`` epochs and predicts three times; its training figure is the
+median time of the epochs after the first (which includes Keras' graph tracing),
+its inference figure the median of the last two ``predict_proba`` calls (Keras:
+``predict``, batch 128) over ``--n-test`` test reviews. The table gives the
+median of ``--repeats`` runs in which the methods alternate. A cell's epoch is a
+few batches, so a single epoch's time moves with the machine's state: before
+runs took several epochs each, Keras' figure for one cell moved by up to 2x
+between runs of the grid. Wider and bidirectional cells train on fewer reviews
+(printed) so that every cell takes about as long.
 
 For our rows a profiled epoch splits the time between the recurrent kernel
 (the forward call of torch's RNN/LSTM/GRU and the backward nodes it created)
@@ -71,6 +75,7 @@ import numpy as np
 import keras
 X = np.load(sys.argv[1]); y = np.load(sys.argv[2]); X_test = np.load(sys.argv[3])
 cell = sys.argv[4]; hidden = int(sys.argv[5]); bidirectional = sys.argv[6] == "1"
+epochs = int(sys.argv[7])
 keras.utils.set_random_seed(0)
 layer = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
 rnn = layer(hidden)
@@ -83,13 +88,14 @@ times = []
 class T(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None): self.t = time.perf_counter()
     def on_epoch_end(self, epoch, logs=None): times.append(time.perf_counter() - self.t)
-model.fit(X, y, batch_size=128, epochs=2, shuffle=True, verbose=0, callbacks=[T()])
+model.fit(X, y, batch_size=128, epochs=epochs, shuffle=True, verbose=0, callbacks=[T()])
 predict = []
-for _ in range(2):
+for _ in range(3):
     start = time.perf_counter()
     model.predict(X_test, batch_size=128, verbose=0)
     predict.append(time.perf_counter() - start)
-print(json.dumps({"epoch_s": times[-1], "predict_s": predict[-1],
+print(json.dumps({"epoch_s": float(np.median(times[1:])),
+                  "predict_s": float(np.median(predict[1:])),
                   "backend": keras.backend.backend(), "keras": keras.__version__}))
 """
 
@@ -109,24 +115,25 @@ class PaddedRNNModule(nn.Module):
         return self.output(out[:, -1])
 
 
-def hand_loop(X, y, cell, hidden, bidirectional):
+def hand_loop(X, y, cell, hidden, bidirectional, epochs):
     """The reference: a minimal PyTorch training loop over random batches of the padded tensor."""
     torch.manual_seed(0)
     model = PaddedRNNModule(cell, hidden, bidirectional)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     X, y = torch.from_numpy(X), torch.from_numpy(y)
-    for _ in range(2):
+    times = []
+    for _ in range(epochs):
         start = time.perf_counter()
         for idx in torch.randperm(len(X)).split(BATCH):
             opt.zero_grad()
             loss_fn(model(X[idx]), y[idx]).backward()
             opt.step()
-        elapsed = time.perf_counter() - start
-    return {"epoch_s": elapsed}
+        times.append(time.perf_counter() - start)
+    return {"epoch_s": float(np.median(times[1:]))}
 
 
-def _classifier(cell, hidden, bidirectional, max_epochs=2, precision="no"):
+def _classifier(cell, hidden, bidirectional, max_epochs, precision="no"):
     return RNNClassifier(
         mixed_precision=precision,
         cell=cell,
@@ -142,9 +149,19 @@ def _classifier(cell, hidden, bidirectional, max_epochs=2, precision="no"):
 
 
 def ours(
-    X, y, X_test, cell, hidden, bidirectional, fused=True, precision="no", keep="1", fuse_adam=True
+    X,
+    y,
+    X_test,
+    cell,
+    hidden,
+    bidirectional,
+    epochs,
+    fused=True,
+    precision="no",
+    keep="1",
+    fuse_adam=True,
 ):
-    """RNNClassifier with its defaults: the second epoch, then a second predict_proba.
+    """RNNClassifier with its defaults: the median epoch after the first, then of two predicts.
 
     ``fused=False``: torch's own simple RNN module instead of the fused recurrence.
     ``precision='bf16'``: under bfloat16 autocast (``mixed_precision='bf16'``).
@@ -156,9 +173,9 @@ def ours(
     os.environ[_nets.FUSED_OPTIMIZER_ENV] = "1" if fuse_adam else "0"
     os.environ[_nets.KEEP_MEMORY_ENV] = keep
     try:
-        clf = _classifier(cell, hidden, bidirectional, precision=precision).fit(X, y)
+        clf = _classifier(cell, hidden, bidirectional, epochs, precision=precision).fit(X, y)
         predict = []
-        for _ in range(2):
+        for _ in range(3):
             start = time.perf_counter()
             clf.predict_proba(X_test)
             predict.append(time.perf_counter() - start)
@@ -166,7 +183,10 @@ def ours(
         _recurrence.ENABLED = True
         os.environ.pop(_nets.FUSED_OPTIMIZER_ENV)
         os.environ.pop(_nets.KEEP_MEMORY_ENV)
-    return {"epoch_s": clf.history_[-1, "dur"], "predict_s": predict[-1]}
+    return {
+        "epoch_s": float(np.median(clf.history_[1:, "dur"])),
+        "predict_s": float(np.median(predict[1:])),
+    }
 
 
 # torch's recurrent operators, and our fused recurrence (sklearn_rnn._recurrence).
@@ -214,7 +234,7 @@ def profile_ours(X, y, cell, hidden, bidirectional):
     }
 
 
-def keras_tf(X, y, X_test, cell, hidden, bidirectional, python):
+def keras_tf(X, y, X_test, cell, hidden, bidirectional, epochs, python):
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, f"{name}.npy") for name in ("X", "y", "X_test")]
         np.save(paths[0], X.astype(np.int32))
@@ -222,7 +242,16 @@ def keras_tf(X, y, X_test, cell, hidden, bidirectional, python):
         np.save(paths[2], X_test.astype(np.int32))
         env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
         out = subprocess.run(
-            [python, "-c", KERAS_CHILD, *paths, cell, str(hidden), str(int(bidirectional))],
+            [
+                python,
+                "-c",
+                KERAS_CHILD,
+                *paths,
+                cell,
+                str(hidden),
+                str(int(bidirectional)),
+                str(epochs),
+            ],
             capture_output=True,
             text=True,
             env=env,
@@ -268,6 +297,12 @@ def main():
     parser.add_argument("--n-train", type=int, default=2048)
     parser.add_argument("--n-test", type=int, default=2048)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=4,
+        help="epochs per run; the run's figure is the median of those after the first",
+    )
     parser.add_argument("--cells", default="rnn,lstm,gru")
     parser.add_argument("--directions", default="uni,bi")
     parser.add_argument("--hidden", default="32,128,256")
@@ -367,29 +402,20 @@ def main():
         if args.adam:
             runs["ours_unfused_adam"] = []
         for _ in range(args.repeats):
-            runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi))
-            runs["ours"].append(ours(X[:n], y[:n], X_test, cell, hidden, bi))
+            data = (X[:n], y[:n], X_test, cell, hidden, bi, args.epochs)
+            runs["hand"].append(hand_loop(X[:n], y[:n], cell, hidden, bi, args.epochs))
+            runs["ours"].append(ours(*data))
             if "ours_unfused" in runs:
-                runs["ours_unfused"].append(
-                    ours(X[:n], y[:n], X_test, cell, hidden, bi, fused=False)
-                )
+                runs["ours_unfused"].append(ours(*data, fused=False))
             if "ours_bf16" in runs:
-                runs["ours_bf16"].append(
-                    ours(X[:n], y[:n], X_test, cell, hidden, bi, precision="bf16")
-                )
+                runs["ours_bf16"].append(ours(*data, precision="bf16"))
             if "ours_memory_returned" in runs:
-                runs["ours_memory_returned"].append(
-                    ours(X[:n], y[:n], X_test, cell, hidden, bi, keep="0")
-                )
+                runs["ours_memory_returned"].append(ours(*data, keep="0"))
             if "ours_unfused_adam" in runs:
-                runs["ours_unfused_adam"].append(
-                    ours(X[:n], y[:n], X_test, cell, hidden, bi, fuse_adam=False)
-                )
+                runs["ours_unfused_adam"].append(ours(*data, fuse_adam=False))
             if keras:
                 try:
-                    runs["keras"].append(
-                        keras_tf(X[:n], y[:n], X_test, cell, hidden, bi, args.keras_python)
-                    )
+                    runs["keras"].append(keras_tf(*data, args.keras_python))
                 except RuntimeError as exc:
                     print(f"{name}: Keras failed: {exc}")
         row = {"n_train": n, "runs": runs}
@@ -434,7 +460,8 @@ def main():
             line += f"  (fused vs default Adam: training {adam:.2f}x)"
         if len(rows) == 1:
             print(
-                f"\ntraining: samples/s of the second epoch, median of {args.repeats}; "
+                f"\ntraining: samples/s of an epoch after the first ({args.epochs} per run), "
+                f"median of {args.repeats} runs; "
                 "predict: samples/s of predict_proba / Keras predict"
             )
             print(
@@ -492,6 +519,8 @@ def main():
                 "n_train": len(X),
                 "n_test": len(X_test),
                 "repeats": args.repeats,
+                "epochs": args.epochs,
+                "command": " ".join(["python", *sys.argv]),
                 "cells": rows,
             },
             f,

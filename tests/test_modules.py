@@ -35,6 +35,33 @@ def test_encoder_never_reads_padding(cell, pooling, bidirectional):
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_encoder_pools_alike_with_and_without_gradients(cell, pooling, bidirectional):
+    # Without gradients the top states are pooled in place (amax for max pooling).
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=20,
+        embedding_dim=4,
+        cell=cell,
+        hidden_size=5,
+        num_layers=2,
+        bidirectional=bidirectional,
+        pooling=pooling,
+    ).eval()
+    lengths = torch.tensor([7, 3, 0, 1, 5])
+    x = torch.randint(1, 20, (5, 7)) * (torch.arange(7) < lengths.unsqueeze(1))
+    with_grad = encoder(x, lengths)
+    assert with_grad.requires_grad
+    for mode in (torch.no_grad, torch.inference_mode):
+        with mode():
+            without = encoder(x, lengths)
+        torch.testing.assert_close(without, with_grad.detach(), rtol=1e-6, atol=1e-7)
+    assert torch.all(with_grad[2] == 0)  # an empty sequence: the zero vector either way
+    assert torch.isfinite(without).all()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
 def test_bidirectional_encoder_equals_torch_module_on_packed_sequences(cell, pooling):
     # The reference: torch's own two-layer bidirectional module, weights copied,
     # reading packed sequences (no padding at all), pooled over the true steps.
