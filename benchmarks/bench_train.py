@@ -13,10 +13,10 @@ median time of the epochs after the first (which includes Keras' graph tracing),
 its inference figure the median of the last two ``predict_proba`` calls (Keras:
 ``predict``, batch 128) over ``--n-test`` test reviews. The table gives the
 median of ``--repeats`` runs in which the methods alternate. A cell's epoch is a
-few batches, so a single epoch's time moves with the machine's state: before
-runs took several epochs each, Keras' figure for one cell moved by up to 2x
-between runs of the grid. Wider and bidirectional cells train on fewer reviews
-(printed) so that every cell takes about as long.
+few batches, and Keras' speed on one cell moved by up to 2x from one run of the
+grid to the next (``results/bench_train_single_epoch.json``, one epoch per run,
+against ``results/bench_train.json``). Wider and bidirectional cells train on
+fewer reviews (printed) so that every cell takes about as long.
 
 For our rows a profiled epoch splits the time between the recurrent kernel
 (the forward call of torch's RNN/LSTM/GRU and the backward nodes it created)
@@ -338,6 +338,8 @@ def main():
     )
     parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_train.json"))
     args = parser.parse_args()
+    if args.epochs < 2:
+        parser.error("--epochs must be at least 2: the first epoch is not timed")
     if args.threads:
         torch.set_num_threads(args.threads)
 

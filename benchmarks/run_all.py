@@ -21,7 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK_ARGS = {
     "bench_accuracy.py": ["--sets", "cr", "--use-folds", "1", "--models", "default,bow-bigram"],
     "bench_text.py": ["--repeats", "1"],
-    "bench_train.py": ["--n-train", "256", "--n-test", "256", "--repeats", "1", "--hidden", "32"],
+    "bench_train.py": [
+        *("--n-train", "256", "--n-test", "256", "--repeats", "1", "--hidden", "32"),
+        *("--epochs", "2"),
+    ],
     "bench_buckets_accuracy.py": ["--n", "300", "--seeds", "2"],
     "bench_forecast.py": ["--series", "nile", "--models", "last,snaive,ridge,lstm"],
     "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],

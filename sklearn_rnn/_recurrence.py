@@ -16,10 +16,11 @@ parameters are the module's, so the results equal torch's within float32
 rounding (``tests/test_recurrence.py`` checks outputs and gradients against
 the module).
 
-Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC, the
+Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC with AVX-512, the
 ``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional,
-hidden 32-256, 1.10-1.46x faster than with torch's module; ``predict_proba``
-1.02-1.14x. Not used where it did not help: ``nn.LSTM`` (torch calls oneDNN's
+hidden 32-256, 1.08-1.44x faster than with torch's module; ``predict_proba``
+1.04-1.37x (the states written over the input projection, see
+:func:`_tanh_states`). Not used where it did not help: ``nn.LSTM`` (torch calls oneDNN's
 fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch: its six
 elementwise operations per step dominate either way), the directions of a
 bidirectional layer batched into one product per step (0.86x: the per-step
