@@ -13,12 +13,9 @@ from sklearn_rnn.modules import (
 )
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
-@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_encoder_never_reads_padding(cell, pooling, bidirectional):
+def _two_layer_encoder(cell, pooling, bidirectional):
     torch.manual_seed(0)
-    encoder = RNNEncoderModule(
+    return RNNEncoderModule(
         num_embeddings=20,
         embedding_dim=4,
         cell=cell,
@@ -27,6 +24,13 @@ def test_encoder_never_reads_padding(cell, pooling, bidirectional):
         bidirectional=bidirectional,
         pooling=pooling,
     ).eval()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_encoder_never_reads_padding(cell, pooling, bidirectional):
+    encoder = _two_layer_encoder(cell, pooling, bidirectional)
     alone = encoder(torch.tensor([[3, 7, 9]]), torch.tensor([3]))
     padded = encoder(torch.tensor([[3, 7, 9, 0, 0], [4, 0, 0, 0, 0]]), torch.tensor([3, 1]))
     torch.testing.assert_close(padded[:1], alone)
@@ -38,16 +42,7 @@ def test_encoder_never_reads_padding(cell, pooling, bidirectional):
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_encoder_pools_alike_with_and_without_gradients(cell, pooling, bidirectional):
     # Without gradients the top states are pooled in place (amax for max pooling).
-    torch.manual_seed(0)
-    encoder = RNNEncoderModule(
-        num_embeddings=20,
-        embedding_dim=4,
-        cell=cell,
-        hidden_size=5,
-        num_layers=2,
-        bidirectional=bidirectional,
-        pooling=pooling,
-    ).eval()
+    encoder = _two_layer_encoder(cell, pooling, bidirectional)
     lengths = torch.tensor([7, 3, 0, 1, 5])
     x = torch.randint(1, 20, (5, 7)) * (torch.arange(7) < lengths.unsqueeze(1))
     with_grad = encoder(x, lengths)
