@@ -17,25 +17,25 @@ rounding (``tests/test_recurrence.py`` checks outputs and gradients against
 the module).
 
 Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC with AVX-512, the
-``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional,
-hidden 32-256, 1.08-1.44x faster than with torch's module; ``predict_proba``
+``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional, hidden
+32-256, 1.08-1.44x faster than with torch's module; ``predict_proba``
 1.04-1.37x (the states written over the input projection, see
 :func:`_tanh_states`). Not used where it did not help: ``nn.LSTM`` (torch calls
-oneDNN's fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch: its six
-elementwise operations per step dominate either way), the directions of a
-bidirectional layer batched into one product per step (0.86x: the per-step
+oneDNN's fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch:
+its six elementwise operations per step dominate either way), the directions of
+a bidirectional layer batched into one product per step (0.86x: the per-step
 blocks are no longer contiguous), the two directions run side by side on two
 worker threads of one intra-op thread each, forward and backward (a trial
-against one after the other on two threads, a training step of one layer,
-batch 32-128, 200 steps: GRU 0.96-1.44x, LSTM 0.74-1.14x, this fused loop
-0.84-0.89x as the two Python loops share the GIL, and 0.47-0.49x on LSTM
-sentences of 25 steps, where the hand-offs cost more than the steps; this
-loop's two directions forked in TorchScript, free of the GIL, one intra-op
-thread each: 30.8 ms against 26.1 ms one after the other, 250 steps of 128
-units at inference), and tanh computed as ``2 * sigmoid(2x) - 1`` (torch's
-sigmoid is 2-3x faster than its tanh on a 128 x 128 block, but the two extra
-operations per step leave ``predict_proba`` 1.05-1.08x faster at 128-256 units
-and 0.91x at 32). It serves float32 tensors on the CPU, outside tracing, export, compilation and
+against one after the other on two threads, a training step of one layer, batch
+32-128, 200 steps: GRU 0.96-1.44x, LSTM 0.74-1.14x, this fused loop 0.84-0.89x
+as the two Python loops share the GIL, and 0.47-0.49x on LSTM sentences of 25
+steps, where the hand-offs cost more than the steps; this loop's two directions
+forked in TorchScript, free of the GIL, one intra-op thread each: 30.8 ms
+against 26.1 ms one after the other, 250 steps of 128 units at inference), and
+tanh computed as ``2 * sigmoid(2x) - 1`` (torch's sigmoid is 2-3x faster than
+its tanh on a 128 x 128 block, but the two extra operations per step leave
+``predict_proba`` 1.05-1.08x faster at 128-256 units and 0.91x at 32). It
+serves float32 tensors on the CPU, outside tracing, export, compilation and
 autocast; everywhere else (CUDA's cuDNN, ONNX export) the modules run as they
 are.
 """
