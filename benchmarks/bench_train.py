@@ -163,7 +163,7 @@ def ours(
 ):
     """RNNClassifier with its defaults: the median epoch after the first, then of two predicts.
 
-    ``fused=False``: torch's own simple RNN module instead of the fused recurrence.
+    ``fused=False``: torch's own simple RNN or GRU module instead of the fused recurrence.
     ``precision='bf16'``: under bfloat16 autocast (``mixed_precision='bf16'``).
     ``keep='0'``: freed memory handed back between batches (``SKLEARN_RNN_KEEP_MEMORY=0``).
     ``fuse_adam=False``: torch's default Adam (a loop of elementwise operations per
@@ -190,7 +190,14 @@ def ours(
 
 
 # torch's recurrent operators, and our fused recurrence (sklearn_rnn._recurrence).
-RECURRENT_OPS = ("aten::rnn_tanh", "aten::rnn_relu", "aten::lstm", "aten::gru", "_TanhRecurrence")
+RECURRENT_OPS = (
+    "aten::rnn_tanh",
+    "aten::rnn_relu",
+    "aten::lstm",
+    "aten::gru",
+    "_TanhRecurrence",
+    "_GRURecurrence",
+)
 
 
 def profile_ours(X, y, cell, hidden, bidirectional):
@@ -395,7 +402,7 @@ def main():
         name = f"{'bi' if bi else ''}{cell} {hidden}"
         n = min(len(X), cell_size(args.n_train, hidden, bi))
         runs = {"hand": [], "ours": [], "keras": []}
-        if cell == "rnn":  # what the fused recurrence is worth: the same fit without it
+        if cell in ("rnn", "gru"):  # what the fused recurrence is worth: the same fit without it
             runs["ours_unfused"] = []
         if args.bf16:
             runs["ours_bf16"] = []

@@ -1,43 +1,54 @@
-"""Layer 3: a fused recurrence for simple RNN layers on the CPU.
+"""Layer 3: a fused recurrence for simple RNN and GRU layers on the CPU.
 
-torch runs ``nn.RNN`` on the CPU one step at a time: per step a few small
-operations forward, each allocating its result, the steps stacked at the end;
-in backward one autograd node per operation, each of which reads and writes a
-(batch, hidden) block, and a small product per step for the gradient of the
-recurrent weights. At the sizes people use that bookkeeping, not the
+torch runs ``nn.RNN`` and ``nn.GRU`` on the CPU one step at a time: per step a
+few small operations forward, each allocating its result, the steps stacked at
+the end; in backward one autograd node per operation, each of which reads and
+writes a (batch, hidden) block, and a small product per step for the gradient
+of the recurrent weights. At the sizes people use that bookkeeping, not the
 arithmetic, sets the pace.
 
 :func:`run_layers` runs a single-layer tanh ``nn.RNN`` as a loop that writes
 each step's state in place into one buffer (``addmm`` + ``tanh_``); in
 training, as one ``torch.autograd.Function`` whose backward is written out:
 per step ``tanh_backward`` and one ``addmm``, and the gradient of the
-recurrent weights for all steps as one large product. The equations and
-parameters are the module's, so the results equal torch's within float32
-rounding (``tests/test_recurrence.py`` checks outputs and gradients against
-the module).
+recurrent weights for all steps as one large product. A single-layer
+``nn.GRU`` in training runs the same way (:class:`_GRURecurrence`: per step
+one product and five elementwise operations forward, each into a buffer kept
+for the backward pass, eight and one product backward); at inference it keeps
+torch's module, whose loop in C++ was as fast as this one in Python
+(0.76-1.00x). The equations and parameters are the modules', so the results
+equal torch's within float32 rounding (``tests/test_recurrence.py`` checks
+outputs and gradients against the modules, the GRU's also in float64).
 
 Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC with AVX-512, the
 ``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional, hidden
 32-256, 1.08-1.44x faster than with torch's module; ``predict_proba``
 1.04-1.37x (the states written over the input projection, see
-:func:`_tanh_states`). Not used where it did not help: ``nn.LSTM`` (torch calls
-oneDNN's fused kernel), ``nn.GRU`` (the same treatment was 0.85-0.95x torch:
-its six elementwise operations per step dominate either way), the directions of
-a bidirectional layer batched into one product per step (0.86x: the per-step
-blocks are no longer contiguous), the two directions run side by side on two
-worker threads of one intra-op thread each, forward and backward (a trial
-against one after the other on two threads, a training step of one layer, batch
-32-128, 200 steps: GRU 0.96-1.44x, LSTM 0.74-1.14x, this fused loop 0.84-0.89x
-as the two Python loops share the GIL, and 0.47-0.49x on LSTM sentences of 25
-steps, where the hand-offs cost more than the steps; this loop's two directions
-forked in TorchScript, free of the GIL, one intra-op thread each: 30.8 ms
-against 26.1 ms one after the other, 250 steps of 128 units at inference), and
-tanh computed as ``2 * sigmoid(2x) - 1`` (torch's sigmoid is 2-3x faster than
-its tanh on a 128 x 128 block, but the two extra operations per step leave
-``predict_proba`` 1.05-1.08x faster at 128-256 units and 0.91x at 32). It
-serves float32 tensors on the CPU, outside tracing, export, compilation and
-autocast; everywhere else (CUDA's cuDNN, ONNX export) the modules run as they
-are.
+:func:`_tanh_states`). An epoch of a GRU 0.97-1.43x (median 1.27x;
+``bench_train_gru_fused.json``); the recurrence alone, a training step of one
+layer inside the fit's memory policy, batch 32, 220 steps, 1.15-1.34x at
+128-512 units (1.17x over 50 steps); an earlier trial for GRU layers, not
+kept, had measured 0.85-0.95x torch. Not used where it did not help:
+``nn.LSTM`` (torch calls oneDNN's fused kernel), the directions of a
+bidirectional layer batched into one product per step (0.86x: the per-step
+blocks are no longer contiguous), two layers packed into one of twice the
+width with block-diagonal weights (the two networks of an ensemble, or two
+directions; a training step against the two modules of torch one after the
+other: GRU 1.05-1.28x at 32-64 units but 0.79x and 0.66x at 128 and 256, LSTM
+0.69-0.93x and simple RNN 0.69-0.76x at 32-64), the two directions run side by
+side on two worker threads of one intra-op thread each, forward and backward
+(a trial against one after the other on two threads, a training step of one
+layer, batch 32-128, 200 steps: GRU 0.96-1.44x, LSTM 0.74-1.14x, this fused
+loop 0.84-0.89x as the two Python loops share the GIL, and 0.47-0.49x on LSTM
+sentences of 25 steps, where the hand-offs cost more than the steps; this
+loop's two directions forked in TorchScript, free of the GIL, one intra-op
+thread each: 30.8 ms against 26.1 ms one after the other, 250 steps of 128
+units at inference), and tanh computed as ``2 * sigmoid(2x) - 1`` (torch's
+sigmoid is 2-3x faster than its tanh on a 128 x 128 block, but the two extra
+operations per step leave ``predict_proba`` 1.05-1.08x faster at 128-256 units
+and 0.91x at 32). It serves float32 tensors on the CPU, outside tracing,
+export, compilation and autocast; everywhere else (CUDA's cuDNN, ONNX export)
+the modules run as they are.
 """
 
 import functools
@@ -46,6 +57,7 @@ import torch
 from torch import nn
 
 _tanh_backward = torch.ops.aten.tanh_backward.grad_input
+_sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
 
 #: Set to False to run every layer through torch's own modules (tests compare both).
 ENABLED = True
@@ -104,12 +116,91 @@ class _TanhRecurrence(torch.autograd.Function):
         return dpre, dw
 
 
+class _GRURecurrence(torch.autograd.Function):
+    """torch's GRU over whole sequences from a zero state, its backward written out.
+
+    ``gi``: (T, B, 3H), the input projection (gates r, z, n in torch's order)
+    with the input biases and the recurrent biases of r and z; ``w_hh``:
+    (3H, H); ``b_hn``: (H,), the recurrent bias of n, inside the reset gate's
+    product. Returns the states (T, B, H) of
+
+        r, z = sigmoid(gi_rz + h[t-1] W_hrz^T),
+        n = tanh(gi_n + r * (h[t-1] W_hn^T + b_hn)),
+        h[t] = n + z * (h[t-1] - n) = (1 - z) * n + z * h[t-1], h[-1] = 0.
+
+    Forward, per step: one product and five elementwise operations, each
+    written into a buffer kept for the backward pass; backward, per step:
+    eight elementwise operations and one product, and the gradient of the
+    recurrent weights for all steps as one large product. torch's module
+    records about a dozen autograd nodes per step instead, each run by the
+    autograd engine (measured: 1.05-1.53x a training step of one layer; at
+    inference torch's loop is as fast as this one, 0.76-1.00x, and keeps it).
+    """
+
+    @staticmethod
+    def forward(ctx, gi, w_hh, b_hn):
+        T, B, H3 = gi.shape
+        H = H3 // 3
+        w_t = w_hh.t()
+        states = gi.new_empty(T, B, H)
+        gates = gi.new_empty(T, B, 2 * H)  # r and z
+        new = gi.new_empty(T, B, H)  # n
+        hidden_n = gi.new_empty(T, B, H)  # h[t-1] W_hn^T + b_hn
+        gh = gi.new_empty(B, H3)
+        h = gi.new_zeros(B, H)
+        for t in range(T):
+            g = gi[t]
+            torch.mm(h, w_t, out=gh)
+            rz = torch.add(g[:, : 2 * H], gh[:, : 2 * H], out=gates[t]).sigmoid_()
+            hn = torch.add(gh[:, 2 * H :], b_hn, out=hidden_n[t])
+            n = torch.addcmul(g[:, 2 * H :], rz[:, :H], hn, out=new[t]).tanh_()
+            h = torch.lerp(n, h, rz[:, H:], out=states[t])
+        ctx.save_for_backward(states, gates, new, hidden_n, w_hh)
+        return states
+
+    @staticmethod
+    def backward(ctx, grad):
+        states, gates, new, hidden_n, w_hh = ctx.saved_tensors
+        T, B, H = states.shape
+        # The gradients of each step's recurrent pre-activations (r and z
+        # before the sigmoid, then h[t-1] W_hn^T + b_hn) and of n before tanh.
+        dgh = states.new_empty(T, B, 3 * H)
+        dnew = torch.empty_like(new)
+        dprev = states.new_empty(B, H)
+        tmp = states.new_empty(B, H)
+        zero = states.new_zeros(B, H)
+        dh = grad[T - 1]
+        for t in range(T - 1, -1, -1):
+            r, z = gates[t, :, :H], gates[t, :, H:]
+            d = dgh[t]
+            torch.sub(states[t - 1] if t else zero, new[t], out=tmp)
+            torch.mul(dh, tmp, out=d[:, H : 2 * H])  # z
+            torch.mul(dh, z, out=dprev)  # h[t-1] through z
+            torch.sub(dh, dprev, out=tmp)  # n: dh * (1 - z)
+            dn = _tanh_backward(tmp, new[t], grad_input=dnew[t])
+            torch.mul(dn, hidden_n[t], out=d[:, :H])  # r
+            torch.mul(dn, r, out=d[:, 2 * H :])  # h[t-1] W_hn^T + b_hn
+            _sigmoid_backward(d[:, : 2 * H], gates[t], grad_input=d[:, : 2 * H])
+            if t:
+                dh = torch.addmm(dprev.add_(grad[t - 1]), d, w_hh)
+        # Step t read state t-1; the first step read zeros, so it adds nothing.
+        dw = dgh[1:].reshape(-1, 3 * H).t() @ states[:-1].reshape(-1, H)
+        db_hn = dgh[..., 2 * H :].sum((0, 1))
+        return torch.cat([dgh[..., : 2 * H], dnew], dim=-1), dw, db_hn
+
+
 def _fused(layer, x):
-    """Whether :func:`run_layers` takes the fused path for this layer and input."""
+    """Whether :func:`run_layers` takes a fused path for this layer and input.
+
+    A tanh ``nn.RNN`` always; an ``nn.GRU`` in training (with gradients) only.
+    """
+    if type(layer) is nn.GRU:
+        if not torch.is_grad_enabled():
+            return False
+    elif type(layer) is not nn.RNN or layer.nonlinearity != "tanh":
+        return False
     return (
         ENABLED
-        and type(layer) is nn.RNN
-        and layer.nonlinearity == "tanh"
         and layer.num_layers == 1
         and layer.bias
         and layer.batch_first
@@ -195,10 +286,17 @@ def run_layers(layers, inputs):
         if not _fused(layer, x) or x.shape[1] == 0:
             outputs.append(call_layer(layer, x)[0])
             continue
-        bias = layer.bias_ih_l0 + layer.bias_hh_l0
+        gru = type(layer) is nn.GRU
+        if gru:  # the recurrent bias of n stays inside the reset gate's product
+            b_rz, b_hn = layer.bias_hh_l0.split([2 * layer.hidden_size, layer.hidden_size])
+            bias = layer.bias_ih_l0 + torch.cat([b_rz, torch.zeros_like(b_hn)])
+        else:
+            bias = layer.bias_ih_l0 + layer.bias_hh_l0
         gi = torch.addmm(bias, x.transpose(0, 1).reshape(-1, x.shape[-1]), layer.weight_ih_l0.t())
         gi = gi.view(x.shape[1], x.shape[0], -1)
-        if torch.is_grad_enabled():
+        if gru:
+            states = _GRURecurrence.apply(gi, layer.weight_hh_l0, b_hn)
+        elif torch.is_grad_enabled():
             states = _TanhRecurrence.apply(gi, layer.weight_hh_l0)
         else:  # inference: the loop alone, over the projection it no longer needs
             states = _tanh_states(gi, layer.weight_hh_l0, inplace=True)

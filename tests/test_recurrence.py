@@ -14,11 +14,16 @@ def _grads(output, tensors, weight):
     return torch.autograd.grad((output * weight).sum(), tensors)
 
 
+@pytest.mark.parametrize("module", [nn.RNN, nn.GRU])
 @pytest.mark.parametrize("directions", [1, 2])
 @pytest.mark.parametrize("steps", [1, 2, 37])
-def test_fused_layers_equal_torch_modules(directions, steps):
+def test_fused_layers_equal_torch_modules(module, directions, steps):
     torch.manual_seed(0)
-    layers = [nn.RNN(6, 9, batch_first=True) for _ in range(directions)]
+    layers = [module(6, 9, batch_first=True) for _ in range(directions)]
+    with torch.no_grad():  # biases away from zero, so that a misplaced one shows
+        for layer in layers:
+            layer.bias_hh_l0.uniform_(-1, 1)
+            layer.bias_ih_l0.uniform_(-1, 1)
     inputs = [torch.randn(5, steps, 6, requires_grad=True) for _ in range(directions)]
     params = [p for layer in layers for p in layer.parameters()]
     assert _fused(layers[0], inputs[0])
@@ -30,6 +35,26 @@ def test_fused_layers_equal_torch_modules(directions, steps):
     want = _grads(reference, inputs + params, weight)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_gru_recurrence_exact_in_double_precision():
+    # The written-out backward against autograd through torch's module, in
+    # float64, where only the order of the sums can differ.
+    torch.manual_seed(0)
+    layer = nn.GRU(5, 8, batch_first=True).double()
+    x = torch.randn(3, 11, 5, dtype=torch.double, requires_grad=True)
+    b_rz, b_hn = layer.bias_hh_l0.split([16, 8])
+    bias = layer.bias_ih_l0 + torch.cat([b_rz, torch.zeros_like(b_hn)])
+    gi = torch.addmm(bias, x.transpose(0, 1).reshape(-1, 5), layer.weight_ih_l0.t())
+    states = _recurrence._GRURecurrence.apply(gi.view(11, 3, 24), layer.weight_hh_l0, b_hn)
+    reference = layer(x)[0]
+    torch.testing.assert_close(states.transpose(0, 1), reference, rtol=0, atol=1e-12)
+    weight = torch.randn_like(reference)
+    tensors = [x, *layer.parameters()]
+    got = _grads(states.transpose(0, 1), tensors, weight)
+    want = _grads(reference, tensors, weight)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
@@ -58,20 +83,25 @@ def test_fused_path_only_where_it_is_measured():
     x = torch.randn(2, 5, 3)
     assert _fused(layer, x)
     assert not _fused(nn.LSTM(3, 4, batch_first=True), x)  # torch calls oneDNN's kernel
-    assert not _fused(nn.GRU(3, 4, batch_first=True), x)  # measured slower than torch's
+    gru = nn.GRU(3, 4, batch_first=True)
+    assert _fused(gru, x)  # in training
+    with torch.no_grad():
+        assert _fused(layer, x)
+        assert not _fused(gru, x)  # at inference torch's own loop is as fast
     assert not _fused(nn.RNN(3, 4, batch_first=True, nonlinearity="relu"), x)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert not _fused(layer, x)  # mixed precision: torch's module under autocast
     assert not _fused(layer.double(), x.double())
 
 
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_encoder_same_with_and_without_fused_path(bidirectional, monkeypatch):
+def test_encoder_same_with_and_without_fused_path(cell, bidirectional, monkeypatch):
     torch.manual_seed(0)
     encoder = RNNEncoderModule(
         num_embeddings=30,
         embedding_dim=5,
-        cell="rnn",
+        cell=cell,
         hidden_size=7,
         num_layers=2,
         bidirectional=bidirectional,
@@ -90,20 +120,20 @@ def test_encoder_same_with_and_without_fused_path(bidirectional, monkeypatch):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
 
 
-def test_training_with_fused_path_matches_torch_modules(monkeypatch):
+@pytest.mark.parametrize("cell, function", [("rnn", "_TanhRecurrence"), ("gru", "_GRURecurrence")])
+def test_training_with_fused_path_matches_torch_modules(cell, function, monkeypatch):
     rng = np.random.default_rng(0)
     X = rng.integers(1, 40, size=(64, 12))
     X[::3, 8:] = 0  # some shorter sequences
     y = (X[:, 0] > 20).astype(int)
     params = dict(
-        cell="rnn", bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=3,
+        cell=cell, bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=3,
         early_stopping=False, batch_size=16, random_state=0, device="cpu",
     )  # fmt: skip
     calls = []
-    apply = _recurrence._TanhRecurrence.apply
-    monkeypatch.setattr(
-        _recurrence._TanhRecurrence, "apply", lambda *a: calls.append(1) or apply(*a)
-    )
+    fused_function = getattr(_recurrence, function)
+    apply = fused_function.apply
+    monkeypatch.setattr(fused_function, "apply", lambda *a: calls.append(1) or apply(*a))
     fused = RNNClassifier(**params).fit(X, y).predict_proba(X)
     assert calls  # the fit took the fused path
     monkeypatch.setattr(_recurrence, "ENABLED", False)
