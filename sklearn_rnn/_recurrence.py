@@ -16,11 +16,12 @@ recurrent weights for all steps as one large product. A single-layer
 one product and five elementwise operations forward, each into a buffer kept
 for the backward pass, eight and one product backward); at inference it keeps
 torch's module, whose loop in C++ was as fast as this one in Python
-(0.76-1.00x), and as fast as one that keeps the state as ``(h + 1) / 2``, so
-that the new gate's tanh becomes a sigmoid, 2-3x faster on the CPU, the
-factors folded into the weights (0.76-1.04x, 32-256 units). The equations and parameters are the modules', so the results
-equal torch's within float32 rounding (``tests/test_recurrence.py`` checks
-outputs and gradients against the modules, the GRU's also in float64).
+(0.76-1.00x) and as one that keeps the state as ``(h + 1) / 2``, so that the
+new gate's tanh becomes a sigmoid, 2-3x faster on the CPU, the factors folded
+into the weights (0.76-1.04x, 32-256 units). The equations and parameters are
+the modules', so the results equal torch's within float32 rounding
+(``tests/test_recurrence.py`` checks outputs and gradients against the
+modules, the GRU's also in float64).
 
 Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC with AVX-512, the
 ``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional, hidden
