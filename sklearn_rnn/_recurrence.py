@@ -13,8 +13,8 @@ training, as one ``torch.autograd.Function`` whose backward is written out:
 per step ``tanh_backward`` and one ``addmm``, and the gradient of the
 recurrent weights for all steps as one large product. A single-layer
 ``nn.GRU`` in training runs the same way (:class:`_GRURecurrence`: per step
-one product and five elementwise operations forward, each into a buffer kept
-for the backward pass, eight and one product backward); at inference it keeps
+one product and six elementwise operations forward, each into a buffer kept
+for the backward pass, nine and one product backward); at inference it keeps
 torch's module, whose loop in C++ was as fast as this one in Python
 (0.76-1.00x) and as one that keeps the state as ``(h + 1) / 2``, so that the
 new gate's tanh becomes a sigmoid, 2-3x faster on the CPU, the factors folded
@@ -131,9 +131,9 @@ class _GRURecurrence(torch.autograd.Function):
         n = tanh(gi_n + r * (h[t-1] W_hn^T + b_hn)),
         h[t] = n + z * (h[t-1] - n) = (1 - z) * n + z * h[t-1], h[-1] = 0.
 
-    Forward, per step: one product and five elementwise operations, each
+    Forward, per step: one product and six elementwise operations, each
     written into a buffer kept for the backward pass; backward, per step:
-    eight elementwise operations and one product, and the gradient of the
+    nine elementwise operations and one product, and the gradient of the
     recurrent weights for all steps as one large product. torch's module
     records about a dozen autograd nodes per step instead, each run by the
     autograd engine (measured: 1.05-1.53x a training step of one layer; at
