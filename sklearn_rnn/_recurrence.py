@@ -165,31 +165,34 @@ class _GRURecurrence(torch.autograd.Function):
     def backward(ctx, grad):
         states, gates, new, hidden_n, w_hh = ctx.saved_tensors
         T, B, H = states.shape
-        # The gradients of each step's recurrent pre-activations (r and z
-        # before the sigmoid, then h[t-1] W_hn^T + b_hn) and of n before tanh.
-        dgh = states.new_empty(T, B, 3 * H)
-        dnew = torch.empty_like(new)
+        # One buffer of gradients per step, [h W_hn^T + b_hn, r, z, n], the
+        # last three before their activations: its first three quarters are
+        # the gradient of the recurrent product (its weights' rows taken in
+        # that order) and its last three that of the input projection, so
+        # neither needs a copy of its own.
+        grads = states.new_empty(T, B, 4 * H)
+        w_nrz = torch.cat([w_hh[2 * H :], w_hh[: 2 * H]])
         dprev = states.new_empty(B, H)
         tmp = states.new_empty(B, H)
         zero = states.new_zeros(B, H)
         dh = grad[T - 1]
         for t in range(T - 1, -1, -1):
             r, z = gates[t, :, :H], gates[t, :, H:]
-            d = dgh[t]
+            d = grads[t]
             torch.sub(states[t - 1] if t else zero, new[t], out=tmp)
-            torch.mul(dh, tmp, out=d[:, H : 2 * H])  # z
+            torch.mul(dh, tmp, out=d[:, 2 * H : 3 * H])  # z
             torch.mul(dh, z, out=dprev)  # h[t-1] through z
             torch.sub(dh, dprev, out=tmp)  # n: dh * (1 - z)
-            dn = _tanh_backward(tmp, new[t], grad_input=dnew[t])
-            torch.mul(dn, hidden_n[t], out=d[:, :H])  # r
-            torch.mul(dn, r, out=d[:, 2 * H :])  # h[t-1] W_hn^T + b_hn
-            _sigmoid_backward(d[:, : 2 * H], gates[t], grad_input=d[:, : 2 * H])
+            dn = _tanh_backward(tmp, new[t], grad_input=d[:, 3 * H :])
+            torch.mul(dn, hidden_n[t], out=d[:, H : 2 * H])  # r
+            torch.mul(dn, r, out=d[:, :H])  # h[t-1] W_hn^T + b_hn
+            _sigmoid_backward(d[:, H : 3 * H], gates[t], grad_input=d[:, H : 3 * H])
             if t:
-                dh = torch.addmm(dprev.add_(grad[t - 1]), d, w_hh)
+                dh = torch.addmm(dprev.add_(grad[t - 1]), d[:, : 3 * H], w_nrz)
         # Step t read state t-1; the first step read zeros, so it adds nothing.
-        dw = dgh[1:].reshape(-1, 3 * H).t() @ states[:-1].reshape(-1, H)
-        db_hn = dgh[..., 2 * H :].sum((0, 1))
-        return torch.cat([dgh[..., : 2 * H], dnew], dim=-1), dw, db_hn
+        dw = grads[1:, :, : 3 * H].reshape(-1, 3 * H).t() @ states[:-1].reshape(-1, H)
+        db_hn = grads[..., :H].sum((0, 1))
+        return grads[..., H:], torch.cat([dw[H:], dw[:H]]), db_hn
 
 
 def _fused(layer, x):
