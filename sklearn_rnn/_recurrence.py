@@ -24,14 +24,15 @@ the modules', so the results equal torch's within float32 rounding
 modules, the GRU's also in float64).
 
 Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC with AVX-512, the
-``ours_unfused`` rows): an epoch of a simple RNN, uni- or bidirectional, hidden
-32-256, 1.08-1.44x faster than with torch's module; ``predict_proba``
-1.04-1.37x (the states written over the input projection, see
-:func:`_tanh_states`). An epoch of a GRU 0.97-1.43x (median 1.27x;
-``bench_train_gru_fused.json``); the recurrence alone, a training step of one
-layer inside the fit's memory policy, batch 32, 220 steps, 1.15-1.34x at
-128-512 units (1.17x over 50 steps); an earlier trial for GRU layers, not
-kept, had measured 0.85-0.95x torch. Not used where it did not help:
+``ours_unfused`` rows of stop 54's run): an epoch of a simple RNN, uni- or
+bidirectional, hidden 32-256, 1.24-1.47x faster than with torch's module;
+``predict_proba`` 1.11-1.36x (the states written over the input projection,
+see :func:`_tanh_states`). An epoch of a GRU 1.12-1.39x (0.97-1.43x in a run
+of the GRU cells alone, ``bench_train_gru_fused.json``); the recurrence alone,
+a training step of two directions inside the fit's memory policy, batch 32,
+220 steps, 1.15-1.34x at 128-512 units (1.17x over 50 steps), at or below the
+module's peak memory; an earlier trial for GRU layers, not kept, had measured
+0.85-0.95x torch. Not used where it did not help:
 ``nn.LSTM`` (torch calls oneDNN's fused kernel), the directions of a
 bidirectional layer batched into one product per step (0.86x: the per-step
 blocks are no longer contiguous), two layers packed into one of twice the
