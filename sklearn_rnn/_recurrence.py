@@ -300,7 +300,7 @@ def run_layers(layers, inputs):
         else:
             bias = layer.bias_ih_l0 + layer.bias_hh_l0
         gi = torch.addmm(bias, x.transpose(0, 1).reshape(-1, x.shape[-1]), layer.weight_ih_l0.t())
-        gi = gi.view(x.shape[1], x.shape[0], -1)
+        gi = gi.view(x.shape[1], x.shape[0], gi.shape[-1])  # -1 is ambiguous for no sequences
         if gru:
             states = _GRURecurrence.apply(gi, layer.weight_hh_l0, b_hn)
         elif torch.is_grad_enabled():

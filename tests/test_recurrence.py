@@ -37,6 +37,19 @@ def test_fused_layers_equal_torch_modules(module, directions, steps):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("module", [nn.RNN, nn.GRU])
+@pytest.mark.parametrize("grad", [True, False])
+def test_fused_layers_take_a_batch_of_no_sequences(module, grad):
+    layer = module(3, 4, batch_first=True)
+    x = torch.randn(0, 5, 3, requires_grad=grad)
+    with torch.set_grad_enabled(grad):
+        (out,) = run_layers([layer], [x])
+    assert out.shape == (0, 5, 4)
+    if grad:
+        out.sum().backward()
+        assert x.grad.shape == x.shape
+
+
 def test_gru_recurrence_exact_in_double_precision():
     # The written-out backward against autograd through torch's module, in
     # float64, where only the order of the sums can differ.
