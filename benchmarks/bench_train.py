@@ -169,7 +169,7 @@ def ours(
     ``fuse_adam=False``: torch's default Adam (a loop of elementwise operations per
     parameter) instead of its fused kernel (``sklearn_rnn._nets.optimizer_params``).
     """
-    _recurrence.ENABLED = fused
+    os.environ[_recurrence.FUSED_RECURRENCE_ENV] = "1" if fused else "0"
     os.environ[_nets.FUSED_OPTIMIZER_ENV] = "1" if fuse_adam else "0"
     os.environ[_nets.KEEP_MEMORY_ENV] = keep
     try:
@@ -180,7 +180,7 @@ def ours(
             clf.predict_proba(X_test)
             predict.append(time.perf_counter() - start)
     finally:
-        _recurrence.ENABLED = True
+        os.environ.pop(_recurrence.FUSED_RECURRENCE_ENV)
         os.environ.pop(_nets.FUSED_OPTIMIZER_ENV)
         os.environ.pop(_nets.KEEP_MEMORY_ENV)
     return {

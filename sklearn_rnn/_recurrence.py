@@ -52,10 +52,12 @@ sigmoid is 2-3x faster than its tanh on a 128 x 128 block, but the two extra
 operations per step leave ``predict_proba`` 1.05-1.08x faster at 128-256 units
 and 0.91x at 32). It serves float32 tensors on the CPU, outside tracing,
 export, compilation and autocast; everywhere else (CUDA's cuDNN, ONNX export)
-the modules run as they are.
+the modules run as they are, and ``SKLEARN_RNN_FUSED_RECURRENCE=0`` sends every
+layer there.
 """
 
 import functools
+import os
 
 import torch
 from torch import nn
@@ -63,8 +65,10 @@ from torch import nn
 _tanh_backward = torch.ops.aten.tanh_backward.grad_input
 _sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
 
-#: Set to False to run every layer through torch's own modules (tests compare both).
-ENABLED = True
+#: ``SKLEARN_RNN_FUSED_RECURRENCE=0``: every layer runs through torch's own
+#: module (the tests and ``benchmarks/bench_train.py`` compare both), read at
+#: each call, as the package's other switches are.
+FUSED_RECURRENCE_ENV = "SKLEARN_RNN_FUSED_RECURRENCE"
 
 
 def _tanh_states(gi, w_hh, inplace=False):
@@ -208,7 +212,7 @@ def _fused(layer, x):
     elif type(layer) is not nn.RNN or layer.nonlinearity != "tanh":
         return False
     return (
-        ENABLED
+        os.environ.get(FUSED_RECURRENCE_ENV, "1") != "0"
         and layer.num_layers == 1
         and layer.bias
         and layer.batch_first

@@ -91,7 +91,7 @@ def test_fused_inference_equals_torch_module(mode, monkeypatch):
     torch.testing.assert_close(again.detach(), fused, rtol=1e-5, atol=1e-6)
 
 
-def test_fused_path_only_where_it_is_measured():
+def test_fused_path_only_where_it_is_measured(monkeypatch):
     layer = nn.RNN(3, 4, batch_first=True)
     x = torch.randn(2, 5, 3)
     assert _fused(layer, x)
@@ -105,6 +105,9 @@ def test_fused_path_only_where_it_is_measured():
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert not _fused(layer, x)  # mixed precision: torch's module under autocast
     assert not _fused(layer.double(), x.double())
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
+    assert not _fused(layer, x)
+    assert not _fused(gru, x)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru"])
@@ -125,7 +128,7 @@ def test_encoder_same_with_and_without_fused_path(cell, bidirectional, monkeypat
     params = list(encoder.parameters())
     out = encoder(x, lengths)
     got = torch.autograd.grad(out.square().sum(), params)
-    monkeypatch.setattr(_recurrence, "ENABLED", False)
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
     reference = encoder(x, lengths)
     want = torch.autograd.grad(reference.square().sum(), params)
     torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-6)
@@ -149,6 +152,8 @@ def test_training_with_fused_path_matches_torch_modules(cell, function, monkeypa
     monkeypatch.setattr(fused_function, "apply", lambda *a: calls.append(1) or apply(*a))
     fused = RNNClassifier(**params).fit(X, y).predict_proba(X)
     assert calls  # the fit took the fused path
-    monkeypatch.setattr(_recurrence, "ENABLED", False)
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
+    calls.clear()
     plain = RNNClassifier(**params).fit(X, y).predict_proba(X)
+    assert not calls  # the switch sent every layer through torch's module
     np.testing.assert_allclose(fused, plain, atol=1e-4)
