@@ -204,10 +204,13 @@ class _GRURecurrence(torch.autograd.Function):
 def _fused(layer, x):
     """Whether :func:`run_layers` takes a fused path for this layer and input.
 
-    A tanh ``nn.RNN`` always; an ``nn.GRU`` in training (with gradients) only.
+    A tanh ``nn.RNN`` always; an ``nn.GRU`` only where a gradient will be
+    asked for (in training), since at inference torch's module is as fast.
     """
     if type(layer) is nn.GRU:
-        if not torch.is_grad_enabled():
+        if not torch.is_grad_enabled() or not (
+            x.requires_grad or any(p.requires_grad for p in layer.parameters())
+        ):
             return False
     elif type(layer) is not nn.RNN or layer.nonlinearity != "tanh":
         return False

@@ -101,6 +101,9 @@ def test_fused_path_only_where_it_is_measured(monkeypatch):
     with torch.no_grad():
         assert _fused(layer, x)
         assert not _fused(gru, x)  # at inference torch's own loop is as fast
+    gru.requires_grad_(False)
+    assert not _fused(gru, x)  # nothing to differentiate: inference, too
+    assert _fused(gru, x.requires_grad_())
     assert not _fused(nn.RNN(3, 4, batch_first=True, nonlinearity="relu"), x)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert not _fused(layer, x)  # mixed precision: torch's module under autocast
