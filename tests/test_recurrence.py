@@ -50,22 +50,26 @@ def test_fused_layers_take_a_batch_of_no_sequences(module, grad):
         assert x.grad.shape == x.shape
 
 
-def test_gru_recurrence_exact_in_double_precision():
-    # The written-out backward against autograd through torch's module, in
-    # float64, where only the order of the sums can differ.
+@pytest.mark.parametrize("module, n_layers", [(nn.RNN, 1), (nn.GRU, 1), (nn.GRU, 2)])
+def test_fused_recurrence_exact_in_double_precision(module, n_layers):
+    # The written-out backward against autograd through torch's modules, in
+    # float64, where only the order of the sums can differ; two GRU layers run
+    # side by side (the two directions of a bidirectional layer), each on its
+    # own input and weights.
     torch.manual_seed(0)
-    layer = nn.GRU(5, 8, batch_first=True).double()
-    x = torch.randn(3, 11, 5, dtype=torch.double, requires_grad=True)
-    b_rz, b_hn = layer.bias_hh_l0.split([16, 8])
-    bias = layer.bias_ih_l0 + torch.cat([b_rz, torch.zeros_like(b_hn)])
-    gi = torch.addmm(bias, x.transpose(0, 1).reshape(-1, 5), layer.weight_ih_l0.t())
-    states = _recurrence._GRURecurrence.apply(gi.view(11, 3, 24), layer.weight_hh_l0, b_hn)
-    reference = layer(x)[0]
-    torch.testing.assert_close(states.transpose(0, 1), reference, rtol=0, atol=1e-12)
-    weight = torch.randn_like(reference)
-    tensors = [x, *layer.parameters()]
-    got = _grads(states.transpose(0, 1), tensors, weight)
-    want = _grads(reference, tensors, weight)
+    layers = [module(5, 8, batch_first=True).double() for _ in range(n_layers)]
+    for layer in layers:
+        for p in layer.parameters():
+            p.data.uniform_(-0.5, 0.5)  # biases away from zero, so that a misplaced one shows
+    xs = [torch.randn(3, 11, 5, dtype=torch.double, requires_grad=True) for _ in layers]
+    fused = _recurrence._run_fused(layers, xs)
+    references = [layer(x)[0] for layer, x in zip(layers, xs)]
+    tensors = [*xs, *(p for layer in layers for p in layer.parameters())]
+    weights = [torch.randn_like(r) for r in references]
+    got = torch.autograd.grad(fused, tensors, weights)
+    want = torch.autograd.grad(references, tensors, weights)
+    for f, r in zip(fused, references):
+        torch.testing.assert_close(f, r, rtol=0, atol=1e-12)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=0, atol=1e-12)
 
@@ -152,9 +156,11 @@ def test_training_with_fused_path_matches_torch_modules(cell, function, monkeypa
     calls = []
     fused_function = getattr(_recurrence, function)
     apply = fused_function.apply
-    monkeypatch.setattr(fused_function, "apply", lambda *a: calls.append(1) or apply(*a))
+    monkeypatch.setattr(fused_function, "apply", lambda *a: calls.append(a[0].shape) or apply(*a))
     fused = RNNClassifier(**params).fit(X, y).predict_proba(X)
     assert calls  # the fit took the fused path
+    if cell == "gru":  # the two directions side by side, in one call: (2, steps, batch, 3 * 8)
+        assert {(shape[0], shape[-1]) for shape in calls} == {(2, 24)}
     monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
     calls.clear()
     plain = RNNClassifier(**params).fit(X, y).predict_proba(X)
