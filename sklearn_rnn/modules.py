@@ -126,6 +126,10 @@ class RNNEncoderModule(nn.Module):
         self.output_size = hidden_size * n_dir
 
     def forward(self, x, lengths):
+        return _drive(self._forward_steps(x, lengths))
+
+    def _forward_steps(self, x, lengths):
+        """:meth:`forward` as a generator of recurrent-layer calls (see :func:`_drive`)."""
         # Pooling needs no step alignment: the backward direction's top states
         # stay in its own (reversed) order, saving a gather and its backward.
         # Each direction is pooled on its own: concatenating their states first
@@ -135,7 +139,7 @@ class RNNEncoderModule(nn.Module):
         # paired runs, within the noise of a shared 2-core machine.)
         if x.shape[1] == 0:  # a batch of empty sequences: one padding step to run on
             x = x.new_zeros((x.shape[0], 1, *x.shape[2:]))
-        directions, mask = self._directions(x, lengths, aligned=False)
+        directions, mask = yield from self._directions(x, lengths, aligned=False)
         lengths = lengths.to(mask.device).unsqueeze(1)
         # Without gradients nothing reads the top states after pooling: pooled in place.
         inplace = not torch.is_grad_enabled()
@@ -151,11 +155,17 @@ class RNNEncoderModule(nn.Module):
         reading order (position t holds the state after reading steps L-1..L-1-t
         of a sequence of length L): right for pooling, not for per-step use.
         """
-        directions, mask = self._directions(x, lengths, aligned)
+        directions, mask = _drive(self._directions(x, lengths, aligned))
         return (torch.cat(directions, dim=-1) if len(directions) > 1 else directions[0]), mask
 
     def _directions(self, x, lengths, aligned):
-        """:meth:`steps`, the top layer's directions left apart: a list of one or two tensors."""
+        """:meth:`steps`, the top layer's directions left apart: a list of one or two tensors.
+
+        A generator: it yields each layer's call, ``(layers, inputs)`` for
+        :func:`~sklearn_rnn._recurrence.run_layers`, and is sent its outputs
+        (:func:`_drive`), so that networks trained side by side can run their
+        layers together.
+        """
         if self.embedding is not None and self.training and self.word_dropout > 0:
             dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
             x = x.masked_fill(dropped & (x != 0), self.oov_id)
@@ -173,10 +183,10 @@ class RNNEncoderModule(nn.Module):
             if i:
                 h = self.dropout(h)
             if not self.bidirectional:
-                (h,) = run_layers((layer,), (h,))
+                (h,) = yield (layer,), (h,)
                 continue
             h_rev = h.gather(1, flip.expand(-1, -1, h.shape[-1]))
-            out, out_rev = run_layers((layer, self.backward_layers[i]), (h, h_rev))
+            out, out_rev = yield (layer, self.backward_layers[i]), (h, h_rev)
             if aligned or i < top:
                 out_rev = out_rev.gather(1, flip.expand(-1, -1, out_rev.shape[-1]))
             if i == top:
@@ -229,6 +239,56 @@ def _reduce(h, mask, lengths, pooling, inplace=False):
         return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
     kept = h.mul_(mask.unsqueeze(-1)) if inplace else h * mask.unsqueeze(-1)
     return kept.sum(dim=1) / lengths.to(h.dtype)
+
+
+def _drive(steps):
+    """Run a generator of recurrent-layer calls to its end; return its value.
+
+    ``steps`` yields ``(layers, inputs)`` and is sent
+    ``run_layers(layers, inputs)`` (a network's forward pass written so that
+    :func:`_drive_together` can run several networks' layers together).
+    """
+    try:
+        call = next(steps)
+        while True:
+            call = steps.send(run_layers(*call))
+    except StopIteration as stop:
+        return stop.value
+
+
+def _drive_together(steps):
+    """:func:`_drive` for several generators in lockstep; their values, in order.
+
+    Each round, the calls of every generator still running go to
+    :func:`~sklearn_rnn._recurrence.run_layers` as one call, which runs fused
+    layers of one kind and size side by side (the members of an ensemble).
+    Each generator's own operations keep their order; between generators the
+    order changes (member 2's embedding before member 1's pooling), and with
+    it the draws of random dropout masks from torch's one stream.
+    """
+    values = [None] * len(steps)
+    calls = {}
+    for i, gen in enumerate(steps):
+        try:
+            calls[i] = next(gen)
+        except StopIteration as stop:
+            values[i] = stop.value
+    while calls:
+        outputs = run_layers(
+            [layer for layers, _ in calls.values() for layer in layers],
+            [x for _, inputs in calls.values() for x in inputs],
+        )
+        sent, start = {}, 0
+        for i, (layers, _) in calls.items():
+            sent[i] = outputs[start : start + len(layers)]
+            start += len(layers)
+        calls = {}
+        for i, out in sent.items():
+            try:
+                calls[i] = steps[i].send(out)
+            except StopIteration as stop:
+                values[i] = stop.value
+    return values
 
 
 def window_location(x, lengths, kind):
@@ -349,13 +409,17 @@ class ManyToOneModule(nn.Module):
 
     def forward(self, x, lengths, sample_weight=None):
         # sample_weight rides in the batch for the loss; the network ignores it.
+        return _drive(self._forward_steps(x, lengths))
+
+    def _forward_steps(self, x, lengths):
+        """:meth:`forward` as a generator of recurrent-layer calls (see :func:`_drive`)."""
         linear = 0.0
         if self.linear_lags:
             lags = recent_steps(x, lengths, self.linear_lags).flatten(1)
             linear = self.linear((lags - self.linear_mean) / self.linear_scale)
         if self.window_normalization is not None:
             x = x - window_location(x, lengths, self.window_normalization).unsqueeze(1)
-        rep = self.output_dropout(self.encoder(x, lengths))
+        rep = self.output_dropout((yield from self.encoder._forward_steps(x, lengths)))
         out = linear + self.output(rep)
         if self.log_var is not None:
             out = torch.cat([out, self.log_var(rep)], dim=-1)
@@ -397,7 +461,13 @@ class EnsembleModule(nn.Module):
         )
 
     def forward(self, x, lengths, sample_weight=None):
-        outs = torch.stack([member(x, lengths) for member in self.members], dim=1)
+        if isinstance(self.members[0].encoder.forward_layers[0], nn.GRU):
+            # The members' layers side by side, each step's operations serving
+            # all (:func:`~sklearn_rnn._recurrence.run_layers`).
+            outs = _drive_together([member._forward_steps(x, lengths) for member in self.members])
+        else:
+            outs = [member(x, lengths) for member in self.members]
+        outs = torch.stack(outs, dim=1)
         if self.training:
             return outs
         if not self.gaussian:

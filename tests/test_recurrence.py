@@ -7,7 +7,7 @@ from torch import nn
 
 from sklearn_rnn import RNNClassifier, _recurrence
 from sklearn_rnn._recurrence import _fused, run_layers
-from sklearn_rnn.modules import RNNEncoderModule
+from sklearn_rnn.modules import EnsembleModule, RNNEncoderModule
 
 
 def _grads(output, tensors, weight):
@@ -151,7 +151,7 @@ def test_training_with_fused_path_matches_torch_modules(cell, function, monkeypa
     y = (X[:, 0] > 20).astype(int)
     params = dict(
         cell=cell, bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=3,
-        early_stopping=False, batch_size=16, random_state=0, device="cpu",
+        early_stopping=False, batch_size=16, random_state=0, device="cpu", ensemble_size=2,
     )  # fmt: skip
     calls = []
     fused_function = getattr(_recurrence, function)
@@ -159,10 +159,37 @@ def test_training_with_fused_path_matches_torch_modules(cell, function, monkeypa
     monkeypatch.setattr(fused_function, "apply", lambda *a: calls.append(a[0].shape) or apply(*a))
     fused = RNNClassifier(**params).fit(X, y).predict_proba(X)
     assert calls  # the fit took the fused path
-    if cell == "gru":  # the two directions side by side, in one call: (2, steps, batch, 3 * 8)
-        assert {(shape[0], shape[-1]) for shape in calls} == {(2, 24)}
+    if cell == "gru":  # two networks of two directions side by side: (4, steps, batch, 3 * 8)
+        assert {(shape[0], shape[-1]) for shape in calls} == {(4, 24)}
     monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
     calls.clear()
     plain = RNNClassifier(**params).fit(X, y).predict_proba(X)
     assert not calls  # the switch sent every layer through torch's module
     np.testing.assert_allclose(fused, plain, atol=1e-4)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_gru_ensemble_members_run_side_by_side(bidirectional, monkeypatch):
+    # The members' layers run together, in one fused recurrence per layer;
+    # outputs and gradients are those of the members run one after the other.
+    torch.manual_seed(0)
+    ensemble = EnsembleModule(
+        ensemble_size=3, n_outputs=2, num_embeddings=30, embedding_dim=5, cell="gru",
+        hidden_size=7, num_layers=2, bidirectional=bidirectional,
+    )  # fmt: skip
+    x = torch.tensor([[3, 7, 9, 4, 2], [4, 11, 0, 0, 0], [5, 0, 0, 0, 0]])
+    lengths = torch.tensor([5, 2, 1])
+    calls = []
+    apply = _recurrence._GRURecurrence.apply
+    monkeypatch.setattr(
+        _recurrence._GRURecurrence, "apply", lambda *a: calls.append(a[0].shape[0]) or apply(*a)
+    )
+    params = list(ensemble.parameters())
+    out = ensemble(x, lengths)
+    got = torch.autograd.grad(out.square().sum(), params)
+    assert calls == [3 * (2 if bidirectional else 1)] * 2  # each layer: one call for all
+    reference = torch.stack([member(x, lengths) for member in ensemble.members], dim=1)
+    want = torch.autograd.grad(reference.square().sum(), params)
+    torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-6)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
