@@ -86,20 +86,21 @@ def _tanh_states(gi, w_hh, inplace=False):
     states then need no second buffer of the batch's size, whose fresh pages
     and copies cost more than the arithmetic of a wide layer (predict_proba
     1.17-1.22x faster for a simple RNN of 128-256 units on IMDB reviews; AMD
-    EPYC, AVX-512). In training the states keep a buffer of their own: written
-    over the projection there (the Function marking it dirty), an epoch was
-    0.94-0.96x as fast, as a fit already reuses the memory it frees.
+    EPYC, AVX-512). In training the states keep a buffer of their own, the
+    projection copied into it in one piece, each step's product then added in
+    place: ``addmm`` with ``out=`` copies its added term step by step, and a
+    training step of the layer ran 1.04-1.21x as fast without those copies
+    (an epoch 1.00-1.05x). Written over the projection itself (the Function
+    marking it dirty), a training step was 0.87-0.96x as fast (an epoch
+    0.94-0.96x in stop 53). The projection reaches the Function as a view,
+    which autograd handles with copies when it is written in place: perhaps
+    the cause, not profiled.
     """
     w_t = w_hh.t()
-    if inplace:
-        h = gi[0].tanh_()
-        for t in range(1, gi.shape[0]):
-            h = gi[t].addmm_(h, w_t).tanh_()
-        return gi
-    states = torch.empty_like(gi)
-    h = torch.tanh(gi[0], out=states[0])
+    states = gi if inplace else gi.clone()
+    h = states[0].tanh_()
     for t in range(1, gi.shape[0]):
-        h = torch.addmm(gi[t], h, w_t, out=states[t]).tanh_()
+        h = states[t].addmm_(h, w_t).tanh_()
     return states
 
 
@@ -120,12 +121,13 @@ class _TanhRecurrence(torch.autograd.Function):
     def backward(ctx, grad):
         states, w_hh = ctx.saved_tensors
         T, B, H = states.shape
-        dpre = torch.empty_like(states)  # gradient of each step's pre-activation
-        dh = grad[T - 1]
+        # The gradient of each step's pre-activation, summed in place in a copy
+        # of the incoming one (as in the forward pass, no copy per step).
+        dpre = grad.clone(memory_format=torch.contiguous_format)
         for t in range(T - 1, -1, -1):
-            _tanh_backward(dh, states[t], grad_input=dpre[t])
+            _tanh_backward(dpre[t], states[t], grad_input=dpre[t])
             if t:
-                dh = torch.addmm(grad[t - 1], dpre[t], w_hh)
+                dpre[t - 1].addmm_(dpre[t], w_hh)
         # Step t read state t-1; the first step read zeros, so it adds nothing.
         dw = dpre[1:].reshape(-1, H).t() @ states[:-1].reshape(-1, H)
         return dpre, dw
@@ -195,16 +197,21 @@ class _GRURecurrence(torch.autograd.Function):
         # neither needs a copy of its own.
         grads = states.new_empty(G, T, B, 4 * H)
         w_nrz = torch.cat([w_hh[:, 2 * H :], w_hh[:, : 2 * H]], dim=1)
-        addmm, w_nrz, block = (
-            (torch.addmm, w_nrz[0], (B,)) if G == 1 else (torch.baddbmm, w_nrz, (G, B))
+        addmm_, w_nrz, block = (
+            (torch.Tensor.addmm_, w_nrz[0], (B,))
+            if G == 1
+            else (torch.Tensor.baddbmm_, w_nrz, (G, B))
         )
-        dprev = states.new_empty(*block, H)
+        # The gradient of h[t-1] is summed in place, in two buffers in turn:
+        # one holds step t's, the other takes step t-1's.
+        buffers = [states.new_empty(*block, H) for _ in range(2)]
         tmp = states.new_empty(*block, H)
         prev = [states.new_zeros(*block, H), *_by_step(states)[:-1]]
         steps = list(zip(*map(_by_step, (grad, grads, gates, new, hidden_n)), prev))
         dh = steps[-1][0]
         for t in range(T - 1, -1, -1):
             _, d, rz, n, hn, h = steps[t]
+            dprev = buffers[t % 2]
             torch.sub(h, n, out=tmp)
             torch.mul(dh, tmp, out=d[..., 2 * H : 3 * H])  # z
             torch.mul(dh, rz[..., H:], out=dprev)  # h[t-1] through z
@@ -214,7 +221,7 @@ class _GRURecurrence(torch.autograd.Function):
             torch.mul(dn, rz[..., :H], out=d[..., :H])  # h[t-1] W_hn^T + b_hn
             _sigmoid_backward(d[..., H : 3 * H], rz, grad_input=d[..., H : 3 * H])
             if t:
-                dh = addmm(dprev.add_(steps[t - 1][0]), d[..., : 3 * H], w_nrz)
+                dh = addmm_(dprev.add_(steps[t - 1][0]), d[..., : 3 * H], w_nrz)
         # Step t read state t-1; the first step read zeros, so it adds nothing.
         dw = grads[:, 1:, :, : 3 * H].reshape(G, -1, 3 * H).transpose(1, 2) @ states[
             :, :-1
