@@ -158,18 +158,24 @@ def build(name, candidates, mode):
 
 
 def evaluate(model, X, y, X_test, y_test, folds):
-    """Scores (one per fold, or the test score), fit seconds per fit, and parts' scores.
+    """Scores (one per fold, or the test score), fit seconds, parts' scores, validation losses.
 
     For a stacking model, the parts are its base models refitted on all the
     training data: the same fits as those models alone with the same seed.
+    For a network that stops early, each fit's validation loss per epoch
+    (what its patience reads); otherwise an empty list.
     """
-    scores, fit_s, parts = [], [], {}
+    scores, fit_s, parts, valid_loss = [], [], {}, []
     splits = folds if X_test is None else [(np.arange(len(X)), None)]
     for train, valid in splits:
         fitted = clone(model)
         start = time.perf_counter()
         fitted.fit(X[train], y[train])
         fit_s.append(time.perf_counter() - start)
+        network = fitted.steps[-1][1] if hasattr(fitted, "steps") else fitted
+        history = getattr(network, "history_", None)
+        if history is not None and "valid_loss" in history[-1]:
+            valid_loss.append([float(v) for v in history[:, "valid_loss"]])
         if X_test is None:
             scores.append(float(fitted.score(X[valid], y[valid])))
         else:
@@ -179,7 +185,7 @@ def evaluate(model, X, y, X_test, y_test, folds):
             # The stack fits its parts on label-encoded targets: decode their predictions.
             labels = fitted.classes_[part.predict(X_eval)]
             parts.setdefault(name, []).append(float(np.mean(labels == np.asarray(y_eval))))
-    return scores, fit_s, parts
+    return scores, fit_s, parts, valid_loss
 
 
 def main():
@@ -232,10 +238,12 @@ def main():
             if model_name in BINARY_ONLY and len(np.unique(y)) > 2:
                 print(f"  {model_name:24s} skipped: binary labels only")
                 continue
-            scores, fit_s, parts = evaluate(
+            scores, fit_s, parts, valid_loss = evaluate(
                 build(model_name, candidates, args.mode), X, y, X_test, y_test, folds
             )
             results[model_name] = {"scores": scores, "fit_s": fit_s}
+            if valid_loss:
+                results[model_name]["valid_loss"] = valid_loss
             if parts:
                 results[model_name]["part_scores"] = parts
                 for part, part_scores in parts.items():
