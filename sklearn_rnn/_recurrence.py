@@ -15,9 +15,10 @@ recurrent weights for all steps as one large product. A single-layer
 ``nn.GRU`` in training runs the same way (:class:`_GRURecurrence`: per step
 one product and six elementwise operations forward, each into a buffer kept
 for the backward pass, nine and one product backward), the two directions of
-a bidirectional layer side by side, each operation of a step serving both
-(an epoch of a bidirectional GRU 1.11-1.34x as fast as with one direction
-after the other, 32-256 units); at inference it keeps
+a bidirectional layer and the networks of an ensemble side by side, each
+operation of a step serving all of them (an epoch of a bidirectional GRU
+1.11-1.34x as fast as with one direction after the other, 32-256 units; two
+networks of 32 units 1.33x); at inference it keeps
 torch's module, whose loop in C++ was as fast as this one in Python
 (0.76-1.00x) and as one that keeps the state as ``(h + 1) / 2``, so that the
 new gate's tanh becomes a sigmoid, 2-3x faster on the CPU, the factors folded
@@ -141,8 +142,9 @@ def _by_step(buffer):
 class _GRURecurrence(torch.autograd.Function):
     """torch's GRU over whole sequences from a zero state, its backward written out.
 
-    G layers run side by side (the two directions of a bidirectional layer):
-    each operation of a step serves all G, the products batched. ``gi``: (G,
+    G layers run side by side (the two directions of a bidirectional layer,
+    the networks of an ensemble): each operation of a step serves all G, the
+    products batched. ``gi``: (G,
     T, B, 3H), the input projections (gates r, z, n in torch's order) with the
     input biases and the recurrent biases of r and z; ``w_hh``: (G, 3H, H);
     ``b_hn``: (G, H), the recurrent bias of n, inside the reset gate's
@@ -326,7 +328,8 @@ def run_layers(layers, inputs):
     list of (batch, steps, hidden) tensors.
 
     Fused GRU layers of one size whose inputs have one shape (the two
-    directions of a bidirectional layer) run side by side, in one
+    directions of a bidirectional layer, the networks of an ensemble, see
+    ``modules._drive_together``) run side by side, in one
     :class:`_GRURecurrence`; simple RNN layers one by one, as side by side
     they were slower at 128-256 units (a training step of two directions,
     batch 128: 0.82-0.96x; 1.11x at 32).

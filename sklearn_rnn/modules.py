@@ -467,7 +467,10 @@ class EnsembleModule(nn.Module):
     def forward(self, x, lengths, sample_weight=None):
         if isinstance(self.members[0].encoder.forward_layers[0], nn.GRU):
             # The members' layers side by side, each step's operations serving
-            # all (:func:`~sklearn_rnn._recurrence.run_layers`).
+            # all (:func:`~sklearn_rnn._recurrence.run_layers`). GRU only: LSTM
+            # layers run oneDNN's kernel one by one and simple RNN layers were
+            # no faster side by side, and lockstep changes the order of the
+            # members' dropout draws, so those models stay as they were.
             outs = _drive_together([member._forward_steps(x, lengths) for member in self.members])
         else:
             outs = [member(x, lengths) for member in self.members]
