@@ -341,7 +341,7 @@ def run_layers(layers, inputs):
             outputs[i] = call_layer(layer, x)[0]
         elif type(layer) is nn.GRU:
             groups.setdefault((layer.input_size, layer.hidden_size, x.shape), []).append(i)
-        else:
+        else:  # a group of its own (GRU groups have tuple keys)
             groups[i] = [i]
     for group in groups.values():
         for i, out in zip(
@@ -376,13 +376,11 @@ def _run_fused(layers, inputs):
     gi = gi.view(G, T, B, bias.shape[-1])
     if gru:
         states = _GRURecurrence.apply(gi, w_hh, b_hn)
+        if G > 1:
+            return [s.transpose(0, 1) for s in states.unbind(0)]
+        states = states.squeeze(0)  # a view: selecting the one layer would copy its gradient
     elif torch.is_grad_enabled():
-        states = _TanhRecurrence.apply(gi.squeeze(0), w_hh.squeeze(0)).unsqueeze(0)
+        states = _TanhRecurrence.apply(gi.squeeze(0), w_hh.squeeze(0))
     else:  # inference: the loop alone, over the projection it no longer needs
-        states = _tanh_states(gi.squeeze(0), w_hh.squeeze(0), inplace=True).unsqueeze(0)
-    # One layer's states as a view: selecting it would copy its gradient.
-    return (
-        [states.squeeze(0).transpose(0, 1)]
-        if G == 1
-        else [s.transpose(0, 1) for s in states.unbind(0)]
-    )
+        states = _tanh_states(gi.squeeze(0), w_hh.squeeze(0), inplace=True)
+    return [states.transpose(0, 1)]
