@@ -19,7 +19,7 @@ This gives the results of ``pack_padded_sequence`` without its cost on CPU.
 import torch
 from torch import nn
 
-from ._recurrence import call_layer, run_layers
+from ._recurrence import call_layer, eager, run_layers
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -240,9 +240,69 @@ def _reduce(h, mask, lengths, pooling, inplace=False):
     if pooling == "max":
         if inplace:
             return h.masked_fill_(~mask.unsqueeze(-1), float("-inf")).amax(dim=1)
+        if (
+            h.requires_grad
+            and h.device.type == "cpu"
+            and h.transpose(0, 1).is_contiguous()  # time first, as the fused recurrence's
+            and eager()
+        ):
+            return _TimeMajorMax.apply(h.transpose(0, 1), lengths.view(-1))
         return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
     kept = h.mul_(mask.unsqueeze(-1)) if inplace else h * mask.unsqueeze(-1)
     return kept.sum(dim=1) / lengths.to(h.dtype)
+
+
+class _TimeMajorMax(torch.autograd.Function):
+    """The maximum over each sequence's true steps of states laid out time first.
+
+    ``h``: (T, B, H), contiguous, as the fused recurrence writes its states
+    (``_recurrence.run_layers`` hands them on as a transposed view);
+    ``lengths``: (B,), each at least 1. Returns (B, H).
+
+    The general path (``masked_fill`` then ``max``) copies every state into a
+    masked buffer laid out batch first, and its backward masks the gradient
+    in another copy, which the recurrence's backward then transposes back.
+    Here the steps every sequence of the batch holds (a length bucket's
+    batches are of nearly one length) are reduced where they lie, with
+    ``amax`` (torch's ``max`` with indices over the leading dimension is many
+    times slower), and only the steps after the shortest sequence's end are
+    masked, in a copy of their own. The backward finds the maxima again by
+    comparison and shares the gradient among ties, as ``amax``'s does (the
+    state of a GRU can repeat exactly), writing it laid out time first, as
+    the recurrence reads it.
+    """
+
+    @staticmethod
+    def forward(ctx, h, lengths):
+        T = h.shape[0]
+        shortest = min(int(lengths.min()), T)
+        values = h[:shortest].amax(dim=0)
+        if shortest < T:  # the steps only some sequences hold
+            tail = _tail_mask(shortest, T, lengths)
+            values = torch.maximum(
+                values, h[shortest:].masked_fill(tail, float("-inf")).amax(dim=0)
+            )
+        ctx.save_for_backward(h, values, lengths)
+        ctx.shortest = shortest
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        h, values, lengths = ctx.saved_tensors
+        T, shortest = h.shape[0], ctx.shortest
+        chosen = h == values
+        if shortest < T:
+            chosen[shortest:].masked_fill_(_tail_mask(shortest, T, lengths), False)
+        share = grad
+        if int(chosen.count_nonzero()) != values.numel():  # ties (a GRU's state can repeat)
+            share = grad / chosen.sum(dim=0)  # slow (bool to int64), so only then
+        return torch.where(chosen, share, 0.0), None
+
+
+def _tail_mask(start, steps, lengths):
+    """(steps - start, B, 1): True at the steps from ``start`` on past each sequence's end."""
+    time = torch.arange(start, steps, device=lengths.device).view(-1, 1, 1)
+    return time >= lengths.view(1, -1, 1)
 
 
 def _drive(steps):

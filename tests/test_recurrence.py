@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_rnn import RNNClassifier, _recurrence
+from sklearn_rnn import RNNClassifier, _recurrence, modules
 from sklearn_rnn._recurrence import _fused, run_layers
 from sklearn_rnn.modules import EnsembleModule, RNNEncoderModule
 
@@ -193,3 +193,58 @@ def test_gru_ensemble_members_run_side_by_side(bidirectional, monkeypatch):
     torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-6)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shortest", [13, 9, 1])
+def test_time_major_max_pooling_equals_masked_max(shortest):
+    # States laid out time first (the fused recurrence's), pooled over each
+    # sequence's true steps: values and gradients equal the general path's.
+    torch.manual_seed(0)
+    T, B, H = 13, 6, 5
+    lengths = torch.tensor([13, 11, shortest, 12, 13, 10]).unsqueeze(1)
+    mask = torch.arange(T) < lengths
+    states = torch.randn(T, B, H, dtype=torch.double)
+    states[mask.t().logical_not()] = 50.0  # padding larger than every true state
+    states.requires_grad_()
+    h = states.transpose(0, 1)
+    fast = modules._reduce(h, mask, lengths, "max")
+    reference = h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
+    torch.testing.assert_close(fast, reference, rtol=0, atol=0)
+    weight = torch.randn_like(fast)
+    (got,) = torch.autograd.grad(fast, states, weight)
+    (want,) = torch.autograd.grad(reference, states, weight)
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert got.is_contiguous()  # laid out time first, as the recurrence's backward reads it
+
+
+def test_time_major_max_pooling_shares_the_gradient_among_ties():
+    # A GRU's state can repeat exactly (its update gate at 1): the gradient is
+    # shared among the tied steps, as amax's is, and sums to the incoming one.
+    states = torch.tensor([[[0.5, 1.0]], [[0.5, 2.0]], [[0.2, 2.0]], [[0.5, -1.0]]])
+    states.requires_grad_()
+    lengths = torch.tensor([[3]])
+    mask = torch.arange(4) < lengths
+    pooled = modules._reduce(states.transpose(0, 1), mask, lengths, "max")
+    assert pooled.tolist() == [[0.5, 2.0]]
+    (grad,) = torch.autograd.grad(pooled, states, torch.tensor([[6.0, 4.0]]))
+    assert grad[:, 0, 0].tolist() == [3.0, 3.0, 0.0, 0.0]  # step 3 is padding
+    assert grad[:, 0, 1].tolist() == [0.0, 2.0, 2.0, 0.0]
+
+
+def test_fused_encoder_pools_its_states_where_they_lie(monkeypatch):
+    calls = []
+    apply = modules._TimeMajorMax.apply
+    monkeypatch.setattr(
+        modules._TimeMajorMax, "apply", lambda *a: calls.append(a[0].shape) or apply(*a)
+    )
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=30, embedding_dim=5, cell="rnn", hidden_size=7, bidirectional=True
+    )
+    x = torch.tensor([[3, 7, 9, 4, 2], [4, 11, 0, 0, 0], [5, 0, 0, 0, 0]])
+    out = encoder(x, torch.tensor([5, 2, 1]))
+    assert calls == [(5, 3, 7), (5, 3, 7)]  # both directions, time first
+    with torch.no_grad():
+        again = encoder(x, torch.tensor([5, 2, 1]))  # inference: masked in place instead
+    assert len(calls) == 2
+    torch.testing.assert_close(again, out.detach())
