@@ -8,7 +8,8 @@ of the recurrent weights. At the sizes people use that bookkeeping, not the
 arithmetic, sets the pace.
 
 :func:`run_layers` runs a single-layer tanh ``nn.RNN`` as a loop that writes
-each step's state in place into one buffer (``addmm`` + ``tanh_``); in
+each step's state in place into one buffer (``addmm`` + ``sigmoid_``: the
+loop runs on (h + 1) / 2, see :func:`_tanh_states`); in
 training, as one ``torch.autograd.Function`` whose backward is written out:
 per step ``tanh_backward`` and one ``addmm``, and the gradient of the
 recurrent weights for all steps as one large product. A single-layer
@@ -54,11 +55,12 @@ loop 0.84-0.89x as the two Python loops share the GIL, and 0.47-0.49x on LSTM
 sentences of 25 steps, where the hand-offs cost more than the steps; this
 loop's two directions forked in TorchScript, free of the GIL, one intra-op
 thread each: 30.8 ms against 26.1 ms one after the other, 250 steps of 128
-units at inference), and tanh computed as ``2 * sigmoid(2x) - 1`` (torch's
-sigmoid is 2-3x faster than its tanh on a 128 x 128 block, but the two extra
-operations per step leave ``predict_proba`` 1.05-1.08x faster at 128-256 units
-and 0.91x at 32). It serves float32 tensors on the CPU, outside tracing,
-export, compilation and autocast; everywhere else (CUDA's cuDNN, ONNX export)
+units at inference), and tanh computed as ``2 * sigmoid(2x) - 1`` at each
+step (two extra operations per step: ``predict_proba`` 1.05-1.08x faster at
+128-256 units and 0.91x at 32; the loop now runs on the sigmoid itself, the
+factors folded into its constants, with no extra operation per step). It
+serves float32 tensors on the CPU, outside tracing, export, compilation and
+autocast; everywhere else (CUDA's cuDNN, ONNX export)
 the modules run as they are, and ``SKLEARN_RNN_FUSED_RECURRENCE=0`` sends every
 layer there.
 """
@@ -117,8 +119,8 @@ def _tanh_states(xw, b, w_hh, inplace=False):
     b2 = b * 2
     s = torch.add(b2, xw[0], alpha=2, out=states[0]).sigmoid_()  # h[-1] = 0: no W_hh term
     torch.add(b2 - w_hh.sum(1).mul_(2), xw[1:], alpha=2, out=states[1:])
-    for t in range(1, xw.shape[0]):
-        s = states[t].addmm_(s, w_t, alpha=4).sigmoid_()
+    for step in states.unbind(0)[1:]:  # the views made at once, not one indexing per step
+        s = step.addmm_(s, w_t, alpha=4).sigmoid_()
     return states.mul_(2).sub_(1)
 
 
@@ -144,10 +146,11 @@ class _TanhRecurrence(torch.autograd.Function):
         # The gradient of each step's pre-activation, summed in place in a copy
         # of the incoming one (as in the forward pass, no copy per step).
         dpre = grad.clone(memory_format=torch.contiguous_format)
+        d, h = dpre.unbind(0), states.unbind(0)
         for t in range(T - 1, -1, -1):
-            _tanh_backward(dpre[t], states[t], grad_input=dpre[t])
+            _tanh_backward(d[t], h[t], grad_input=d[t])
             if t:
-                dpre[t - 1].addmm_(dpre[t], w_hh)
+                d[t - 1].addmm_(d[t], w_hh)
         # Step t read state t-1; the first step read zeros, so it adds nothing.
         dw = dpre[1:].reshape(-1, H).t() @ states[:-1].reshape(-1, H)
         return dpre, dpre.sum((0, 1)), dw

@@ -225,13 +225,9 @@ def _reduce(h, mask, lengths, pooling, inplace=False):
     is masked in ``h`` itself, and the maximum is ``amax``, which finds no
     argmax for a backward pass. The values are the same; in a scratch
     measurement of batches of 128 sequences of 300 steps, 128 units, the
-    masked maximum took 0.3-0.5x the time. In training, ``max`` keeps its
-    one-index backward: ``amax``'s (its gradient shared among ties) was no
-    faster there; nor was an autograd function that masked only the steps
-    past the batch's shortest length and scattered its gradient into zeros
-    laid out time first (the pooling of a batch 1.75-2.07x as fast, alone,
-    but epochs of five ``bench_train`` cells 0.98-1.04x: a fit reuses the
-    memory of the masked copy).
+    masked maximum took 0.3-0.5x the time. In training, states laid out time
+    first (the fused recurrence's) or batch first (torch's modules') are pooled
+    where they lie (:class:`_MaskedMax`).
     """
     lengths = lengths.clamp_min(1)
     if pooling == "last":
@@ -240,69 +236,75 @@ def _reduce(h, mask, lengths, pooling, inplace=False):
     if pooling == "max":
         if inplace:
             return h.masked_fill_(~mask.unsqueeze(-1), float("-inf")).amax(dim=1)
-        if (
-            h.requires_grad
-            and h.device.type == "cpu"
-            and h.transpose(0, 1).is_contiguous()  # time first, as the fused recurrence's
-            and eager()
-        ):
-            return _TimeMajorMax.apply(h.transpose(0, 1), lengths.view(-1))
+        if h.requires_grad and h.device.type == "cpu" and eager():
+            if h.transpose(0, 1).is_contiguous():  # time first, as the fused recurrence's
+                return _MaskedMax.apply(h.transpose(0, 1), lengths.view(-1), 0)
+            if h.is_contiguous():
+                return _MaskedMax.apply(h, lengths.view(-1), 1)
         return h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
     kept = h.mul_(mask.unsqueeze(-1)) if inplace else h * mask.unsqueeze(-1)
     return kept.sum(dim=1) / lengths.to(h.dtype)
 
 
-class _TimeMajorMax(torch.autograd.Function):
-    """The maximum over each sequence's true steps of states laid out time first.
+class _MaskedMax(torch.autograd.Function):
+    """The maximum over each sequence's true steps, its gradient shared among ties.
 
-    ``h``: (T, B, H), contiguous, as the fused recurrence writes its states
-    (``_recurrence.run_layers`` hands them on as a transposed view);
-    ``lengths``: (B,), each at least 1. Returns (B, H).
+    ``h``: contiguous, its steps along ``dim``: (T, B, H) laid out time first
+    (``dim=0``), as the fused recurrence writes its states
+    (``_recurrence.run_layers`` hands them on as a transposed view), or
+    (B, T, H) (``dim=1``), as torch's modules write theirs; ``lengths``: (B,),
+    each at least 1. Returns (B, H).
 
     The general path (``masked_fill`` then ``max``) copies every state into a
     masked buffer laid out batch first, and its backward masks the gradient
-    in another copy, which the recurrence's backward then transposes back.
-    Here the steps every sequence of the batch holds (a length bucket's
-    batches are of nearly one length) are reduced where they lie, with
-    ``amax`` (torch's ``max`` with indices over the leading dimension is many
-    times slower), and only the steps after the shortest sequence's end are
-    masked, in a copy of their own. The backward finds the maxima again by
-    comparison and shares the gradient among ties, as ``amax``'s does (the
-    state of a GRU can repeat exactly), writing it laid out time first, as
-    the recurrence reads it.
+    in another copy (which the fused recurrence's backward then transposes
+    back). Here the steps every sequence of the batch holds (a length
+    bucket's batches are of nearly one length) are reduced where they lie,
+    with ``amax`` (torch's ``max`` with indices is slower, many times so over
+    the leading dimension), and only the steps after the shortest sequence's
+    end are masked, in a copy of their own. The backward finds the maxima
+    again by comparison and shares the gradient among ties, as ``amax``'s
+    does (the state of a GRU can repeat exactly), writing it in ``h``'s
+    layout.
     """
 
     @staticmethod
-    def forward(ctx, h, lengths):
-        T = h.shape[0]
+    def forward(ctx, h, lengths, dim):
+        T = h.shape[dim]
         shortest = min(int(lengths.min()), T)
-        values = h[:shortest].amax(dim=0)
+        values = h.narrow(dim, 0, shortest).amax(dim)
         if shortest < T:  # the steps only some sequences hold
-            tail = _tail_mask(shortest, T, lengths)
-            values = torch.maximum(
-                values, h[shortest:].masked_fill(tail, float("-inf")).amax(dim=0)
-            )
+            tail = h.narrow(dim, shortest, T - shortest)
+            past_end = _past_end(shortest, T, lengths, dim)
+            values = torch.maximum(values, tail.masked_fill(past_end, float("-inf")).amax(dim))
         ctx.save_for_backward(h, values, lengths)
-        ctx.shortest = shortest
+        ctx.shortest, ctx.dim = shortest, dim
         return values
 
     @staticmethod
     def backward(ctx, grad):
         h, values, lengths = ctx.saved_tensors
-        T, shortest = h.shape[0], ctx.shortest
-        chosen = h == values
+        shortest, dim = ctx.shortest, ctx.dim
+        T = h.shape[dim]
+        chosen = h == values.unsqueeze(dim)
         if shortest < T:
-            chosen[shortest:].masked_fill_(_tail_mask(shortest, T, lengths), False)
+            past_end = _past_end(shortest, T, lengths, dim)
+            chosen.narrow(dim, shortest, T - shortest).masked_fill_(past_end, False)
         share = grad
         if int(chosen.count_nonzero()) != values.numel():  # ties (a GRU's state can repeat)
-            share = grad / chosen.sum(dim=0)  # slow (bool to int64), so only then
-        return torch.where(chosen, share, 0.0), None
+            share = grad / chosen.sum(dim=dim)  # slow (bool to int64), so only then
+        return torch.where(chosen, share.unsqueeze(dim), 0.0), None, None
 
 
-def _tail_mask(start, steps, lengths):
-    """(steps - start, B, 1): True at the steps from ``start`` on past each sequence's end."""
-    time = torch.arange(start, steps, device=lengths.device).view(-1, 1, 1)
-    return time >= lengths.view(1, -1, 1)
+def _past_end(start, steps, lengths, dim):
+    """True at the steps from ``start`` on past each sequence's end, shaped to broadcast.
+
+    (steps - start, B, 1) for steps along ``dim=0``, (B, steps - start, 1) for ``dim=1``.
+    """
+    time = torch.arange(start, steps, device=lengths.device)
+    if dim == 0:
+        return time.view(-1, 1, 1) >= lengths.view(1, -1, 1)
+    return time.view(1, -1, 1) >= lengths.view(-1, 1, 1)
 
 
 def _drive(steps):

@@ -195,29 +195,37 @@ def test_gru_ensemble_members_run_side_by_side(bidirectional, monkeypatch):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("time_first", [True, False])
 @pytest.mark.parametrize("shortest", [13, 9, 1])
-def test_time_major_max_pooling_equals_masked_max(shortest):
-    # States laid out time first (the fused recurrence's), pooled over each
-    # sequence's true steps: values and gradients equal the general path's.
+def test_masked_max_pooling_equals_the_general_path(shortest, time_first, monkeypatch):
+    # States laid out time first (the fused recurrence's) or batch first
+    # (torch's modules'), pooled over each sequence's true steps where they
+    # lie: values and gradients equal those of the masked copy.
+    calls = []
+    apply = modules._MaskedMax.apply
+    monkeypatch.setattr(modules._MaskedMax, "apply", lambda *a: calls.append(a[2]) or apply(*a))
     torch.manual_seed(0)
     T, B, H = 13, 6, 5
     lengths = torch.tensor([13, 11, shortest, 12, 13, 10]).unsqueeze(1)
     mask = torch.arange(T) < lengths
-    states = torch.randn(T, B, H, dtype=torch.double)
-    states[mask.t().logical_not()] = 50.0  # padding larger than every true state
+    states = torch.randn(B, T, H, dtype=torch.double)
+    states[~mask] = 50.0  # padding larger than every true state
+    if time_first:
+        states = states.transpose(0, 1).contiguous()
     states.requires_grad_()
-    h = states.transpose(0, 1)
+    h = states.transpose(0, 1) if time_first else states
     fast = modules._reduce(h, mask, lengths, "max")
+    assert calls == [0 if time_first else 1]
     reference = h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
     torch.testing.assert_close(fast, reference, rtol=0, atol=0)
     weight = torch.randn_like(fast)
     (got,) = torch.autograd.grad(fast, states, weight)
     (want,) = torch.autograd.grad(reference, states, weight)
     torch.testing.assert_close(got, want, rtol=0, atol=0)
-    assert got.is_contiguous()  # laid out time first, as the recurrence's backward reads it
+    assert got.is_contiguous()  # in the states' layout, as the recurrence's backward reads it
 
 
-def test_time_major_max_pooling_shares_the_gradient_among_ties():
+def test_masked_max_pooling_shares_the_gradient_among_ties():
     # A GRU's state can repeat exactly (its update gate at 1): the gradient is
     # shared among the tied steps, as amax's is, and sums to the incoming one.
     states = torch.tensor([[[0.5, 1.0]], [[0.5, 2.0]], [[0.2, 2.0]], [[0.5, -1.0]]])
@@ -233,9 +241,9 @@ def test_time_major_max_pooling_shares_the_gradient_among_ties():
 
 def test_fused_encoder_pools_its_states_where_they_lie(monkeypatch):
     calls = []
-    apply = modules._TimeMajorMax.apply
+    apply = modules._MaskedMax.apply
     monkeypatch.setattr(
-        modules._TimeMajorMax, "apply", lambda *a: calls.append(a[0].shape) or apply(*a)
+        modules._MaskedMax, "apply", lambda *a: calls.append(a[0].shape) or apply(*a)
     )
     torch.manual_seed(0)
     encoder = RNNEncoderModule(
@@ -243,7 +251,7 @@ def test_fused_encoder_pools_its_states_where_they_lie(monkeypatch):
     )
     x = torch.tensor([[3, 7, 9, 4, 2], [4, 11, 0, 0, 0], [5, 0, 0, 0, 0]])
     out = encoder(x, torch.tensor([5, 2, 1]))
-    assert calls == [(5, 3, 7), (5, 3, 7)]  # both directions, time first
+    assert calls == [(5, 3, 7), (5, 3, 7)]  # both directions, where they lie: time first
     with torch.no_grad():
         again = encoder(x, torch.tensor([5, 2, 1]))  # inference: masked in place instead
     assert len(calls) == 2
