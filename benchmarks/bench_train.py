@@ -195,7 +195,7 @@ RECURRENT_OPS = (
     "aten::rnn_relu",
     "aten::lstm",
     "aten::gru",
-    "_TanhRecurrence",
+    "_TanhLayer",
     "_GRURecurrence",
 )
 

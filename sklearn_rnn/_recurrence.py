@@ -10,7 +10,8 @@ arithmetic, sets the pace.
 :func:`run_layers` runs a single-layer tanh ``nn.RNN`` as a loop that writes
 each step's state in place into one buffer (``addmm`` + ``sigmoid_``: the
 loop runs on (h + 1) / 2, see :func:`_tanh_states`); in
-training, as one ``torch.autograd.Function`` whose backward is written out:
+training, as one ``torch.autograd.Function`` whose backward is written out
+(:class:`_TanhLayer`):
 per step ``tanh_backward`` and one ``addmm``, and the gradient of the
 recurrent weights for all steps as one large product. A single-layer
 ``nn.GRU`` in training runs the same way (:class:`_GRURecurrence`: per step
@@ -81,79 +82,110 @@ _sigmoid_backward = torch.ops.aten.sigmoid_backward.grad_input
 FUSED_RECURRENCE_ENV = "SKLEARN_RNN_FUSED_RECURRENCE"
 
 
-def _tanh_states(xw, b, w_hh, inplace=False):
-    """The states (T, B, H) of h[t] = tanh(xw[t] + b + h[t-1] W_hh^T), h[-1] = 0, in one buffer.
+#: The size of a block of the simple RNN's loop, in states: each block's share
+#: of the input product is computed just before the loop reaches it, and its
+#: gradients just after, while the block is in cache (1 MiB of float32: 16
+#: steps of a batch of 128 at 128 units).
+_BLOCK = 2**18
 
-    ``xw``: the input's product with the input weights, (T, B, H); ``b``: the
-    two biases summed. The loop runs on s = (h + 1) / 2 = sigmoid(2a), since
-    tanh(a) = 2 sigmoid(2a) - 1 and torch's sigmoid is about 3x faster than
-    its tanh on the CPU (a 128 x 128 block: 7 us against 23 us, one thread
-    each); with h[t-1] = 2 s[t-1] - 1,
 
-        2 a[t] = 2 xw[t] + 2 b + 2 h[t-1] W_hh^T = 2 xw[t] + (2 b - 2 W_hh 1) + 4 s[t-1] W_hh^T,
+def _blocks(T, block_size, reverse=False):
+    """(start, end) of the blocks of steps, 8 to 64 steps of ``block_size`` states each."""
+    n = min(max(_BLOCK // max(block_size, 1), 8), 64)
+    starts = range(0, T, n)
+    return [(k, min(k + n, T)) for k in (reversed(starts) if reverse else starts)]
 
-    so each step is still one ``addmm_`` (its ``alpha`` the 4) and one
-    activation, in place. The doubled product and its constant go into the
-    buffer in the one pass that fills it (the product needs no bias of its
-    own: ``baddbmm`` copies the bias into its output in a pass of its own),
-    and the states become h in one pass over the buffer at the end. The loop
-    alone, 300 steps of a batch of 128: 1.23x as fast at 128 units, 1.37x at
-    32, 1.10x at 256.
 
-    ``inplace``: the buffer is ``xw`` itself, each step written over its
-    input product. Without a backward pass nothing else reads ``xw``, and the
-    states then need no second buffer of the batch's size, whose fresh pages
-    and copies cost more than the arithmetic of a wide layer (predict_proba
-    1.17-1.22x faster for a simple RNN of 128-256 units on IMDB reviews; AMD
-    EPYC, AVX-512). In training the states keep a buffer of their own, each
-    step's product added in place: ``addmm`` with ``out=`` copies its added
-    term step by step, and a training step of the layer ran 1.04-1.21x as
-    fast without those copies (an epoch 1.00-1.05x). Written over the
-    projection itself (the Function marking it dirty), a training step was
-    0.87-0.96x as fast (an epoch 0.94-0.96x in stop 53). The projection
-    reaches the Function as a view, which autograd handles with copies when
-    it is written in place: perhaps the cause, not profiled.
+def _tanh_states(x, w_ih, b, w_hh):
+    """The states (T, B, H) of h[t] = tanh(x[t] W_ih^T + b + h[t-1] W_hh^T), h[-1] = 0.
+
+    ``x``: (T, B, features), contiguous; ``b``: the two biases summed. The
+    loop runs on s = (h + 1) / 2 = sigmoid(2a), since tanh(a) = 2 sigmoid(2a)
+    - 1 and torch's sigmoid is about 3x faster than its tanh on the CPU (a
+    128 x 128 block: 7 us against 23 us, one thread each); with h[t-1] = 2
+    s[t-1] - 1,
+
+        2 a[t] = 2 x[t] W_ih^T + (2 b - 2 W_hh 1) + 4 s[t-1] W_hh^T,
+
+    so each step is one ``addmm_`` (its ``alpha`` the 4) and one activation,
+    in place, and the states become h in one pass at the end. The input
+    product is computed a block of steps at a time (``_BLOCK``), with its
+    constant, into the states' buffer just before the loop reaches the block,
+    so the loop finds it in cache: the input product of a whole batch at once
+    is a buffer the size of the states, written to memory, read back and
+    written again (``baddbmm`` first copies its bias into its output, too).
+    The forward pass, 500 steps of a batch of 128, 128-256 units: 1.13-1.37x
+    as fast as one product for the batch; with the sigmoid, the loop alone
+    was 1.23x as fast at 128 units, 1.37x at 32 and 1.10x at 256.
     """
-    w_t = w_hh.t()
-    states = xw if inplace else torch.empty_like(xw, memory_format=torch.contiguous_format)
-    b2 = b * 2
-    s = torch.add(b2, xw[0], alpha=2, out=states[0]).sigmoid_()  # h[-1] = 0: no W_hh term
-    torch.add(b2 - w_hh.sum(1).mul_(2), xw[1:], alpha=2, out=states[1:])
-    for step in states.unbind(0)[1:]:  # the views made at once, not one indexing per step
-        s = step.addmm_(s, w_t, alpha=4).sigmoid_()
+    T, B, n_in = x.shape
+    H = w_hh.shape[0]
+    states = x.new_empty(T, B, H)
+    w_sum = w_hh.sum(1).mul_(2)  # 2 W_hh 1
+    constant = b * 2 - w_sum
+    w_in, w_t = w_ih.t() * 2, w_hh.t()
+    for k, end in _blocks(T, B * H):
+        block = states[k:end]
+        torch.addmm(constant, x[k:end].reshape(-1, n_in), w_in, out=block.view(-1, H))
+        steps = block.unbind(0)
+        if k == 0:  # the first step reads h[-1] = 0: no W_hh term
+            s = steps[0].add_(w_sum).sigmoid_()
+            steps = steps[1:]
+        for step in steps:
+            s = step.addmm_(s, w_t, alpha=4).sigmoid_()
     return states.mul_(2).sub_(1)
 
 
-class _TanhRecurrence(torch.autograd.Function):
-    """h[t] = tanh(xw[t] + b + h[t-1] W_hh^T), h[-1] = 0.
+class _TanhLayer(torch.autograd.Function):
+    """A single-layer tanh RNN: h[t] = tanh(x[t] W_ih^T + b + h[t-1] W_hh^T), h[-1] = 0.
 
-    ``xw``: (T, B, H), the input's product with the input weights; ``b``:
+    ``x``: (T, B, features), contiguous; ``w_ih``: (H, features); ``b``:
     (H,), the two biases summed; ``w_hh``: (H, H). Returns the states
-    (T, B, H). The forward pass runs on sigmoids (:func:`_tanh_states`); the
-    backward reads the states h, as torch's does.
+    (T, B, H). The forward pass is :func:`_tanh_states`. The backward pass
+    runs a block of steps at a time, from the last: the gradient of each
+    step's pre-activation (per step ``tanh_backward`` and one ``addmm``, as
+    torch's), then the block's share of the gradients of the input and of all
+    the weights, while the block is in cache; so the gradient of the
+    pre-activations never needs a buffer the size of the states.
     """
 
     @staticmethod
-    def forward(ctx, xw, b, w_hh):
-        states = _tanh_states(xw, b, w_hh)
-        ctx.save_for_backward(states, w_hh)
+    def forward(ctx, x, w_ih, b, w_hh):
+        states = _tanh_states(x, w_ih, b, w_hh)
+        ctx.save_for_backward(x, w_ih, w_hh, states)
         return states
 
     @staticmethod
     def backward(ctx, grad):
-        states, w_hh = ctx.saved_tensors
+        x, w_ih, w_hh, states = ctx.saved_tensors
         T, B, H = states.shape
-        # The gradient of each step's pre-activation, summed in place in a copy
-        # of the incoming one (as in the forward pass, no copy per step).
-        dpre = grad.clone(memory_format=torch.contiguous_format)
-        d, h = dpre.unbind(0), states.unbind(0)
-        for t in range(T - 1, -1, -1):
-            _tanh_backward(d[t], h[t], grad_input=d[t])
-            if t:
-                d[t - 1].addmm_(d[t], w_hh)
-        # Step t read state t-1; the first step read zeros, so it adds nothing.
-        dw = dpre[1:].reshape(-1, H).t() @ states[:-1].reshape(-1, H)
-        return dpre, dpre.sum((0, 1)), dw
+        n_in = x.shape[-1]
+        dx = x.new_empty(x.shape)
+        dw_ih, dw_hh = torch.zeros_like(w_ih), torch.zeros_like(w_hh)
+        db = states.new_zeros(H)
+        blocks = _blocks(T, B * H, reverse=True)
+        dpre = states.new_empty(blocks[-1][1], B, H)  # one block's pre-activation gradients
+        carry = None  # the gradient the next block's first step sends to the state before it
+        for k, end in blocks:
+            d = dpre[: end - k]
+            d.copy_(grad[k:end])
+            if carry is not None:
+                d[-1].add_(carry)
+            steps, h = d.unbind(0), states[k:end].unbind(0)
+            for i in range(end - k - 1, -1, -1):
+                _tanh_backward(steps[i], h[i], grad_input=steps[i])
+                if i:
+                    steps[i - 1].addmm_(steps[i], w_hh)
+            flat = d.view(-1, H)
+            torch.mm(flat, w_ih, out=dx[k:end].view(-1, n_in))
+            dw_ih.addmm_(flat.t(), x[k:end].reshape(-1, n_in))
+            db.add_(flat.sum(0))
+            if k:  # step t read state t-1; the first step read zeros, so it adds nothing
+                dw_hh.addmm_(flat.t(), states[k - 1 : end - 1].reshape(-1, H))
+                carry = torch.mm(steps[0], w_hh, out=carry)
+            elif end > 1:
+                dw_hh.addmm_(d[1:].reshape(-1, H).t(), states[: end - 1].reshape(-1, H))
+        return dx, dw_ih, db, dw_hh
 
 
 def _by_step(buffer):
@@ -415,11 +447,10 @@ def _run_fused(layers, inputs):
 
 def _run_tanh(layer, x):
     """A fused simple RNN layer on ``x`` (T, B, features): its states (B, T, H), time first."""
-    T, B, n_in = x.shape
-    xw = torch.mm(x.reshape(T * B, n_in), layer.weight_ih_l0.t()).view(T, B, layer.hidden_size)
+    x = x.contiguous()
     b = layer.bias_ih_l0 + layer.bias_hh_l0
     if torch.is_grad_enabled():
-        states = _TanhRecurrence.apply(xw, b, layer.weight_hh_l0)
-    else:  # inference: the loop alone, over the product it no longer needs
-        states = _tanh_states(xw, b, layer.weight_hh_l0, inplace=True)
+        states = _TanhLayer.apply(x, layer.weight_ih_l0, b, layer.weight_hh_l0)
+    else:
+        states = _tanh_states(x, layer.weight_ih_l0, b, layer.weight_hh_l0)
     return states.transpose(0, 1)
