@@ -265,7 +265,14 @@ class _MaskedMax(torch.autograd.Function):
     end are masked, in a copy of their own. The backward finds the maxima
     again by comparison and shares the gradient among ties, as ``amax``'s
     does (the state of a GRU can repeat exactly), writing it in ``h``'s
-    layout.
+    layout. Measured (stop 56, 2-core AMD EPYC): the pooling of 128 states of
+    500 steps laid out time first, 128 units, forward 10.4 ms -> 2.8 ms,
+    backward 6.8 ms -> 7.6 ms; training steps over four IMDB-like batches of
+    125-500 steps, paired with the general path, 1.06x as fast for a
+    bidirectional simple RNN of 128 units, 1.04x for a bidirectional LSTM of
+    128 (batch first), 1.01x for an LSTM of 32. Stop 55's attempt, whose
+    backward scattered the gradient into zeros at the maxima's indices, made
+    the pooling of a batch 1.75-2.07x as fast but left epochs at 0.98-1.04x.
     """
 
     @staticmethod
