@@ -12,8 +12,8 @@ each step's state in place into one buffer (``addmm`` + ``sigmoid_``: the
 loop runs on (h + 1) / 2, see :func:`_tanh_states`); in
 training, as one ``torch.autograd.Function`` whose backward is written out
 (:class:`_TanhLayer`):
-per step ``tanh_backward`` and one ``addmm``, and the gradient of the
-recurrent weights for all steps as one large product. A single-layer
+per step ``tanh_backward`` and one ``addmm``, and the gradients of the input
+and the weights a block of steps at a time, while it is in cache. A single-layer
 ``nn.GRU`` in training runs the same way (:class:`_GRURecurrence`: per step
 one product and six elementwise operations forward, each into a buffer kept
 for the backward pass, nine and one product backward), the two directions of
@@ -116,7 +116,13 @@ def _tanh_states(x, w_ih, b, w_hh):
     written again (``baddbmm`` first copies its bias into its output, too).
     The forward pass, 500 steps of a batch of 128, 128-256 units: 1.13-1.37x
     as fast as one product for the batch; with the sigmoid, the loop alone
-    was 1.23x as fast at 128 units, 1.37x at 32 and 1.10x at 256.
+    was 1.23x as fast at 128 units, 1.37x at 32 and 1.10x at 256. So at
+    inference, too, the states are the one buffer of the batch's size (before
+    stop 56 the loop wrote over the product to the same end, predict_proba
+    1.17-1.22x faster than with a buffer for each). Tried and not kept: the
+    states turned into h a block at a time, once the loop has left it (a
+    training step 0.96x), and the product without its constant, added to the
+    block after (0.99x).
     """
     T, B, n_in = x.shape
     H = w_hh.shape[0]
@@ -419,10 +425,11 @@ def run_layers(layers, inputs):
 def _run_fused(layers, inputs):
     """:func:`run_layers` for G fused layers of one kind and size, on inputs of one shape.
 
-    The input projections of all G are one batched product over the inputs
-    stacked time first. G GRU layers then run side by side (a training step
-    of two directions, batch 64-128, 32-256 units: 1.05-1.24x as fast as one
-    after the other); a simple RNN layer runs alone (G = 1).
+    A simple RNN layer runs alone (G = 1), through :class:`_TanhLayer`. For
+    GRU layers the input projections of all G are one batched product over
+    the inputs stacked time first; the G layers then run side by side (a
+    training step of two directions, batch 64-128, 32-256 units: 1.05-1.24x
+    as fast as one after the other).
     """
     if type(layers[0]) is nn.RNN:
         (layer,), (x,) = layers, inputs
