@@ -230,18 +230,40 @@ def test_masked_max_pooling_equals_the_general_path(shortest, time_first, monkey
     assert got.is_contiguous()  # in the states' layout, as the recurrence's backward reads it
 
 
-def test_masked_max_pooling_shares_the_gradient_among_ties():
-    # A GRU's state can repeat exactly (its update gate at 1): the gradient is
-    # shared among the tied steps, as amax's is, and sums to the incoming one.
-    states = torch.tensor([[[0.5, 1.0]], [[0.5, 2.0]], [[0.2, 2.0]], [[0.5, -1.0]]])
+@pytest.mark.parametrize("time_first", [True, False])
+def test_masked_max_pooling_sends_a_tied_maximum_s_gradient_to_its_first_step(
+    time_first, monkeypatch
+):
+    # A state can repeat exactly (saturated, or a GRU's update gate at 1): the
+    # gradient goes to the first of the tied steps, as with max's indices.
+    calls = []
+    apply = modules._MaskedMax.apply
+    monkeypatch.setattr(modules._MaskedMax, "apply", lambda *a: calls.append(a[2]) or apply(*a))
+    # Two sequences of 3 and 4 steps, 2 units, batch first; the first has ties.
+    states = torch.tensor(
+        [
+            [[0.5, 1.0], [0.5, 2.0], [0.2, 2.0], [0.5, -1.0]],  # step 3 is padding
+            [[0.125, 0.25], [0.375, 0.25], [0.25, 0.875], [0.25, 0.125]],
+        ]
+    )
+    if time_first:
+        states = states.transpose(0, 1).contiguous()
     states.requires_grad_()
-    lengths = torch.tensor([[3]])
+    h = states.transpose(0, 1) if time_first else states
+    lengths = torch.tensor([[3], [4]])
     mask = torch.arange(4) < lengths
-    pooled = modules._reduce(states.transpose(0, 1), mask, lengths, "max")
-    assert pooled.tolist() == [[0.5, 2.0]]
-    (grad,) = torch.autograd.grad(pooled, states, torch.tensor([[6.0, 4.0]]))
-    assert grad[:, 0, 0].tolist() == [3.0, 3.0, 0.0, 0.0]  # step 3 is padding
-    assert grad[:, 0, 1].tolist() == [0.0, 2.0, 2.0, 0.0]
+    pooled = modules._reduce(h, mask, lengths, "max")
+    assert calls == [0 if time_first else 1]
+    assert pooled.tolist() == [[0.5, 2.0], [0.375, 0.875]]
+    weight = torch.tensor([[6.0, 4.0], [1.0, 2.0]])
+    (grad,) = torch.autograd.grad(pooled, states, weight)
+    grad = grad.transpose(0, 1) if time_first else grad
+    assert grad[0].tolist() == [[6.0, 0.0], [0.0, 4.0], [0.0, 0.0], [0.0, 0.0]]
+    assert grad[1].tolist() == [[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]
+    reference = h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(dim=1).values
+    (want,) = torch.autograd.grad(reference, states, weight)
+    want = want.transpose(0, 1) if time_first else want
+    assert torch.equal(grad, want)  # as the general path's
 
 
 def test_fused_encoder_pools_its_states_where_they_lie(monkeypatch):
