@@ -247,7 +247,7 @@ def _reduce(h, mask, lengths, pooling, inplace=False):
 
 
 class _MaskedMax(torch.autograd.Function):
-    """The maximum over each sequence's true steps, its gradient shared among ties.
+    """The maximum over each sequence's true steps, reduced where the states lie.
 
     ``h``: contiguous, its steps along ``dim``: (T, B, H) laid out time first
     (``dim=0``), as the fused recurrence writes its states
@@ -266,10 +266,11 @@ class _MaskedMax(torch.autograd.Function):
     again by comparison and writes the gradient there, in ``h``'s layout;
     where a maximum is tied exactly (saturated states, a GRU's state carried
     unchanged), to its first step, as ``max``'s indices do, so the gradients
-    are those of the general path. Measured (stop 56, 2-core AMD EPYC): the pooling of 128 states of
-    500 steps laid out time first, 128 units, forward 10.4 ms -> 2.8 ms,
-    backward 6.8 ms -> 7.6 ms; training steps over four IMDB-like batches of
-    125-500 steps, paired with the general path, 1.06x as fast for a
+    are those of the general path. Measured (stop 56, 2-core AMD EPYC): the
+    pooling of 128 states of 500 steps laid out time first, 128 units,
+    forward 10.4 ms -> 2.8 ms, backward 6.8 ms -> 7.6 ms; training steps
+    over four IMDB-like batches of 125-500 steps, paired with the general
+    path, 1.06x as fast for a
     bidirectional simple RNN of 128 units, 1.04x for a bidirectional LSTM of
     128 (batch first), 1.01x for an LSTM of 32. Stop 55's attempt, whose
     backward scattered the gradient into zeros at the maxima's indices, made
