@@ -186,11 +186,14 @@ class _TanhLayer(torch.autograd.Function):
             torch.mm(flat, w_ih, out=dx[k:end].view(-1, n_in))
             dw_ih.addmm_(flat.t(), x[k:end].reshape(-1, n_in))
             db.add_(flat.sum(0))
-            if k:  # step t read state t-1; the first step read zeros, so it adds nothing
-                dw_hh.addmm_(flat.t(), states[k - 1 : end - 1].reshape(-1, H))
+            # Step t read state t-1; the first step read zeros, so it adds nothing.
+            first = max(k, 1)
+            if first < end:
+                dw_hh.addmm_(
+                    d[first - k :].reshape(-1, H).t(), states[first - 1 : end - 1].reshape(-1, H)
+                )
+            if k:
                 carry = torch.mm(steps[0], w_hh, out=carry)
-            elif end > 1:
-                dw_hh.addmm_(d[1:].reshape(-1, H).t(), states[: end - 1].reshape(-1, H))
         return dx, dw_ih, db, dw_hh
 
 
