@@ -61,7 +61,7 @@ def _course_runs(cell, X_train, y_train, X_test, y_test):
     def run(seed, bucket):
         model = RNNClassifier(
             cell=cell, embedding_dim=32, hidden_size=32, batch_size=128,
-            bucket_by_length=bucket, ensemble_size=1, random_state=seed,
+            bucket_by_length=bucket, ensemble_size=1, linear_ngrams=0, random_state=seed,
         )  # fmt: skip
         return model, lambda: model.fit(P_train, y_train), lambda: model.score(P_test, y_test)
 

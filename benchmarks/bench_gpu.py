@@ -206,6 +206,7 @@ def run_cell(X, y, X_test, cell, hidden, bi, args, profile=False):
         bidirectional=bi,
         batch_size=BATCH,
         ensemble_size=1,
+        linear_ngrams=0,  # the recurrent layers alone, as the bare cuDNN loop
         early_stopping=False,
         max_epochs=args.epochs,
         device=DEVICE,

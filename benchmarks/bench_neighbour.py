@@ -42,8 +42,8 @@ data = np.load(sys.argv[1], allow_pickle=True)
 X, y = as_ragged(list(data["X"])), data["y"]
 params = json.loads(sys.argv[2])
 while True:
-    clf = RNNClassifier(**{"ensemble_size": 1, **params}, max_epochs=1, early_stopping=False,
-                        random_state=0)
+    clf = RNNClassifier(**{"ensemble_size": 1, "linear_ngrams": 0, **params}, max_epochs=1,
+                        early_stopping=False, random_state=0)
     start = time.perf_counter(); clf.fit(X, y); fit = time.perf_counter() - start
     start = time.perf_counter(); clf.predict_proba(X); predict = time.perf_counter() - start
     if sys.argv[3] == "once":

@@ -104,7 +104,9 @@ class Clock:
 
 def _pipeline(seed, **params):
     return make_pipeline(
-        TextTokenizer(), RNNClassifier(ensemble_size=1, random_state=seed, **params)
+        TextTokenizer(),
+        # One recurrent network alone: the models of the recorded runs.
+        RNNClassifier(ensemble_size=1, linear_ngrams=0, random_state=seed, **params),
     )
 
 
@@ -159,7 +161,12 @@ def search_optuna(X_train, y_train, X_valid, y_valid, seed, max_epochs, budget_s
     def objective(trial):
         params = {k: trial.suggest_categorical(k, v) for k, v in SPACE.items()}
         clf = RNNClassifier(
-            **params, ensemble_size=1, max_epochs=1, early_stopping=False, random_state=seed
+            **params,
+            ensemble_size=1,
+            linear_ngrams=0,
+            max_epochs=1,
+            early_stopping=False,
+            random_state=seed,
         )
         best = -np.inf
         for epoch in range(1, max_epochs + 1):

@@ -60,6 +60,7 @@ def _models():
             batch_size=64,
             early_stopping=False,
             ensemble_size=1,
+            linear_ngrams=0,
             random_state=0,
         ),
     )

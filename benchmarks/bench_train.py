@@ -135,6 +135,7 @@ def hand_loop(X, y, cell, hidden, bidirectional, epochs):
 
 def _classifier(cell, hidden, bidirectional, max_epochs, precision="no"):
     return RNNClassifier(
+        linear_ngrams=0,  # the recurrent layers alone, as the Keras model and the hand loop
         mixed_precision=precision,
         cell=cell,
         embedding_dim=EMB,

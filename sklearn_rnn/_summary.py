@@ -2,7 +2,7 @@
 
 import torch
 
-from .modules import LinearChainCRF
+from .modules import LinearChainCRF, LinearNGrams
 
 
 def _output_shape(layer):
@@ -12,6 +12,8 @@ def _output_shape(layer):
         return f"(None, None, {layer.hidden_size})"
     if isinstance(layer, torch.nn.Linear):
         return f"(None, {layer.out_features})"
+    if isinstance(layer, LinearNGrams):
+        return f"(None, {layer.n_outputs})"  # a vote per sequence
     if isinstance(layer, LinearChainCRF):
         return "(None, None)"  # a label per step
     return "(same as input)"

@@ -13,12 +13,25 @@ from ._base import ManyToOneRNN
 from ._docs import fill_parameters
 from ._nets import WeightedNeuralNetClassifier, WeightedNeuralNetMultiLabel
 from ._targets import ClassTargets
+from .modules import PAIR_FACTOR
 
 #: ``ensemble_size='auto'`` trains two networks on training data of at most this
 #: many tokens in all, one on more: the second network gains most on data sets
 #: of a few thousand labelled examples, short or long, where a fit takes seconds
 #: to a minute or two (see ``ensemble_size``).
 AUTO_ENSEMBLE_TOKENS = 2_000_000
+
+
+def _ngram_buckets(sequences, low=2**10, high=2**20):
+    """Rows for the hashed word pairs of ``linear_ngrams=2``: a power of two at
+    least twice the distinct pairs of neighbouring ids in ``sequences`` (1-D
+    id arrays), within [low, high]. A table the size of the data's pairs,
+    rather than of the largest corpus, keeps each step's update cheap: Adam
+    updates every row of the path's dense gradient, seen in the batch or not.
+    """
+    pairs = [np.asarray(s[:-1], np.int64) * PAIR_FACTOR + s[1:] for s in sequences if len(s) > 1]
+    distinct = len(np.unique(np.concatenate(pairs))) if pairs else 0
+    return int(min(high, max(low, 2 ** int(np.ceil(np.log2(max(2 * distinct, 1)))))))
 
 
 @fill_parameters
@@ -100,6 +113,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         "scoring": [str],
         "word_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "adversarial_eps": [Interval(Real, 0, None, closed="left")],
+        "linear_ngrams": [Interval(Integral, 0, 2, closed="both")],
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
 
@@ -118,6 +132,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         adversarial_eps=0.0,
         pooling="max",
         ensemble_size=2,
+        linear_ngrams=2,
         freeze_embedding=False,
         optimizer="adam",
         lr=1e-3,
@@ -150,6 +165,7 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         self.adversarial_eps = adversarial_eps
         self.pooling = pooling
         self.ensemble_size = ensemble_size
+        self.linear_ngrams = linear_ngrams
         self.freeze_embedding = freeze_embedding
         self.optimizer = optimizer
         self.lr = lr
@@ -185,7 +201,16 @@ class RNNClassifier(ClassifierMixin, ManyToOneRNN):
         word_dropout = self.word_dropout
         if word_dropout == "auto":  # measured: helps pretrained vectors, not learned ones
             word_dropout = 0.0 if embedding is None else 0.25
-        return {**super()._module_params(embedding), "word_dropout": word_dropout}
+        params = {**super()._module_params(embedding), "word_dropout": word_dropout}
+        if self.linear_ngrams and self.num_embeddings_ is not None:  # token input only
+            params["linear_ngrams"] = self.linear_ngrams
+        return params
+
+    def _fitted_module_params(self, train):
+        params = super()._fitted_module_params(train)
+        if self.linear_ngrams == 2 and self.num_embeddings_ is not None:
+            params["ngram_buckets"] = _ngram_buckets(train.sequences)
+        return params
 
     def _validate_params(self):
         super()._validate_params()

@@ -18,6 +18,7 @@ This gives the results of ``pack_padded_sequence`` without its cost on CPU.
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ._recurrence import call_layer, eager, run_layers
 
@@ -399,6 +400,82 @@ def recent_steps(x, lengths, k):
     return x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
+#: The hash of a pair of neighbouring ids, before the modulo (an odd factor:
+#: for each first id, distinct second ids keep distinct hashes).
+PAIR_FACTOR = 1000003
+
+
+def pair_hashes(x):
+    """The hashes of the pairs of neighbouring ids of (batch, steps) ``x``: (batch, steps - 1)."""
+    return x[:, :-1] * PAIR_FACTOR + x[:, 1:]
+
+
+class LinearNGrams(nn.Module):
+    """A linear model of each token sequence's bag of n-grams: (batch, steps) ids to outputs.
+
+    The features are binary: each distinct word (and, with ``ngrams=2``, each
+    distinct pair of neighbouring words, hashed into ``buckets`` rows) counts
+    once, and the vector is scaled to unit length, so a long text's vote is
+    not larger for its length (the features of a linear bag-of-words model
+    on binary, L2-normalised n-grams). It is the "wide" part beside a
+    recurrent network (Cheng et al. 2016; the direct n-gram connections of
+    Mikolov et al.'s RNNME language models): it learns which words a text
+    holds, the network what their order adds.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Size of the id space (0 pads).
+    n_outputs : int
+    ngrams : {1, 2}
+        Words alone, or words and hashed pairs of neighbouring words.
+    buckets : int, default=2**20
+        Rows for the pairs (collisions share a weight, as in a hashing
+        vectorizer; ``RNNClassifier`` sizes them to its training data).
+    dropout : float, default=0.5
+        In training, each feature of a sequence is dropped with this
+        probability (the others scaled up to keep the expectation): the
+        model cannot lean on single words, which it would otherwise memorise
+        within a few epochs.
+    scale : float, default=10.0
+        Factor on the features. Adam moves each weight by about ``lr`` a
+        step whatever the input's scale, so the factor sets how fast the
+        path's outputs move: at 1 a text's vote grew too slowly to matter
+        before early stopping (single fits on IMDB 5k/5k, the network alone
+        85.38; words alone: factor 1 85.94, 10 87.12; words and pairs: 3
+        86.30, 10 87.54, 30 87.56).
+    """
+
+    def __init__(self, num_embeddings, n_outputs, ngrams, buckets=2**20, dropout=0.5, scale=10.0):
+        super().__init__()
+        if ngrams not in (1, 2):
+            raise ValueError(f"ngrams must be 1 or 2; got {ngrams!r}.")
+        self.num_words = num_embeddings
+        self.buckets = buckets if ngrams == 2 else 0
+        self.dropout = dropout
+        self.scale = scale
+        # One row of output weights per word and per bucket of pairs.
+        self.weight = nn.Parameter(torch.zeros(num_embeddings + self.buckets, n_outputs))
+        self.n_outputs = n_outputs
+
+    def features(self, x):
+        """Each row's distinct feature ids, sorted, and their weights (0: repeats, padding)."""
+        if self.buckets and x.shape[1] > 1:
+            pairs = torch.remainder(pair_hashes(x), self.buckets) + self.num_words
+            x = torch.cat([x, pairs.masked_fill((x[:, :-1] == 0) | (x[:, 1:] == 0), 0)], dim=1)
+        ids = x.sort(dim=1).values
+        first = torch.ones_like(ids, dtype=torch.bool)
+        first[:, 1:] = ids[:, 1:] != ids[:, :-1]
+        keep = (first & (ids != 0)).float()
+        return ids, keep / keep.sum(1, keepdim=True).clamp_min(1.0).sqrt()
+
+    def forward(self, x):
+        ids, weights = self.features(x)
+        if self.training and self.dropout > 0:
+            weights = weights * (torch.rand_like(weights) >= self.dropout) / (1 - self.dropout)
+        return (F.embedding(ids, self.weight) * (self.scale * weights).unsqueeze(-1)).sum(1)
+
+
 class ManyToOneModule(nn.Module):
     """Many-to-one: the encoder, dropout, and a linear layer giving ``n_outputs`` values.
 
@@ -436,6 +513,13 @@ class ManyToOneModule(nn.Module):
         (its layer starts at zero weights): the outputs are then
         ``[means, log-variances]``, ``2 * n_outputs`` values, for
         :class:`GaussianNLLLoss`.
+    linear_ngrams : int, default=0
+        Token input only: a linear path from the bag of each sequence's
+        words (1) or words and pairs of neighbouring words (2) to the
+        outputs, added to the recurrent head's outputs
+        (:class:`LinearNGrams`). 0: none.
+    ngram_buckets : int, default=2**20
+        With ``linear_ngrams=2``: rows for the hashed pairs.
     **encoder_params
         The keyword arguments of :class:`RNNEncoderModule`.
     """
@@ -449,10 +533,22 @@ class ManyToOneModule(nn.Module):
         linear_lags=0,
         linear_init=None,
         gaussian=False,
+        linear_ngrams=0,
+        ngram_buckets=2**20,
         **encoder_params,
     ):
         super().__init__()
         self.encoder = RNNEncoderModule(**encoder_params)
+        self.ngrams = None
+        if linear_ngrams:
+            if self.encoder.embedding is None:
+                raise ValueError("linear_ngrams applies to token input only.")
+            self.ngrams = LinearNGrams(
+                self.encoder.embedding.num_embeddings,
+                n_outputs,
+                linear_ngrams,
+                buckets=ngram_buckets,
+            )
         if self.encoder.embedding is not None and encoder_params.get("embedding_weights") is None:
             _init_embedding(self.encoder.embedding)
         self.output_dropout = nn.Dropout(output_dropout)
@@ -494,6 +590,9 @@ class ManyToOneModule(nn.Module):
         if self.linear_lags:
             lags = recent_steps(x, lengths, self.linear_lags).flatten(1)
             linear = self.linear((lags - self.linear_mean) / self.linear_scale)
+        # getattr: a model pickled before the n-gram path has none.
+        if getattr(self, "ngrams", None) is not None:
+            linear = self.ngrams(x)
         if self.window_normalization is not None:
             x = x - window_location(x, lengths, self.window_normalization).unsqueeze(1)
         rep = self.output_dropout((yield from self.encoder._forward_steps(x, lengths)))

@@ -78,6 +78,9 @@ def _rnn(size, cell, random_state, verbose, bidirectional=False, **params):
         # in full mode (-0.02; bench_accuracy_study/41_*.json).
         dropout=0.3,
         embedding_dropout=0.3,
+        # The comparison's recurrent models are recurrent networks alone:
+        # no linear n-gram path beside them (RNNClassifier's default).
+        linear_ngrams=0,
         batch_size=size.batch_size,
         lr=size.lr,
         max_epochs=size.max_epochs,
@@ -219,6 +222,7 @@ def _bilstm(size, random_state, verbose, **params):
         bidirectional=True,
         dropout=0.5,
         adversarial_eps=0.05,
+        linear_ngrams=0,  # a recurrent network alone, as in _rnn
         batch_size=size.batch_size,
         lr=size.lr,
         max_epochs=size.max_epochs + 3,

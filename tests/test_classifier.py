@@ -250,6 +250,9 @@ def test_integer_sample_weight_equals_repetition():
     w = np.tile([1, 2, 3], 10)
     repeated = np.repeat(np.arange(len(y)), w)
     params = dict(FAST, batch_size=100)  # one batch: the same gradient up to rounding
+    # The n-gram path drops features by draws per batch position, which
+    # repeating samples moves: the network alone here.
+    params["linear_ngrams"] = 0
     a = RNNClassifier(**params).fit(X, y, sample_weight=w).predict_proba(X)
     b = RNNClassifier(**params).fit(X[repeated], y[repeated]).predict_proba(X)
     np.testing.assert_allclose(a, b, rtol=1e-5)
@@ -570,6 +573,8 @@ def test_ensemble_trains_each_member_on_its_own_weighted_loss():
     y = np.array([0, 0, 0, 1] * 6)
     clf = RNNClassifier(**FAST, ensemble_size=3, class_weight="balanced", device="cpu").fit(X, y)
     net, module = clf.net_, clf.net_.module_.train()
+    for member in module.members:  # the same outputs in both passes: no feature dropped
+        member.ngrams.dropout = 0.0
     x = torch.from_numpy(pad_sequences(X, padding="post"))
     lengths = torch.tensor([len(s) for s in X])
     target, weights = torch.as_tensor(y), torch.linspace(0.5, 2, len(y))
@@ -617,6 +622,57 @@ def test_adversarial_training_needs_token_input():
     X = np.random.default_rng(0).normal(size=(8, 5, 2)).astype(np.float32)
     with pytest.raises(ValueError, match="adversarial_eps perturbs the embedded tokens"):
         RNNClassifier(adversarial_eps=1.0, max_epochs=1).fit(X, [0, 1] * 4)
+
+
+@pytest.mark.parametrize("ngrams", [1, 2])
+@pytest.mark.parametrize("ensemble_size", [1, 2])
+def test_linear_ngrams_path_learns_words_and_never_reads_padding(ngrams, ensemble_size):
+    # Class 1 holds word 4 somewhere among fillers, class 0 word 5: a bag of words task.
+    rng = np.random.default_rng(0)
+    X = [rng.integers(6, 30, size=rng.integers(3, 12)) for _ in range(200)]
+    y = rng.integers(0, 2, size=200)
+    for seq, label in zip(X, y):
+        seq[rng.integers(len(seq))] = 4 if label else 5
+    X = as_ragged(X)
+    params = {**FAST, "max_epochs": 5, "ensemble_size": ensemble_size}
+    clf = RNNClassifier(linear_ngrams=ngrams, **params).fit(X, y)
+    for member in _members(clf):
+        weight = member.ngrams.weight.detach()
+        # The path has learned which word marks which class (logits: class 0, class 1).
+        assert weight[4, 1] - weight[4, 0] > 0 > weight[5, 1] - weight[5, 0]
+        buckets = classifier_module._ngram_buckets(X) if ngrams == 2 else 0
+        assert weight.shape[0] == clf.num_embeddings_ + buckets
+    assert clf.score(X, y) > 0.95
+    Q = X[:5]
+    alone = np.vstack([clf.predict_proba(Q[i : i + 1]) for i in range(len(Q))])
+    for other in (
+        clf.predict_proba(Q),
+        clf.predict_proba(SequencePadder(maxlen=15, padding="pre").fit_transform(Q)),
+        clf.predict_proba(SequencePadder(maxlen=15, padding="post").fit_transform(Q)),
+    ):
+        np.testing.assert_allclose(alone, other, atol=ROUNDING)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(Q), clf.predict_proba(Q))
+    # Off, the model is the network alone, as before the parameter existed.
+    plain = RNNClassifier(**params, linear_ngrams=0).fit(X, y)
+    assert all(member.ngrams is None for member in _members(plain))
+
+
+def test_ngram_buckets_hold_twice_the_distinct_pairs_as_a_power_of_two():
+    buckets = classifier_module._ngram_buckets
+    assert buckets([np.array([3, 4, 3, 4, 3])], low=1) == 4  # pairs (3, 4), (4, 3)
+    assert buckets([np.arange(1, 1002)], low=1) == 2048  # 1,000 distinct pairs
+    assert buckets([np.arange(1, 1002)]) == 2048
+    assert buckets([np.arange(1, 1002)], high=1024) == 1024
+    assert buckets([np.array([5]), np.array([], dtype=np.int64)]) == 2**10  # no pairs
+
+
+def test_linear_ngrams_reads_token_input_only_and_is_one_or_two():
+    X = np.random.default_rng(0).normal(size=(8, 5, 2)).astype(np.float32)
+    clf = RNNClassifier(linear_ngrams=2, max_epochs=1, ensemble_size=1).fit(X, [0, 1] * 4)
+    assert clf.net_.module_.ngrams is None  # numeric steps have no words
+    with pytest.raises(ValueError, match="linear_ngrams"):
+        RNNClassifier(linear_ngrams=3, max_epochs=1).fit(_ids([3, 4]), [0, 1])
 
 
 def _multilabel_corpus(n, seed=0):

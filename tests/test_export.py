@@ -145,6 +145,14 @@ def test_export_leaves_the_fitted_model_as_it_was(tmp_path):
     np.testing.assert_allclose(out, model.predict_proba(QUERIES), atol=1e-5)
 
 
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_onnx_runtime_gives_the_probabilities_with_a_linear_ngrams_path(tmp_path, ngrams):
+    network = RNNClassifier(max_epochs=2, random_state=0, linear_ngrams=ngrams)
+    model = make_pipeline(TextTokenizer(), network).fit(TEXTS, LABELS)
+    out = _run(model, tmp_path / "model.onnx", QUERIES)
+    np.testing.assert_allclose(out, model.predict_proba(QUERIES), atol=1e-5)
+
+
 def test_export_refuses_what_it_cannot_export(tmp_path):
     with pytest.raises(
         TypeError, match="exports an RNNClassifier, an LSTMRegressor or an RNNTagger"

@@ -5,6 +5,7 @@ import torch
 
 from sklearn_rnn.modules import (
     LinearChainCRF,
+    LinearNGrams,
     ManyToOneModule,
     RNNEncoderModule,
     Seq2SeqModule,
@@ -255,3 +256,59 @@ def test_linear_chain_crf_matches_brute_force_enumeration():
     nll = crf.neg_log_likelihood(emissions, tags, mask).sum()
     nll.backward()
     assert crf.transitions.grad.abs().sum() > 0
+
+
+def _binary_bag(rows, num_words, buckets, ngrams):
+    """The reference: each row's distinct n-grams as a dense 0/1 vector of unit length."""
+    out = torch.zeros(len(rows), num_words + buckets, dtype=torch.float64)
+    for r, row in enumerate(rows):
+        feats = {w for w in row if w}
+        if ngrams == 2:
+            feats |= {
+                (a * 1000003 + b) % buckets + num_words
+                for a, b in itertools.pairwise(row)
+                if a and b
+            }
+        for f in feats:
+            out[r, f] = 1.0
+        out[r] /= max(len(feats), 1) ** 0.5
+    return out
+
+
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_linear_ngrams_is_a_linear_model_of_the_binary_normalised_bag(ngrams):
+    torch.manual_seed(0)
+    path = LinearNGrams(30, 3, ngrams, buckets=50).eval()
+    with torch.no_grad():
+        path.weight.normal_()
+    rows = [[5, 9, 5, 5, 0, 0], [7, 8, 7, 8, 7, 8], [0, 0, 0, 0, 0, 0], [3, 4, 3, 0, 0, 0]]
+    out = path(torch.tensor(rows))
+    bag = _binary_bag(rows, 30, 50 if ngrams == 2 else 0, ngrams)
+    expected = path.scale * bag @ path.weight.double()
+    torch.testing.assert_close(out.double(), expected, rtol=1e-5, atol=1e-5)
+    # Only the distinct features count: repeating a text does not change its vote.
+    torch.testing.assert_close(path(torch.tensor([[7, 8, 7, 8]])), out[1:2])
+    assert out[2].abs().max() == 0  # an empty text: no vote
+
+
+def test_linear_ngrams_drops_features_in_training_only():
+    torch.manual_seed(0)
+    path = LinearNGrams(30, 1, 1, dropout=0.5)
+    with torch.no_grad():
+        path.weight.fill_(1.0)
+    x = torch.arange(1, 26).unsqueeze(0)  # 25 distinct words: the bag sums to scale * 5
+    path.eval()
+    torch.testing.assert_close(path(x), torch.tensor([[path.scale * 5.0]]))
+    path.train()
+    draws = torch.stack([path(x) for _ in range(200)]).flatten()
+    assert draws.std() > 0  # features are dropped, at random
+    assert abs(draws.mean().item() - path.scale * 5.0) < 0.05 * path.scale * 5.0  # in expectation
+
+
+def test_linear_ngrams_needs_token_input_and_one_or_two():
+    with pytest.raises(ValueError, match="linear_ngrams applies to token input only"):
+        ManyToOneModule(n_outputs=2, input_size=3, linear_ngrams=1)
+    with pytest.raises(ValueError, match="ngrams must be 1 or 2"):
+        LinearNGrams(10, 2, 3)
+    module = ManyToOneModule(n_outputs=2, num_embeddings=12, embedding_dim=4, linear_ngrams=2)
+    assert module.ngrams.weight.abs().max() == 0  # starts as the network alone
