@@ -231,7 +231,15 @@ def test_make_model_builds_every_named_model_as_a_pipeline_from_text():
     assert full_bilstm.patience == SIZES["full"].patience == 2
     assert make_model("bilstm-ensemble", mode="full")[-1].patience == 3
     assert bilstm.patience == SIZES["quick"].patience == 3
-    assert {"bilstm-ensemble", "stacked"}.isdisjoint(DEFAULT_MODELS)
+    assert {"bilstm-ensemble", "bilstm-ngrams", "stacked"}.isdisjoint(DEFAULT_MODELS)
+    # bilstm-ngrams is bilstm with the linear n-gram path; the other recurrent
+    # models are networks alone.
+    assert make_model("bilstm-ngrams")[-1].get_params() == {
+        **bilstm.get_params(),
+        "linear_ngrams": 2,
+    }
+    for name in ("rnn", "lstm", "gru", "bilstm-glove", "bilstm", "bilstm-ensemble"):
+        assert make_model(name)[-1].linear_ngrams == 0
     # The models built on _rnn train two networks on data sets of up to 2M
     # tokens (a fit of seconds to minutes), one on the full IMDB comparison;
     # bilstm keeps one (two were level or behind on three of five sets:
