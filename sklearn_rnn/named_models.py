@@ -155,7 +155,8 @@ def make_model(name, *, mode="quick", random_state=0, verbose=0):
         # IMDB development split (20k/5k of the training reviews) 92.06,
         # against 90.92 for bilstm and 91.96 for nb-bigram
         # (bench_accuracy_study/54_imdb_bilstm_ngrams.json).
-        return _bilstm(size, random_state, verbose, linear_ngrams=2)
+        # bilstm's patience, as measured (bilstm with linear_ngrams=2).
+        return _bilstm(size, random_state, verbose, patience=size.patience, linear_ngrams=2)
     if name == "stacked":
         # Out-of-fold probabilities teach the logistic regression how much to
         # trust each model; the recurrent one and the bags of n-grams err on
