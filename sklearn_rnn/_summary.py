@@ -13,7 +13,7 @@ def _output_shape(layer):
     if isinstance(layer, torch.nn.Linear):
         return f"(None, {layer.out_features})"
     if isinstance(layer, LinearNGrams):
-        return f"(None, {layer.n_outputs})"  # a vote per sequence
+        return f"(None, {layer.weight.shape[1]})"  # a vote per sequence
     if isinstance(layer, LinearChainCRF):
         return "(None, None)"  # a label per step
     return "(same as input)"

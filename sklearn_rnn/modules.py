@@ -456,7 +456,6 @@ class LinearNGrams(nn.Module):
         self.scale = scale
         # One row of output weights per word and per bucket of pairs.
         self.weight = nn.Parameter(torch.zeros(num_embeddings + self.buckets, n_outputs))
-        self.n_outputs = n_outputs
 
     def features(self, x):
         """Each row's distinct feature ids, sorted, and their weights (0: repeats, padding)."""
