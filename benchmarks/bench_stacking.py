@@ -23,6 +23,10 @@ own folds and cached beside the others: scored beside the network, in place
 of ``nb-bigram``, and as a fourth model. ``--extra bilstm-glove`` does the
 same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``).
 
+``--network stacked-ngrams`` gives the stack's network the linear n-gram path
+(``linear_ngrams=2``, as in ``bilstm-ngrams``); ``--network bilstm`` puts the
+``bilstm`` named model in its place.
+
 ``--set imdb-dev`` (the default) trains on 20k of the official training
 reviews and scores the other 5k, so the choice never reads the test reviews;
 ``--set imdb`` is the official 25k/25k split (score it once, after choosing).
@@ -30,8 +34,9 @@ The predictions are kept in ``--cache`` (an ``.npz``), so ``--cache`` alone
 rescoring them costs nothing; a cache without a member of the stack (written
 before it joined) gets that member's predictions added.
 
-    python benchmarks/bench_stacking.py [--set imdb-dev|imdb] [--network stacked|bilstm]
-        [--extra nb-trigram] [--extra bilstm-glove] [--cache /tmp/stacking_imdb-dev.npz]
+    python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
+        [--network stacked|bilstm|stacked-ngrams] [--extra nb-trigram]
+        [--extra bilstm-glove] [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
 """
 
@@ -79,6 +84,8 @@ def predictions(set_name, network, names):
     estimators = dict(stack.estimators)
     if network == "bilstm":
         estimators["bilstm"] = make_model("bilstm", mode="full", random_state=0)
+    if network == "stacked-ngrams":  # the stack's network with the linear n-gram path
+        estimators["bilstm"].set_params(rnnclassifier__linear_ngrams=2)
     estimators |= {name: make() for name, make in EXTRAS.items()}
     out = {"y": np.asarray(y), "y_test": np.asarray(y_test), "fit_s": {}}
     for name in names:
@@ -135,7 +142,9 @@ def _cached(path, set_name, network, names):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="imdb-dev", choices=["imdb-dev", "imdb"])
-    parser.add_argument("--network", default="stacked", choices=["stacked", "bilstm"])
+    parser.add_argument(
+        "--network", default="stacked", choices=["stacked", "bilstm", "stacked-ngrams"]
+    )
     parser.add_argument(
         "--extra", action="append", default=[], choices=[k.replace("_", "-") for k in EXTRAS]
     )

@@ -443,6 +443,17 @@ OVERRIDES = {
             against 0.9501 and 0.7912 (the CRF: 0.8124)
             (benchmarks/results/bench_tagging_study/, studies 18, 20, 21).""",
         ),
+        "linear_features": (
+            "bool",
+            """A linear path beside the network: each word's hand-made features
+            and its neighbours' (the linear-chain CRF's: the lowercase word,
+            first and last 1-3 characters with their case, whether it is
+            capitalised, uppercase, digits, holds a digit or a hyphen), hashed
+            into a table sized to the training words, give label scores that
+            are added to the network's, trained on the same loss
+            (:class:`~sklearn_rnn.modules.LinearTokenFeatures`). Word input
+            only.""",
+        ),
         "lowercase": (
             "bool",
             """Look words up in lowercase (the character features keep the case).

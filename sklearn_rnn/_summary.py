@@ -2,7 +2,7 @@
 
 import torch
 
-from .modules import LinearChainCRF, LinearNGrams
+from .modules import LinearChainCRF, LinearNGrams, LinearTokenFeatures
 
 
 def _output_shape(layer):
@@ -14,6 +14,8 @@ def _output_shape(layer):
         return f"(None, {layer.out_features})"
     if isinstance(layer, LinearNGrams):
         return f"(None, {layer.weight.shape[1]})"  # a vote per sequence
+    if isinstance(layer, LinearTokenFeatures):
+        return f"(None, None, {layer.weight.shape[1]})"  # label scores per step
     if isinstance(layer, LinearChainCRF):
         return "(None, None)"  # a label per step
     return "(same as input)"

@@ -10,7 +10,7 @@ text steps of its Pipeline, padded at the end:
   ``lengths`` (int64, batch) for token-id input; ids the model never saw are
   read as out-of-vocabulary, as ``predict`` reads them;
 - ``x`` (float32, batch x steps x features) and ``lengths`` for numeric input;
-- for a tagger of words with character, affix or casing features, also
+- for a tagger of words with character, affix, casing or linear features, also
   ``chars`` (int64, batch x steps x features): each word's feature ids, as
   the tagger encodes them.
 
@@ -140,10 +140,12 @@ def export_onnx(model, path):
     dynamic_axes = {first: {0: "batch", 1: "steps"}, "lengths": {0: "batch"}, output: {0: "batch"}}
     if isinstance(estimator, RNNTagger):
         dynamic_axes[output][1] = "steps"
-        # Each word's affix and shape ids, its casing class, then its
-        # characters, 0 padded (an ensemble's members all read the same).
+        # Each word's linear-path ids, its affix and shape ids, its casing
+        # class, then its characters, 0 padded (an ensemble's members all
+        # read the same).
         first_net = module.members[0] if hasattr(module, "members") else module
-        n_features = getattr(first_net, "affix_features", 0)
+        n_features = getattr(first_net, "linear_columns", 0)
+        n_features += getattr(first_net, "affix_features", 0)
         n_features += getattr(first_net, "casing", None) is not None
         if getattr(first_net, "chars", None) is not None or n_features:
             chars = torch.full((3, 17, n_features + 6), OOV_ID + 3, dtype=torch.int64)

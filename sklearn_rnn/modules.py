@@ -475,6 +475,41 @@ class LinearNGrams(nn.Module):
         return (F.embedding(ids, self.weight) * (self.scale * weights).unsqueeze(-1)).sum(1)
 
 
+class LinearTokenFeatures(nn.Module):
+    """A linear model of each step's hashed features: (batch, steps, features) ids to outputs.
+
+    Each step carries the ids of its active binary features (0: none), e.g.
+    a word's lowercase form, affixes and case flags and those of its
+    neighbours; the output of a step is the sum of their weight rows. It is
+    the "wide" part beside a recurrent tagger: the emission scores of a
+    linear-chain CRF over hand-made features, which tag words never seen in
+    training from their spelling, learned with the network on one loss.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Rows of the weight table (row 0 pads and stays zero).
+    n_outputs : int
+    dropout : float, default=0.5
+        In training, each feature of a step is dropped with this probability
+        (the others scaled up to keep the expectation), so that the path
+        leans on no single feature, such as a word's identity.
+    """
+
+    def __init__(self, num_embeddings, n_outputs, dropout=0.5):
+        super().__init__()
+        self.dropout = dropout
+        # Zero start: the path adds nothing until it learns, as in LinearNGrams.
+        self.weight = nn.Parameter(torch.zeros(num_embeddings, n_outputs))
+
+    def forward(self, ids):
+        keep = (ids != 0).float()  # id 0: no feature, whatever row 0 holds
+        if self.training and self.dropout > 0:
+            drop = torch.rand(ids.shape, device=ids.device) < self.dropout
+            keep = keep.masked_fill(drop, 0.0) / (1 - self.dropout)
+        return (F.embedding(ids, self.weight) * keep.unsqueeze(-1)).sum(-2)
+
+
 class ManyToOneModule(nn.Module):
     """Many-to-one: the encoder, dropout, and a linear layer giving ``n_outputs`` values.
 
@@ -1222,6 +1257,12 @@ class TaggerModule(nn.Module):
         of width ``casing_embedding_dim`` and concatenated to the word's
         vector. None: no casing feature.
     casing_embedding_dim : int, default=8
+    linear_buckets : int or None, default=None
+        Rows of a :class:`LinearTokenFeatures` path: each step then carries
+        ``linear_columns`` hashed feature ids, first in ``chars`` (before the
+        affix ids), and the path's scores are added to the output layer's.
+        None: no such path.
+    linear_columns : int, default=0
     word_dropout : float, default=0.0
         In training, the probability that a word id is replaced by ``oov_id``
         (its characters stay), so the out-of-vocabulary vector is trained and
@@ -1267,6 +1308,8 @@ class TaggerModule(nn.Module):
         affix_features=7,
         num_casings=None,
         casing_embedding_dim=8,
+        linear_buckets=None,
+        linear_columns=0,
         word_dropout=0.0,
         oov_id=1,
         embedding_dropout=0.0,
@@ -1285,6 +1328,8 @@ class TaggerModule(nn.Module):
         self.affixes = None
         self.affix_features = 0
         self.casing = None
+        self.linear = None
+        self.linear_columns = 0
         step_size = input_size
         self.extra_embedding = None
         if num_embeddings is not None:
@@ -1315,6 +1360,9 @@ class TaggerModule(nn.Module):
                 self.casing = nn.Embedding(num_casings, casing_embedding_dim, padding_idx=0)
                 _init_embedding(self.casing)
                 step_size += casing_embedding_dim
+            if linear_buckets is not None:
+                self.linear = LinearTokenFeatures(linear_buckets, n_tags)
+                self.linear_columns = linear_columns
         # The point where adversarial training perturbs each step's vector
         # (word embedding beside the affix and character vectors); numeric
         # input has none.
@@ -1368,12 +1416,17 @@ class TaggerModule(nn.Module):
         # sample_weight rides in the batch for the loss; the network ignores it.
         if x.shape[1] == 0:  # a batch of empty sequences: no step to label
             return x.new_zeros((x.shape[0], 0, self.output.out_features), dtype=torch.float32)
+        # getattr: a tagger pickled before the linear path has none.
+        linear = getattr(self, "linear", None)
+        if linear is not None:
+            linear_ids, chars = chars[..., : self.linear_columns], chars[..., self.linear_columns :]
         h = self.features(x, lengths, chars)
         # getattr: a tagger pickled before adversarial training has no such point.
         if getattr(self, "adversarial_input", None) is not None:
             h = self.adversarial_input(h)
         states, _ = self.encoder.steps(self.embedding_dropout(h), lengths, aligned=True)
-        return self.output(self.output_dropout(states))
+        scores = self.output(self.output_dropout(states))
+        return scores if linear is None else scores + linear(linear_ids)
 
     @staticmethod
     def _mask(lengths, scores):

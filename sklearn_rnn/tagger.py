@@ -1,8 +1,9 @@
 """RNNTagger: one label per step (part-of-speech tags, entities, per-step labels of a series)."""
 
 import numbers
+import zlib
 from collections import Counter
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 import torch
@@ -122,6 +123,85 @@ def _casing(word):
     return 1 + _LETTER_CASES.index(case) * len(_DIGITS) + _DIGITS.index(digits)
 
 
+#: Features per word of the linear path (:func:`_linear_features`), at most.
+N_LINEAR = 12
+#: Its id columns per step: the word's features, and its neighbours' as such.
+LINEAR_COLUMNS = 3 * N_LINEAR
+
+
+def _linear_features(word):
+    """The features of a word that ``linear_features`` reads: the CRF baseline's.
+
+    Its lowercase form, its first and last 1-3 characters (case kept), and
+    whether it is capitalised, all uppercase, all digits, holds a digit, holds
+    a hyphen (the word features of sklearn-crfsuite's tutorial, with
+    prefixes; ``benchmarks/bench_tagging.py``'s CRF reads the same).
+    """
+    flags = (
+        ("title", word.istitle()),
+        ("upper", word.isupper()),
+        ("digit", word.isdigit()),
+        ("hasdigit", any(c.isdigit() for c in word)),
+        ("hyphen", "-" in word),
+    )
+    return (
+        f"w:{word.lower()}",
+        *(f"s{n}:{word[-n:]}" for n in (1, 2, 3)),
+        *(f"p{n}:{word[:n]}" for n in (1, 2, 3)),
+        *(name for name, on in flags if on),
+    )
+
+
+@lru_cache(maxsize=2**16)
+def _linear_hashes(word):
+    """A word's feature hashes (3, ``N_LINEAR``), as the previous word, itself and the next.
+
+    CRC-32 (the same in every process, unlike ``hash``); -1 where the word
+    has fewer features (a flag that is off). Cached: read-only.
+    """
+    out = np.full((3, N_LINEAR), -1, dtype=np.int64)
+    features = _linear_features(word)
+    for row, where in enumerate(("-1", "0", "+1")):
+        out[row, : len(features)] = [zlib.crc32(f"{where}|{f}".encode()) for f in features]
+    out.flags.writeable = False
+    return out
+
+
+def _edge_hashes(marker):
+    out = np.full(N_LINEAR, -1, dtype=np.int64)
+    out[0] = zlib.crc32(marker.encode())
+    return out
+
+
+#: The previous word of the first word, and the next of the last (the CRF's BOS, EOS).
+_BOS_HASHES, _EOS_HASHES = _edge_hashes("BOS"), _edge_hashes("EOS")
+
+
+def _linear_ids(words, buckets):
+    """The linear path's ids of a sentence (steps, ``LINEAR_COLUMNS``): 1 to buckets - 1, 0 off."""
+    h = np.stack([_linear_hashes(w) for w in words])
+    columns = np.concatenate(
+        [
+            np.vstack([_BOS_HASHES[None], h[:-1, 0]]),
+            h[:, 1],
+            np.vstack([h[1:, 2], _EOS_HASHES[None]]),
+        ],
+        axis=1,
+    )
+    return np.where(columns >= 0, columns % (buckets - 1) + 1, 0)
+
+
+def _linear_buckets(words, low=2**10, high=2**20):
+    """Rows for the linear path: a power of two above twice the distinct features of ``words``.
+
+    Within [low, high]; as ``RNNClassifier``'s table for word pairs, sized to
+    the data because Adam updates every row of a dense gradient each step.
+    """
+    hashes = [_linear_hashes(w).ravel() for w in words]
+    distinct = 2 + len(np.unique(np.concatenate(hashes))) if hashes else 2  # 2: BOS, EOS
+    return int(min(high, max(low, 2 ** int(np.ceil(np.log2(2 * distinct))))))
+
+
 def _vocabulary(counts):
     """Tokens numbered after the reserved ids, most frequent first, ties in sorted order."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -203,6 +283,7 @@ class RNNTagger(BaseRNN):
         "char_encoder": [StrOptions({"cnn", "lstm"})],
         "affix_embedding_dim": [Interval(numbers.Integral, 0, None, closed="left")],
         "casing_embedding_dim": [Interval(numbers.Integral, 0, None, closed="left")],
+        "linear_features": ["boolean"],
         "lowercase": ["boolean"],
         "vectors": [str, "array-like", object, None],
         "adversarial_eps": [Interval(numbers.Real, 0, None, closed="left")],
@@ -233,6 +314,7 @@ class RNNTagger(BaseRNN):
         char_encoder="cnn",
         affix_embedding_dim=0,
         casing_embedding_dim=0,
+        linear_features=False,
         lowercase=True,
         vectors=None,
         freeze_embedding=False,
@@ -269,6 +351,7 @@ class RNNTagger(BaseRNN):
         self.char_encoder = char_encoder
         self.affix_embedding_dim = affix_embedding_dim
         self.casing_embedding_dim = casing_embedding_dim
+        self.linear_features = linear_features
         self.lowercase = lowercase
         self.vectors = vectors
         self.freeze_embedding = freeze_embedding
@@ -329,6 +412,8 @@ class RNNTagger(BaseRNN):
             "affix_features": N_AFFIXES,
             "num_casings": self._num_casings(),
             "casing_embedding_dim": self.casing_embedding_dim,
+            "linear_buckets": self._linear_buckets(),
+            "linear_columns": LINEAR_COLUMNS,
             "word_dropout": self.word_dropout if self.num_embeddings_ is not None else 0.0,
             "embedding_dropout": self.embedding_dropout,
             "dropout": self.dropout,
@@ -359,11 +444,16 @@ class RNNTagger(BaseRNN):
         # Non-word input with casing_embedding_dim is refused in _validate_data.
         return 1 + N_CASINGS if self.casing_embedding_dim else None
 
+    def _linear_buckets(self):
+        # getattr: a tagger pickled before the linear path has none.
+        return getattr(self, "linear_buckets_", None)
+
     def _feature_columns(self):
-        """How many id columns follow the word id before the characters: affixes, casing."""
+        """The id columns between the word id and the characters: linear path, affixes, casing."""
+        n_linear = 0 if self._linear_buckets() is None else LINEAR_COLUMNS
         n_affixes = 0 if getattr(self, "affix_vocabulary_", None) is None else N_AFFIXES
         # getattr: a tagger pickled before the casing feature has none.
-        return n_affixes, int(bool(getattr(self, "casing_embedding_dim", 0)))
+        return n_linear, n_affixes, int(bool(getattr(self, "casing_embedding_dim", 0)))
 
     def _num_chars(self):
         chars = getattr(self, "char_vocabulary_", None)
@@ -386,7 +476,7 @@ class RNNTagger(BaseRNN):
                 )
             if reset:
                 self.vocabulary_ = self.char_vocabulary_ = self.vectors_found_ = None
-                self.affix_vocabulary_ = None
+                self.affix_vocabulary_ = self.linear_buckets_ = None
                 self._trainable_words = None
                 if self.vectors is not None:
                     raise ValueError(
@@ -403,6 +493,11 @@ class RNNTagger(BaseRNN):
                     raise ValueError(
                         "casing_embedding_dim reads the case of each word's letters; the "
                         "input is not words. Pass word sequences, or casing_embedding_dim=0."
+                    )
+                if self.linear_features:
+                    raise ValueError(
+                        "linear_features reads each word's spelling and its neighbours'; "
+                        "the input is not words. Pass word sequences, or linear_features=False."
                     )
             return super()._validate_data(X, reset=reset, training=training)
         sentences = _check_word_sequences(X)
@@ -439,6 +534,9 @@ class RNNTagger(BaseRNN):
             types = Counter(f for w in {w for s in sentences for w in s} for f in _affixes(w))
             shared = Counter({f: c for f, c in types.items() if c >= 2})
             self.affix_vocabulary_ = _vocabulary(shared)
+        self.linear_buckets_ = None
+        if self.linear_features:
+            self.linear_buckets_ = _linear_buckets({w for s in sentences for w in s})
         self.vectors_found_ = None
         self._trainable_words = self._pretrained_rows = None
         embedding = None
@@ -475,14 +573,16 @@ class RNNTagger(BaseRNN):
         """
         if self.input_kind_ != "words":
             return valid
-        # The id columns of each step: word, affixes, casing, characters (see
-        # _encode). The casing classes are fixed: every one is known.
-        n_affixes, casing = self._feature_columns()
+        # The id columns of each step: word, linear path, affixes, casing,
+        # characters (see _encode). The casing classes are fixed: every one
+        # is known. The linear path's hashed features need nothing: a feature
+        # no sentence trained on keeps its zero weights, and so adds nothing.
+        n_linear, n_affixes, casing = self._feature_columns()
         columns = [("vocabulary_", slice(0, 1))]
         if self.affix_vocabulary_ is not None:
-            columns.append(("affix_vocabulary_", slice(1, 1 + n_affixes)))
+            columns.append(("affix_vocabulary_", slice(1 + n_linear, 1 + n_linear + n_affixes)))
         if self.char_vocabulary_:
-            columns.append(("char_vocabulary_", slice(1 + n_affixes + casing, None)))
+            columns.append(("char_vocabulary_", slice(1 + n_linear + n_affixes + casing, None)))
         sequences = [_id_columns(s).copy() for s in valid.sequences]
         trained = [_id_columns(s) for s in train.sequences]
         for name, cols in columns:
@@ -512,25 +612,32 @@ class RNNTagger(BaseRNN):
     def _encode(self, words):
         """A word sequence as ids: (steps,), or (steps, 1 + features) with word features.
 
-        Column 0 holds the word ids; then, with ``affix_embedding_dim``, the
+        Column 0 holds the word ids; then, with ``linear_features``, the
+        ``LINEAR_COLUMNS`` hashed feature ids of the word and its neighbours
+        (:func:`_linear_ids`); then, with ``affix_embedding_dim``, the
         ``N_AFFIXES`` affix and shape ids of each word; then, with
         ``casing_embedding_dim``, its casing class (:func:`_casing`); then,
         with ``char_size``, its character ids between begin and end markers.
         """
         ids = [self.vocabulary_.get(self._key(w), OOV_ID) for w in words]
-        n_affixes, casing = self._feature_columns()
-        if not self.char_vocabulary_ and not n_affixes and not casing:
+        n_linear, n_affixes, casing = self._feature_columns()
+        if not self.char_vocabulary_ and not n_linear and not n_affixes and not casing:
             return np.asarray(ids, dtype=np.int64)
         affixes = getattr(self, "affix_vocabulary_", None)
-        first_char = 1 + n_affixes + casing
+        first_affix = 1 + n_linear
+        first_char = first_affix + n_affixes + casing
         # Each word's characters between begin and end markers, so that the
         # convolution tells a suffix from the same letters inside the word.
         width = max((len(w) for w in words), default=0) + 2 if self.char_vocabulary_ else 0
         out = np.zeros((len(words), first_char + width), dtype=np.int64)
         out[:, 0] = ids
+        if n_linear and len(words):
+            out[:, 1:first_affix] = _linear_ids(words, self.linear_buckets_)
         for i, w in enumerate(words):
             if n_affixes:
-                out[i, 1 : 1 + n_affixes] = [affixes.get(f, OOV_ID) for f in _affixes(w)]
+                out[i, first_affix : first_affix + n_affixes] = [
+                    affixes.get(f, OOV_ID) for f in _affixes(w)
+                ]
             if casing:
                 out[i, first_char - 1] = _casing(w)
             if self.char_vocabulary_:

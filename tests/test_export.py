@@ -94,6 +94,8 @@ def _assert_tag_probabilities(out, model, X):
         {"casing_embedding_dim": 3, "char_size": 0},
         {"vectors": {"the": [0.1, 0.2], "zebra": [0.3, -0.1], "dog": [0.0, 1.0]}},
         {"ensemble_size": 2},
+        {"linear_features": True, "affix_embedding_dim": 4, "casing_embedding_dim": 3},
+        {"linear_features": True, "char_size": 0},
     ],
     ids=[
         "char-cnn",
@@ -105,6 +107,8 @@ def _assert_tag_probabilities(out, model, X):
         "casing-no-chars",
         "pretrained-extra-rows",
         "ensemble",
+        "linear-affixes-casing",
+        "linear-no-chars",
     ],
 )
 def test_onnx_runtime_gives_the_taggers_probabilities(tmp_path, params):

@@ -12,7 +12,18 @@ from sklearn_rnn._batching import IGNORE_LABEL, collate_tagged
 from sklearn_rnn._nets import TaggerNet
 from sklearn_rnn._sequences import BOS_ID, EOS_ID, N_RESERVED, OOV_ID
 from sklearn_rnn.metrics import entity_f1_scorer, tag_accuracy_score
-from sklearn_rnn.tagger import N_CASINGS, _affixes, _casing
+from sklearn_rnn.modules import LinearTokenFeatures
+from sklearn_rnn.tagger import (
+    LINEAR_COLUMNS,
+    N_CASINGS,
+    N_LINEAR,
+    _affixes,
+    _casing,
+    _linear_buckets,
+    _linear_features,
+    _linear_hashes,
+    _linear_ids,
+)
 
 SMALL = dict(hidden_size=16, num_layers=1, embedding_dim=8, char_embedding_dim=8, char_size=8)
 
@@ -179,6 +190,123 @@ def test_casing_id_sits_between_the_affixes_and_the_characters():
     assert h.shape == (1, 2, SMALL["embedding_dim"] + 7 * 4 + 3 + SMALL["char_size"])
 
 
+def test_linear_features_are_the_crf_baselines_word_features():
+    # str.istitle: "E17" is titlecased, as the CRF reads it.
+    assert _linear_features("E17") == (
+        "w:e17", "s1:7", "s2:17", "s3:E17", "p1:E", "p2:E1", "p3:E17", "title", "upper",
+        "hasdigit",
+    )  # fmt: skip
+    assert _linear_features("Well-Known")[-2:] == ("title", "hyphen")
+    assert _linear_features("1999")[-2:] == ("digit", "hasdigit")
+    assert max(len(_linear_features(w)) for w in ["Aa-1", "A-1", "1-A", "AB-1"]) <= N_LINEAR
+
+
+def test_linear_ids_hash_each_word_and_its_neighbours_features_by_position():
+    import zlib
+
+    buckets = 2**12
+    ids = _linear_ids(["The", "E17", "runs"], buckets)
+    assert ids.shape == (3, LINEAR_COLUMNS) and ids.min() >= 0 and ids.max() < buckets
+
+    def expected(word, where):
+        return [
+            zlib.crc32(f"{where}|{f}".encode()) % (buckets - 1) + 1 for f in _linear_features(word)
+        ]
+
+    prev, own, nxt = np.split(ids, 3, axis=1)
+    # The middle word: its own features, its left neighbour's as "-1", its right one's as "+1".
+    n = len(_linear_features("E17"))
+    assert own[1, :n].tolist() == expected("E17", "0") and not own[1, n:].any()
+    assert prev[1, : len(_linear_features("The"))].tolist() == expected("The", "-1")
+    assert nxt[1, : len(_linear_features("runs"))].tolist() == expected("runs", "+1")
+    # The sentence's edges read the markers of the CRF baseline.
+    assert prev[0].tolist() == [zlib.crc32(b"BOS") % (buckets - 1) + 1] + [0] * (N_LINEAR - 1)
+    assert nxt[2].tolist() == [zlib.crc32(b"EOS") % (buckets - 1) + 1] + [0] * (N_LINEAR - 1)
+    # The same word in the same place has the same ids, in any sentence.
+    np.testing.assert_array_equal(_linear_ids(["A", "E17", "runs"], buckets)[1, 12:], ids[1, 12:])
+    assert not _linear_hashes("E17").flags.writeable  # cached: nobody may change it
+
+
+def test_linear_buckets_grow_with_the_distinct_features():
+    assert _linear_buckets([]) == 2**10
+    assert _linear_buckets(["a", "b"]) == 2**10  # floor
+    words = [f"w{i}" for i in range(5000)]
+    distinct = 2 + len(np.unique(np.concatenate([_linear_hashes(w).ravel() for w in words])))
+    buckets = _linear_buckets(words)
+    assert buckets >= 2 * distinct > buckets // 2 and buckets & (buckets - 1) == 0
+    assert _linear_buckets(words, high=2**12) == 2**12
+
+
+def test_linear_token_features_sum_the_rows_of_the_active_features():
+    layer = LinearTokenFeatures(10, 3, dropout=0.5)
+    with torch.no_grad():
+        layer.weight.copy_(torch.arange(30.0).reshape(10, 3))
+    ids = torch.tensor([[[1, 2, 0], [0, 0, 0]]])
+    layer.eval()
+    out = layer(ids).detach()
+    np.testing.assert_allclose(out[0, 0], (layer.weight[1] + layer.weight[2]).detach())
+    np.testing.assert_allclose(out[0, 1], 0.0)  # no feature, no score (row 0 is not read)
+    # Training drops features at random, keeping the expectation.
+    layer.train()
+    torch.manual_seed(0)
+    many = torch.tensor([[[1, 2, 0]] * 20000])
+    mean = layer(many)[0].mean(0)
+    np.testing.assert_allclose(mean.detach(), out[0, 0], rtol=0.03)
+    assert len({tuple(r.tolist()) for r in layer(many)[0, :50]}) > 1
+    # Padding (id 0) never learns.
+    layer(ids).sum().backward()
+    assert not layer.weight.grad[0].any() and layer.weight.grad[1].any()
+
+
+def test_linear_features_tag_unseen_words_from_their_spelling():
+    # Each word's tag follows its ending, which the path reads as a suffix
+    # feature; every test word is new. Without characters, word features or
+    # the path, the network alone sees only out-of-vocabulary rows.
+    params = dict(max_epochs=15, early_stopping=False, random_state=0, **{**SMALL, "char_size": 0})
+    alone = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)
+    linear = RNNTagger(linear_features=True, **params).fit(TRAIN_X, TRAIN_Y)
+    assert linear.score(UNSEEN_X, UNSEEN_Y) > 0.95 > alone.score(UNSEEN_X, UNSEEN_Y) + 0.2
+    words = {w for s in TRAIN_X for w in s}
+    assert linear.net_.module_.linear.weight.shape == (_linear_buckets(words), 3)
+    assert linear.summary() is None  # prints; the path is a layer of its own
+    restored = pickle.loads(pickle.dumps(linear))
+    np.testing.assert_array_equal(
+        np.concatenate(restored.predict_proba(UNSEEN_X)),
+        np.concatenate(linear.predict_proba(UNSEEN_X)),
+    )
+
+
+def test_linear_ids_sit_between_the_word_and_the_affixes():
+    X = [["Walking", "talking"], ["walking", "Sings"]]
+    params = dict(max_epochs=1, early_stopping=False, random_state=0, **SMALL)
+    tagger = RNNTagger(
+        linear_features=True, affix_embedding_dim=4, casing_embedding_dim=3, **params
+    )
+    tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
+    tagger.net_.module_.cpu()
+    encoded = tagger._encode(["Walking", "zzz"])
+    k = 1 + LINEAR_COLUMNS
+    np.testing.assert_array_equal(
+        encoded[:, 1:k], _linear_ids(["Walking", "zzz"], tagger.linear_buckets_)
+    )
+    affixes = tagger.affix_vocabulary_
+    assert encoded[0, k : k + 7].tolist() == [affixes.get(f, OOV_ID) for f in _affixes("Walking")]
+    assert encoded[:, k + 7].tolist() == [_casing("Walking"), _casing("zzz")]
+    chars = tagger.char_vocabulary_
+    assert encoded[0, k + 8 :].tolist() == [BOS_ID, *[chars[c] for c in "Walking"], EOS_ID]
+    # The network's input is what it was without the path.
+    batch, _ = collate_tagged([(encoded, None, 1.0)])
+    module = tagger.net_.module_.eval()
+    h = module.features(batch["x"], batch["lengths"], batch["chars"][..., LINEAR_COLUMNS:])
+    assert h.shape == (1, 2, SMALL["embedding_dim"] + 7 * 4 + 3 + SMALL["char_size"])
+    with torch.no_grad():
+        scores = module(batch["x"], batch["lengths"], batch["chars"])
+        states, _ = module.encoder.steps(h, batch["lengths"], aligned=True)
+        network = module.output(states)
+        path = module.linear(batch["chars"][..., :LINEAR_COLUMNS])
+    torch.testing.assert_close(scores, network + path)
+
+
 def test_padding_never_changes_a_prediction():
     # Two stacked layers, as by default: padding must not reach the upper layer either.
     params = {**SMALL, "num_layers": 2}
@@ -338,6 +466,8 @@ def test_tagger_refuses_input_unlike_its_training():
         RNNTagger(affix_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
     with pytest.raises(ValueError, match="casing_embedding_dim reads the case"):
         RNNTagger(casing_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
+    with pytest.raises(ValueError, match="linear_features reads each word's spelling"):
+        RNNTagger(linear_features=True, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
 
 
 @pytest.mark.parametrize(
