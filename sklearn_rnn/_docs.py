@@ -451,8 +451,8 @@ OVERRIDES = {
             capitalised, uppercase, digits, holds a digit or a hyphen), hashed
             into a table sized to the training words, give label scores that
             are added to the network's, trained on the same loss
-            (:class:`~sklearn_rnn.modules.LinearTokenFeatures`). Word input
-            only.""",
+            (:class:`~sklearn_rnn.modules.LinearTokenFeatures`). Ignored for
+            token-id and numeric input, which have no spelling.""",
         ),
         "lowercase": (
             "bool",

@@ -314,7 +314,7 @@ class RNNTagger(BaseRNN):
         char_encoder="cnn",
         affix_embedding_dim=0,
         casing_embedding_dim=0,
-        linear_features=False,
+        linear_features=True,
         lowercase=True,
         vectors=None,
         freeze_embedding=False,
@@ -493,11 +493,6 @@ class RNNTagger(BaseRNN):
                     raise ValueError(
                         "casing_embedding_dim reads the case of each word's letters; the "
                         "input is not words. Pass word sequences, or casing_embedding_dim=0."
-                    )
-                if self.linear_features:
-                    raise ValueError(
-                        "linear_features reads each word's spelling and its neighbours'; "
-                        "the input is not words. Pass word sequences, or linear_features=False."
                     )
             return super()._validate_data(X, reset=reset, training=training)
         sentences = _check_word_sequences(X)

@@ -71,9 +71,11 @@ def test_tagger_predicts_one_label_per_step_with_probabilities():
 
 @pytest.mark.parametrize("char_encoder", ["cnn", "lstm"])
 def test_character_features_tag_words_never_seen_in_training(char_encoder):
+    # Without the linear path, whose suffix features would tag them too.
     params = dict(
         char_encoder=char_encoder, max_epochs=40, early_stopping=False, random_state=0, **SMALL
     )
+    params["linear_features"] = False
     with_chars = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)
     assert with_chars.score(TRAIN_X, TRAIN_Y) > 0.99
     assert with_chars.score(UNSEEN_X, UNSEEN_Y) > 0.95
@@ -110,7 +112,12 @@ def test_affix_features_tag_words_never_seen_in_training_without_characters():
 def test_affix_ids_sit_between_the_word_id_and_its_characters():
     X = [["Walking", "talking"], ["walking", "Sings"]]
     tagger = RNNTagger(
-        affix_embedding_dim=4, max_epochs=1, early_stopping=False, random_state=0, **SMALL
+        affix_embedding_dim=4,
+        linear_features=False,  # its columns come first (tested below)
+        max_epochs=1,
+        early_stopping=False,
+        random_state=0,
+        **SMALL,
     )
     tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
     tagger.net_.module_.cpu()  # the module reads a CPU batch below
@@ -129,7 +136,9 @@ def test_affix_ids_sit_between_the_word_id_and_its_characters():
     h = tagger.net_.module_.features(batch["x"], batch["lengths"], batch["chars"])
     assert h.shape == (1, 2, SMALL["embedding_dim"] + 7 * 4 + SMALL["char_size"])
     # No feature shared by two word types: every word reads the unknown rows.
-    lone = RNNTagger(affix_embedding_dim=4, max_epochs=1, early_stopping=False, **SMALL)
+    lone = RNNTagger(
+        affix_embedding_dim=4, linear_features=False, max_epochs=1, early_stopping=False, **SMALL
+    )
     lone.fit([["A", "1"]] * 4, [["X", "NUM"]] * 4)
     assert lone.affix_vocabulary_ == {}
     assert lone._encode(["A"])[0, 1:8].tolist() == [OOV_ID] * 7
@@ -159,7 +168,7 @@ def test_casing_feature_tags_unseen_words_by_their_case_alone():
     ]
     y = [["VERB", "PROPN"]] * 200 + [["VERB", "NOUN"]] * 200
     params = {**SMALL, "char_size": 0, "max_epochs": 30, "early_stopping": False}
-    params["random_state"] = 0
+    params.update(random_state=0, linear_features=False)  # the path reads case flags too
     unseen = [["see", w] for w in names[30:]] + [["see", w.lower()] for w in names[30:]]
     truth = [["VERB", "PROPN"]] * 10 + [["VERB", "NOUN"]] * 10
     blind = RNNTagger(**params).fit(X, y)
@@ -178,7 +187,9 @@ def test_casing_feature_tags_unseen_words_by_their_case_alone():
 def test_casing_id_sits_between_the_affixes_and_the_characters():
     X = [["Walking", "talking"], ["walking", "Sings"]]
     params = dict(max_epochs=1, early_stopping=False, random_state=0, **SMALL)
-    tagger = RNNTagger(affix_embedding_dim=4, casing_embedding_dim=3, **params)
+    tagger = RNNTagger(
+        affix_embedding_dim=4, casing_embedding_dim=3, linear_features=False, **params
+    )
     tagger.fit(X, [["VERB", "NOUN"], ["VERB", "NOUN"]])
     tagger.net_.module_.cpu()  # the module reads a CPU batch below
     encoded = tagger._encode(["Walking", "zzz"])
@@ -263,8 +274,8 @@ def test_linear_features_tag_unseen_words_from_their_spelling():
     # feature; every test word is new. Without characters, word features or
     # the path, the network alone sees only out-of-vocabulary rows.
     params = dict(max_epochs=15, early_stopping=False, random_state=0, **{**SMALL, "char_size": 0})
-    alone = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)
-    linear = RNNTagger(linear_features=True, **params).fit(TRAIN_X, TRAIN_Y)
+    alone = RNNTagger(linear_features=False, **params).fit(TRAIN_X, TRAIN_Y)
+    linear = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)  # the default
     assert linear.score(UNSEEN_X, UNSEEN_Y) > 0.95 > alone.score(UNSEEN_X, UNSEEN_Y) + 0.2
     words = {w for s in TRAIN_X for w in s}
     assert linear.net_.module_.linear.weight.shape == (_linear_buckets(words), 3)
@@ -274,6 +285,16 @@ def test_linear_features_tag_unseen_words_from_their_spelling():
         np.concatenate(restored.predict_proba(UNSEEN_X)),
         np.concatenate(linear.predict_proba(UNSEEN_X)),
     )
+
+
+def test_linear_features_are_ignored_for_token_ids_and_numbers():
+    # As the character features: the default tagger reads these too.
+    params = dict(max_epochs=1, early_stopping=False, random_state=0, **SMALL)
+    for X in ([[3, 4, 5]] * 4, np.ones((4, 3, 2), dtype=np.float32)):
+        tagger = RNNTagger(**params).fit(X, [["x", "y", "x"]] * 4)
+        assert tagger.linear_features and tagger.linear_buckets_ is None
+        assert tagger.net_.module_.linear is None
+        assert [len(p) for p in tagger.predict(X)] == [3] * 4
 
 
 def test_linear_ids_sit_between_the_word_and_the_affixes():
@@ -466,8 +487,6 @@ def test_tagger_refuses_input_unlike_its_training():
         RNNTagger(affix_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
     with pytest.raises(ValueError, match="casing_embedding_dim reads the case"):
         RNNTagger(casing_embedding_dim=4, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
-    with pytest.raises(ValueError, match="linear_features reads each word's spelling"):
-        RNNTagger(linear_features=True, max_epochs=1).fit([[3, 4, 5]] * 4, [["x", "y", "x"]] * 4)
 
 
 @pytest.mark.parametrize(
@@ -572,7 +591,9 @@ def test_words_only_in_the_early_stopping_sentences_read_the_unseen_word_row():
     assert "s3:xin" not in tagger.affix_vocabulary_ and "s3:ing" in tagger.affix_vocabulary_
     ids = tagger._encode(["quxing"])[0]
     assert ids[0] == OOV_ID
-    chars = ids[1 + len(_affixes("quxing")) :]
+    n_linear = tagger._feature_columns()[0]  # the linear path's columns come first
+    assert n_linear == LINEAR_COLUMNS
+    chars = ids[1 + n_linear + len(_affixes("quxing")) :]
     assert chars[1] == chars[3] == OOV_ID and chars[2] == tagger.char_vocabulary_["u"]
     # Held out by the random split, the same holds.
     own_words = [s + [f"word{i}"] for i, s in enumerate(TRAIN_X)]  # one of its own each
