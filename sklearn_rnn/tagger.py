@@ -224,7 +224,9 @@ class RNNTagger(BaseRNN):
     each word is read as a learned embedding of its lowercased form (or a
     pretrained vector, ``vectors``) beside a character-level vector of its
     spelling (:class:`~sklearn_rnn.modules.CharEncoderModule`), so words never
-    seen in training still get tags from their shape and context. Token-id
+    seen in training still get tags from their shape and context; beside the
+    network, a linear path from each word's and its neighbours' hand-made
+    features (a CRF's) adds its scores (``linear_features``). Token-id
     sequences (no character features) and numeric sequences (a 3-D float
     array or ragged 2-D float arrays: per-step labels of a series) work too.
 
@@ -252,6 +254,10 @@ class RNNTagger(BaseRNN):
     affix_vocabulary_ : dict of str to int or None
         Affix or shape feature (``'s3:ing'``, ``'shape:Xxxxx'``) to id, for
         word input with ``affix_embedding_dim``.
+    linear_buckets_ : int or None
+        Rows of the linear path's table of hashed features, for word input
+        with ``linear_features``: a power of two at least twice the distinct
+        features of the training words (2**10 to 2**20).
     vectors_found_ : float or None
         With ``vectors``: share of the training vocabulary with a pretrained vector.
     net_ : skorch.NeuralNet
