@@ -192,13 +192,13 @@ def _linear_ids(words, buckets):
 
 
 def _linear_buckets(words, low=2**10, high=2**20):
-    """Rows for the linear path: a power of two above twice the distinct features of ``words``.
+    """Rows for the linear path: a power of two at least twice the distinct features of ``words``.
 
     Within [low, high]; as ``RNNClassifier``'s table for word pairs, sized to
     the data because Adam updates every row of a dense gradient each step.
     """
-    hashes = [_linear_hashes(w).ravel() for w in words]
-    distinct = 2 + len(np.unique(np.concatenate(hashes))) if hashes else 2  # 2: BOS, EOS
+    hashes = np.unique(np.concatenate([_linear_hashes(w).ravel() for w in words] or [[-1]]))
+    distinct = 2 + int((hashes >= 0).sum())  # 2: BOS, EOS
     return int(min(high, max(low, 2 ** int(np.ceil(np.log2(2 * distinct))))))
 
 
