@@ -459,7 +459,9 @@ OVERRIDES = {
             CRF: 0.8124), each seed above its own seed, in less fit time
             (benchmarks/results/bench_tagging_study/, studies 26, 27); a
             second run of the same seeds, 0.9538 and 0.8092. With GloVe
-            vectors 0.9584 and 0.8446, against 0.9572 and 0.8209.""",
+            vectors 0.9584 and 0.8446, against 0.9572 and 0.8209. The table
+            holds most of a fitted tagger's weights: on EWT 4.5M of 6.9M
+            parameters, a pickle of 83 MB against 29 MB without it.""",
         ),
         "lowercase": (
             "bool",
