@@ -13,7 +13,7 @@ from ._base import ManyToOneRNN
 from ._docs import fill_parameters
 from ._nets import WeightedNeuralNetClassifier, WeightedNeuralNetMultiLabel
 from ._targets import ClassTargets
-from .modules import PAIR_FACTOR
+from .modules import PAIR_FACTOR, _hash_table_rows
 
 #: ``ensemble_size='auto'`` trains two networks on training data of at most this
 #: many tokens in all, one on more: the second network gains most on data sets
@@ -31,7 +31,7 @@ def _ngram_buckets(sequences, low=2**10, high=2**20):
     """
     pairs = [np.asarray(s[:-1], np.int64) * PAIR_FACTOR + s[1:] for s in sequences if len(s) > 1]
     distinct = len(np.unique(np.concatenate(pairs))) if pairs else 0
-    return int(min(high, max(low, 2 ** int(np.ceil(np.log2(max(2 * distinct, 1)))))))
+    return _hash_table_rows(distinct, low, high)
 
 
 @fill_parameters

@@ -405,6 +405,16 @@ def recent_steps(x, lengths, k):
 PAIR_FACTOR = 1000003
 
 
+def _hash_table_rows(distinct, low=2**10, high=2**20):
+    """Rows of a hashed feature table: a power of two at least ``2 * distinct``, in [low, high].
+
+    Sized to the data, not to the largest corpus, because Adam updates every
+    row of a dense gradient each step (``RNNClassifier``'s word pairs,
+    ``RNNTagger``'s linear features).
+    """
+    return min(high, max(low, 1 << (max(2 * distinct, 1) - 1).bit_length()))
+
+
 def pair_hashes(x):
     """The hashes of the pairs of neighbouring ids of (batch, steps) ``x``: (batch, steps - 1)."""
     return x[:, :-1] * PAIR_FACTOR + x[:, 1:]

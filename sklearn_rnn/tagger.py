@@ -27,7 +27,7 @@ from ._sequences import (
 from ._targets import TagTargets
 from ._vectors import align_vectors, load_word_vectors
 from .metrics import tag_accuracy_score
-from .modules import TaggerEnsembleModule, TaggerModule
+from .modules import TaggerEnsembleModule, TaggerModule, _hash_table_rows
 
 
 def _is_word_sequences(X):
@@ -192,14 +192,9 @@ def _linear_ids(words, buckets):
 
 
 def _linear_buckets(words, low=2**10, high=2**20):
-    """Rows for the linear path: a power of two at least twice the distinct features of ``words``.
-
-    Within [low, high]; as ``RNNClassifier``'s table for word pairs, sized to
-    the data because Adam updates every row of a dense gradient each step.
-    """
+    """Rows for the linear path: ``modules._hash_table_rows`` of ``words``' features."""
     hashes = np.unique(np.concatenate([_linear_hashes(w).ravel() for w in words] or [[-1]]))
-    distinct = 2 + int((hashes >= 0).sum())  # 2: BOS, EOS
-    return int(min(high, max(low, 2 ** int(np.ceil(np.log2(2 * distinct))))))
+    return _hash_table_rows(2 + int((hashes >= 0).sum()), low, high)  # 2: BOS, EOS
 
 
 def _vocabulary(counts):
@@ -522,6 +517,7 @@ class RNNTagger(BaseRNN):
 
     def _learn_vocabularies(self, sentences):
         """Word and character ids from the training words; the pretrained rows if any."""
+        types = {w for s in sentences for w in s}
         words = Counter(self._key(w) for s in sentences for w in s)
         self.vocabulary_ = _vocabulary(words)
         self.char_vocabulary_ = None
@@ -532,12 +528,12 @@ class RNNTagger(BaseRNN):
             # An affix or shape joins the vocabulary when at least two word
             # types share it: the rarer ones read the out-of-vocabulary row,
             # which is then trained, as words unseen in training will need.
-            types = Counter(f for w in {w for s in sentences for w in s} for f in _affixes(w))
-            shared = Counter({f: c for f, c in types.items() if c >= 2})
+            features = Counter(f for w in types for f in _affixes(w))
+            shared = Counter({f: c for f, c in features.items() if c >= 2})
             self.affix_vocabulary_ = _vocabulary(shared)
         self.linear_buckets_ = None
         if self.linear_features:
-            self.linear_buckets_ = _linear_buckets({w for s in sentences for w in s})
+            self.linear_buckets_ = _linear_buckets(types)
         self.vectors_found_ = None
         self._trainable_words = self._pretrained_rows = None
         embedding = None

@@ -270,7 +270,7 @@ def test_linear_token_features_sum_the_rows_of_the_active_features():
     assert not layer.weight.grad[0].any() and layer.weight.grad[1].any()
 
 
-def test_linear_features_tag_unseen_words_from_their_spelling():
+def test_linear_features_tag_unseen_words_from_their_spelling(capsys):
     # Each word's tag follows its ending, which the path reads as a suffix
     # feature; every test word is new. Without characters, word features or
     # the path, the network alone sees only out-of-vocabulary rows.
@@ -280,7 +280,9 @@ def test_linear_features_tag_unseen_words_from_their_spelling():
     assert linear.score(UNSEEN_X, UNSEEN_Y) > 0.95 > alone.score(UNSEEN_X, UNSEEN_Y) + 0.2
     words = {w for s in TRAIN_X for w in s}
     assert linear.net_.module_.linear.weight.shape == (_linear_buckets(words), 3)
-    assert linear.summary() is None  # prints; the path is a layer of its own
+    linear.summary()  # the path is a layer of its own, with a score per label and step
+    row = next(r for r in capsys.readouterr().out.splitlines() if "LinearTokenFeatures" in r)
+    assert "(None, None, 3)" in row and f"{_linear_buckets(words) * 3:,}" in row
     restored = pickle.loads(pickle.dumps(linear))
     np.testing.assert_array_equal(
         np.concatenate(restored.predict_proba(UNSEEN_X)),
