@@ -486,7 +486,7 @@ class LinearNGrams(nn.Module):
 
 
 class LinearTokenFeatures(nn.Module):
-    """A linear model of each step's hashed features: (batch, steps, features) ids to outputs.
+    """A linear model of each step's binary features: (batch, steps, features) ids to outputs.
 
     Each step carries the ids of its active binary features (0: none), e.g.
     a word's lowercase form, affixes and case flags and those of its
@@ -1269,7 +1269,7 @@ class TaggerModule(nn.Module):
     casing_embedding_dim : int, default=8
     linear_buckets : int or None, default=None
         Rows of a :class:`LinearTokenFeatures` path: each step then carries
-        ``linear_columns`` hashed feature ids, first in ``chars`` (before the
+        ``linear_columns`` feature ids (rows), first in ``chars`` (before the
         affix ids), and the path's scores are added to the output layer's.
         None: no such path.
     linear_columns : int, default=0

@@ -27,7 +27,7 @@ from ._sequences import (
 from ._targets import TagTargets
 from ._vectors import align_vectors, load_word_vectors
 from .metrics import tag_accuracy_score
-from .modules import TaggerEnsembleModule, TaggerModule, _hash_table_rows
+from .modules import TaggerEnsembleModule, TaggerModule
 
 
 def _is_word_sequences(X):
@@ -177,8 +177,15 @@ def _edge_hashes(marker):
 _BOS_HASHES, _EOS_HASHES = _edge_hashes("BOS"), _edge_hashes("EOS")
 
 
-def _linear_ids(words, buckets):
-    """The linear path's ids of a sentence (steps, ``LINEAR_COLUMNS``): 1 to buckets - 1, 0 off."""
+def _linear_ids(words, index=None, buckets=None):
+    """The linear path's ids of a sentence (steps, ``LINEAR_COLUMNS``): table rows, 0 off.
+
+    ``index``: the sorted feature hashes the table has rows for
+    (:func:`_linear_index`); feature ``index[i]`` reads row ``i + 1``, a
+    feature not in it none. ``buckets`` instead: the hashes folded into
+    ``buckets - 1`` rows by their remainder, as taggers fitted before the
+    index (stop 60) read them.
+    """
     h = np.stack([_linear_hashes(w) for w in words])
     columns = np.concatenate(
         [
@@ -188,13 +195,30 @@ def _linear_ids(words, buckets):
         ],
         axis=1,
     )
-    return np.where(columns >= 0, columns % (buckets - 1) + 1, 0)
+    if index is None:
+        return np.where(columns >= 0, columns % (buckets - 1) + 1, 0)
+    rows = np.searchsorted(index, columns)
+    found = index[np.minimum(rows, len(index) - 1)] == columns  # -1 (off) is never found
+    return np.where(found, rows + 1, 0)
 
 
-def _linear_buckets(words, low=2**10, high=2**20):
-    """Rows for the linear path: ``modules._hash_table_rows`` of ``words``' features."""
-    hashes = np.unique(np.concatenate([_linear_hashes(w).ravel() for w in words] or [[-1]]))
-    return _hash_table_rows(2 + int((hashes >= 0).sum()), low, high)  # 2: BOS, EOS
+def _linear_index(words, high=2**20):
+    """The hashes of ``words``' features, sorted: the linear path's table has a row for each.
+
+    The features of each word as itself and as a neighbour, and the
+    sentence-edge markers. One row per feature, so that no two features share
+    a row (hashed into a table twice their number, 28% of them had) and a
+    feature training never saw reads no row at all, where a hashed one read
+    whatever features shared its row had learned. At most ``high - 1``: beyond
+    that, the features the most word types share.
+    """
+    hashes = np.concatenate(
+        [_linear_hashes(w).ravel() for w in words] + [_BOS_HASHES[:1], _EOS_HASHES[:1]]
+    )
+    hashes, counts = np.unique(hashes[hashes >= 0], return_counts=True)
+    if len(hashes) > high - 1:
+        hashes = np.sort(hashes[np.argsort(-counts, kind="stable")[: high - 1]])
+    return hashes
 
 
 def _vocabulary(counts):
@@ -249,10 +273,16 @@ class RNNTagger(BaseRNN):
     affix_vocabulary_ : dict of str to int or None
         Affix or shape feature (``'s3:ing'``, ``'shape:Xxxxx'``) to id, for
         word input with ``affix_embedding_dim``.
+    linear_index_ : ndarray of int64 or None
+        The linear path's features, for word input with ``linear_features``:
+        the sorted hashes of the features of the words given to ``fit`` (each
+        word's and its neighbours', at most 2**20 - 1). Feature
+        ``linear_index_[i]`` reads row ``i + 1`` of the path's table; a
+        feature not in it, such as the lowercase form of a word never seen,
+        reads none.
     linear_buckets_ : int or None
-        Rows of the linear path's table of hashed features, for word input
-        with ``linear_features``: a power of two at least twice the distinct
-        features of the training words (2**10 to 2**20).
+        Rows of the linear path's table: ``len(linear_index_) + 1`` (row 0
+        reads as no feature).
     vectors_found_ : float or None
         With ``vectors``: share of the training vocabulary with a pretrained vector.
     net_ : skorch.NeuralNet
@@ -477,7 +507,7 @@ class RNNTagger(BaseRNN):
                 )
             if reset:
                 self.vocabulary_ = self.char_vocabulary_ = self.vectors_found_ = None
-                self.affix_vocabulary_ = self.linear_buckets_ = None
+                self.affix_vocabulary_ = self.linear_buckets_ = self.linear_index_ = None
                 self._trainable_words = None
                 if self.vectors is not None:
                     raise ValueError(
@@ -531,9 +561,10 @@ class RNNTagger(BaseRNN):
             features = Counter(f for w in types for f in _affixes(w))
             shared = Counter({f: c for f, c in features.items() if c >= 2})
             self.affix_vocabulary_ = _vocabulary(shared)
-        self.linear_buckets_ = None
+        self.linear_buckets_ = self.linear_index_ = None
         if self.linear_features:
-            self.linear_buckets_ = _linear_buckets(types)
+            self.linear_index_ = _linear_index(types)
+            self.linear_buckets_ = len(self.linear_index_) + 1
         self.vectors_found_ = None
         self._trainable_words = self._pretrained_rows = None
         embedding = None
@@ -572,7 +603,7 @@ class RNNTagger(BaseRNN):
             return valid
         # The id columns of each step: word, linear path, affixes, casing,
         # characters (see _encode). The casing classes are fixed: every one
-        # is known. The linear path's hashed features need nothing: a feature
+        # is known. The linear path's features need nothing: a feature
         # no sentence trained on keeps its zero weights, and so adds nothing.
         n_linear, n_affixes, casing = self._feature_columns()
         columns = [("vocabulary_", slice(0, 1))]
@@ -610,7 +641,7 @@ class RNNTagger(BaseRNN):
         """A word sequence as ids: (steps,), or (steps, 1 + features) with word features.
 
         Column 0 holds the word ids; then, with ``linear_features``, the
-        ``LINEAR_COLUMNS`` hashed feature ids of the word and its neighbours
+        ``LINEAR_COLUMNS`` feature ids (rows) of the word and its neighbours
         (:func:`_linear_ids`); then, with ``affix_embedding_dim``, the
         ``N_AFFIXES`` affix and shape ids of each word; then, with
         ``casing_embedding_dim``, its casing class (:func:`_casing`); then,
@@ -629,7 +660,9 @@ class RNNTagger(BaseRNN):
         out = np.zeros((len(words), first_char + width), dtype=np.int64)
         out[:, 0] = ids
         if n_linear and len(words):
-            out[:, 1:first_affix] = _linear_ids(words, self.linear_buckets_)
+            # getattr: a tagger pickled before the index hashed into its rows.
+            index = getattr(self, "linear_index_", None)
+            out[:, 1:first_affix] = _linear_ids(words, index, buckets=self.linear_buckets_)
         for i, w in enumerate(words):
             if n_affixes:
                 out[i, first_affix : first_affix + n_affixes] = [

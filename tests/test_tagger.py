@@ -1,3 +1,4 @@
+import copy
 import pickle
 
 import numpy as np
@@ -19,10 +20,10 @@ from sklearn_rnn.tagger import (
     N_LINEAR,
     _affixes,
     _casing,
-    _linear_buckets,
     _linear_features,
     _linear_hashes,
     _linear_ids,
+    _linear_index,
 )
 
 SMALL = dict(hidden_size=16, num_layers=1, embedding_dim=8, char_embedding_dim=8, char_size=8)
@@ -212,16 +213,18 @@ def test_linear_features_are_the_crf_baselines_word_features():
     assert max(len(_linear_features(w)) for w in ["Aa-1", "A-1", "1-A", "AB-1"]) <= N_LINEAR
 
 
-def test_linear_ids_hash_each_word_and_its_neighbours_features_by_position():
+def test_linear_ids_give_each_feature_of_the_word_and_its_neighbours_its_own_row():
     import zlib
 
-    buckets = 2**12
-    ids = _linear_ids(["The", "E17", "runs"], buckets)
-    assert ids.shape == (3, LINEAR_COLUMNS) and ids.min() >= 0 and ids.max() < buckets
+    sentence = ["The", "E17", "runs"]
+    index = _linear_index(sentence)
+    ids = _linear_ids(sentence, index)
+    assert ids.shape == (3, LINEAR_COLUMNS) and ids.min() >= 0 and ids.max() <= len(index)
 
     def expected(word, where):
         return [
-            zlib.crc32(f"{where}|{f}".encode()) % (buckets - 1) + 1 for f in _linear_features(word)
+            int(np.searchsorted(index, zlib.crc32(f"{where}|{f}".encode()))) + 1
+            for f in _linear_features(word)
         ]
 
     prev, own, nxt = np.split(ids, 3, axis=1)
@@ -231,22 +234,41 @@ def test_linear_ids_hash_each_word_and_its_neighbours_features_by_position():
     assert prev[1, : len(_linear_features("The"))].tolist() == expected("The", "-1")
     assert nxt[1, : len(_linear_features("runs"))].tolist() == expected("runs", "+1")
     # The sentence's edges read the markers of the CRF baseline.
-    assert prev[0].tolist() == [zlib.crc32(b"BOS") % (buckets - 1) + 1] + [0] * (N_LINEAR - 1)
-    assert nxt[2].tolist() == [zlib.crc32(b"EOS") % (buckets - 1) + 1] + [0] * (N_LINEAR - 1)
+    bos, eos = (int(np.searchsorted(index, zlib.crc32(m))) + 1 for m in (b"BOS", b"EOS"))
+    assert prev[0].tolist() == [bos] + [0] * (N_LINEAR - 1)
+    assert nxt[2].tolist() == [eos] + [0] * (N_LINEAR - 1)
+    # Every feature has a row of its own: no two active features share one.
+    active = ids[ids > 0]
+    assert len(np.unique(active)) == len(np.unique(np.concatenate([prev, own, nxt]).ravel()[1:]))
     # The same word in the same place has the same ids, in any sentence.
-    np.testing.assert_array_equal(_linear_ids(["A", "E17", "runs"], buckets)[1, 12:], ids[1, 12:])
+    np.testing.assert_array_equal(_linear_ids(["A", "E17", "runs"], index)[1, 12:], ids[1, 12:])
+    # A feature the index lacks reads no row: "A"'s form and affixes were never
+    # seen, its flags were ("title" from "The", "upper" from "E17").
+    unseen = _linear_ids(["A", "E17", "runs"], index)
+    assert _linear_features("A")[7:] == ("title", "upper")
+    assert not unseen[0, 12:19].any() and unseen[0, 19:21].all()  # as itself
+    assert not unseen[1, :7].any() and unseen[1, 7] == ids[1, 7]  # as E17's left neighbour
     assert not _linear_hashes("E17").flags.writeable  # cached: nobody may change it
+    # A tagger fitted before the index folded the hashes into its rows.
+    folded = _linear_ids(sentence, buckets=2**12)
+    assert folded[1, 12] == zlib.crc32(b"0|w:e17") % (2**12 - 1) + 1
 
 
-def test_linear_buckets_grow_with_the_distinct_features():
-    assert _linear_buckets([]) == 2**10
-    assert _linear_buckets(["a", "b"]) == 2**10  # floor
+def test_linear_index_holds_each_distinct_feature_once_up_to_its_limit():
+    edges = _linear_index([])
+    assert len(edges) == 2  # BOS and EOS
     words = [f"w{i}" for i in range(5000)]
     hashes = np.concatenate([_linear_hashes(w).ravel() for w in words])
-    distinct = 2 + len(np.unique(hashes[hashes >= 0]))
-    buckets = _linear_buckets(words)
-    assert buckets >= 2 * distinct > buckets // 2 and buckets & (buckets - 1) == 0
-    assert _linear_buckets(words, high=2**12) == 2**12
+    index = _linear_index(words)
+    assert len(index) == 2 + len(np.unique(hashes[hashes >= 0]))
+    assert (np.diff(index) > 0).all()  # sorted, no repeats
+    # Beyond the limit the features most words share stay: the shared prefix
+    # "w" and suffixes such as "w1" (as a prefix), not a single word's form.
+    small = _linear_index(words, high=2**8)
+    assert len(small) == 2**8 - 1 and set(small) <= set(index)
+    import zlib
+
+    assert zlib.crc32(b"0|p1:w") in small and zlib.crc32(b"0|w:w4321") not in small
 
 
 def test_linear_token_features_sum_the_rows_of_the_active_features():
@@ -279,10 +301,12 @@ def test_linear_features_tag_unseen_words_from_their_spelling(capsys):
     linear = RNNTagger(**params).fit(TRAIN_X, TRAIN_Y)  # the default
     assert linear.score(UNSEEN_X, UNSEEN_Y) > 0.95 > alone.score(UNSEEN_X, UNSEEN_Y) + 0.2
     words = {w for s in TRAIN_X for w in s}
-    assert linear.net_.module_.linear.weight.shape == (_linear_buckets(words), 3)
+    rows = len(_linear_index(words)) + 1
+    assert linear.linear_buckets_ == rows == len(linear.linear_index_) + 1
+    assert linear.net_.module_.linear.weight.shape == (rows, 3)
     linear.summary()  # the path is a layer of its own, with a score per label and step
     row = next(r for r in capsys.readouterr().out.splitlines() if "LinearTokenFeatures" in r)
-    assert "(None, None, 3)" in row and f"{_linear_buckets(words) * 3:,}" in row
+    assert "(None, None, 3)" in row and f"{rows * 3:,}" in row
     restored = pickle.loads(pickle.dumps(linear))
     np.testing.assert_array_equal(
         np.concatenate(restored.predict_proba(UNSEEN_X)),
@@ -296,6 +320,7 @@ def test_linear_features_are_ignored_for_token_ids_and_numbers():
     for X in ([[3, 4, 5]] * 4, np.ones((4, 3, 2), dtype=np.float32)):
         tagger = RNNTagger(**params).fit(X, [["x", "y", "x"]] * 4)
         assert tagger.linear_features and tagger.linear_buckets_ is None
+        assert tagger.linear_index_ is None
         assert tagger.net_.module_.linear is None
         assert [len(p) for p in tagger.predict(X)] == [3] * 4
 
@@ -311,8 +336,16 @@ def test_linear_ids_sit_between_the_word_and_the_affixes():
     encoded = tagger._encode(["Walking", "zzz"])
     k = 1 + LINEAR_COLUMNS
     np.testing.assert_array_equal(
-        encoded[:, 1:k], _linear_ids(["Walking", "zzz"], tagger.linear_buckets_)
+        encoded[:, 1:k], _linear_ids(["Walking", "zzz"], tagger.linear_index_)
     )
+    # A tagger pickled before the index (stop 60) folds the hashes into its rows.
+    legacy = copy.deepcopy(tagger)
+    del legacy.linear_index_
+    np.testing.assert_array_equal(
+        legacy._encode(["Walking", "zzz"])[:, 1:k],
+        _linear_ids(["Walking", "zzz"], buckets=tagger.linear_buckets_),
+    )
+    assert [len(p) for p in legacy.predict(X)] == [2, 2]
     affixes = tagger.affix_vocabulary_
     assert encoded[0, k : k + 7].tolist() == [affixes.get(f, OOV_ID) for f in _affixes("Walking")]
     assert encoded[:, k + 7].tolist() == [_casing("Walking"), _casing("zzz")]
