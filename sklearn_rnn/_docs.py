@@ -448,8 +448,9 @@ OVERRIDES = {
             """A linear path beside the network: each word's hand-made features
             and its neighbours' (the linear-chain CRF's: the lowercase word,
             first and last 1-3 characters with their case, whether it is
-            capitalised, uppercase, digits, holds a digit or a hyphen), hashed
-            into a table sized to the training words, give label scores that
+            capitalised, uppercase, digits, holds a digit or a hyphen), each
+            with a row of its own in a table of the training words' features
+            (``linear_index_``; an unseen feature reads none), give label scores that
             are added to the network's, trained on the same loss
             (:class:`~sklearn_rnn.modules.LinearTokenFeatures`). Ignored for
             token-id and numeric input, which have no spelling. On by default:
