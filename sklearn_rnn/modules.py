@@ -409,8 +409,8 @@ def _hash_table_rows(distinct, low=2**10, high=2**20):
     """Rows of a hashed feature table: a power of two at least ``2 * distinct``, in [low, high].
 
     Sized to the data, not to the largest corpus, because Adam updates every
-    row of a dense gradient each step (``RNNClassifier``'s word pairs,
-    ``RNNTagger``'s linear features).
+    row of a dense gradient each step (``RNNClassifier``'s word pairs;
+    ``RNNTagger``'s linear features have a row each, ``tagger._linear_index``).
     """
     return min(high, max(low, 1 << (max(2 * distinct, 1) - 1).bit_length()))
 

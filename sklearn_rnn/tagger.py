@@ -207,7 +207,7 @@ def _linear_index(words, high=2**20):
 
     The features of each word as itself and as a neighbour, and the
     sentence-edge markers. One row per feature, so that no two features share
-    a row (hashed into a table twice their number, 28% of them had) and a
+    a row (hashed into a table twice their number, 27.8% of EWT's had) and a
     feature training never saw reads no row at all, where a hashed one read
     whatever features shared its row had learned. At most ``high - 1``: beyond
     that, the features the most word types share.
