@@ -1,5 +1,6 @@
 import copy
 import pickle
+import zlib
 
 import numpy as np
 import pytest
@@ -214,8 +215,6 @@ def test_linear_features_are_the_crf_baselines_word_features():
 
 
 def test_linear_ids_give_each_feature_of_the_word_and_its_neighbours_its_own_row():
-    import zlib
-
     sentence = ["The", "E17", "runs"]
     index = _linear_index(sentence)
     ids = _linear_ids(sentence, index)
@@ -237,9 +236,15 @@ def test_linear_ids_give_each_feature_of_the_word_and_its_neighbours_its_own_row
     bos, eos = (int(np.searchsorted(index, zlib.crc32(m))) + 1 for m in (b"BOS", b"EOS"))
     assert prev[0].tolist() == [bos] + [0] * (N_LINEAR - 1)
     assert nxt[2].tolist() == [eos] + [0] * (N_LINEAR - 1)
-    # Every feature has a row of its own: no two active features share one.
-    active = ids[ids > 0]
-    assert len(np.unique(active)) == len(np.unique(np.concatenate([prev, own, nxt]).ravel()[1:]))
+    # Every feature has a row of its own: as many distinct rows as distinct
+    # (position, feature) pairs in the sentence.
+    pairs = {"BOS", "EOS"}
+    for i, word in enumerate(sentence):
+        pairs |= {f"0|{f}" for f in _linear_features(word)}
+        if i:  # the previous word of word i, and word i as the next of i - 1
+            pairs |= {f"-1|{f}" for f in _linear_features(sentence[i - 1])}
+            pairs |= {f"+1|{f}" for f in _linear_features(word)}
+    assert len(np.unique(ids[ids > 0])) == len(pairs)
     # The same word in the same place has the same ids, in any sentence.
     np.testing.assert_array_equal(_linear_ids(["A", "E17", "runs"], index)[1, 12:], ids[1, 12:])
     # A feature the index lacks reads no row: "A"'s form and affixes were never
@@ -266,8 +271,6 @@ def test_linear_index_holds_each_distinct_feature_once_up_to_its_limit():
     # "w" and suffixes such as "w1" (as a prefix), not a single word's form.
     small = _linear_index(words, high=2**8)
     assert len(small) == 2**8 - 1 and set(small) <= set(index)
-    import zlib
-
     assert zlib.crc32(b"0|p1:w") in small and zlib.crc32(b"0|w:w4321") not in small
 
 
