@@ -3,7 +3,8 @@
 ``stacked`` is scikit-learn's ``StackingClassifier``: a logistic regression
 fitted on the out-of-fold predictions of a bidirectional LSTM, of
 ``nb-bigram`` and of the same pipeline on character 2-5-grams within words
-(``nb_char``). This script computes those predictions once, exactly as the
+(``nb_char``) and on character 1-5-grams across them (``nb_char_across``,
+since stop 61). This script computes those predictions once, exactly as the
 ``StackingClassifier`` does (``cross_val_predict`` with the model's own folds
 for the training reviews; each model refitted on all of them for the scored
 reviews), and then scores several ways of combining the same predictions, so
@@ -14,14 +15,20 @@ that the combiners differ in nothing else:
 - ``logit``: a logistic regression on their log-odds;
 - ``mean-proba`` / ``mean-logit``: the plain average (nothing fitted).
 
-Each combiner is scored on the stack as shipped, on the network with
-``nb-bigram`` (the stack before the character model joined it) and on the
-two bags of n-grams without the network (what the network adds).
+Each combiner is scored on the stack as shipped, on the stack before
+``nb_char_across`` joined it, on the network with ``nb-bigram`` (before the
+character models joined) and on the bags of n-grams without the network
+(what the network adds).
 ``--extra nb-trigram`` adds ``nb-bigram`` with word trigrams too
 (NBSVM-trigram, Mesnil et al. 2014), computed the same way with the stack's
 own folds and cached beside the others: scored beside the network, in place
 of ``nb-bigram``, and as a fourth model. ``--extra bilstm-glove`` does the
 same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``).
+(The runs of stop 61 that chose ``nb_char_across`` had it as ``--extra
+nb-char15``, the same pipeline.)
+
+``--folds K`` computes every out-of-fold prediction with K stratified folds
+instead of the stack's two (the refitted predictions are the same).
 
 ``--network stacked-ngrams`` gives the stack's network the linear n-gram path
 (``linear_ngrams=2``, as in ``bilstm-ngrams``); ``--network bilstm`` puts the
@@ -36,7 +43,8 @@ before it joined) gets that member's predictions added.
 
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
         [--network stacked|bilstm|stacked-ngrams] [--extra nb-trigram]
-        [--extra bilstm-glove] [--cache /tmp/stacking_imdb-dev.npz]
+        [--extra bilstm-glove] [--folds K]
+        [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
 """
 
@@ -52,7 +60,7 @@ from bench_accuracy import load
 from sklearn.base import clone
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from sklearn_rnn import NGramVectorizer
 from sklearn_rnn.named_models import _nb_pipeline, make_model
@@ -74,13 +82,16 @@ EXTRAS = {
 }
 
 
-def predictions(set_name, network, names):
+def predictions(set_name, network, names, folds=None):
     """Out-of-fold probabilities on the training reviews and refitted ones on the scored reviews.
 
-    ``names``: members of the stack or ``EXTRAS`` (each with the stack's folds).
+    ``names``: members of the stack or ``EXTRAS`` (each with the stack's
+    folds, or ``folds`` stratified folds).
     """
     X, y, X_test, y_test = load(set_name, imdb_full=True, imdb_n=None)
     stack = make_model("stacked", mode="full", random_state=0)
+    if folds is not None:
+        stack.set_params(cv=StratifiedKFold(folds, shuffle=True, random_state=0))
     estimators = dict(stack.estimators)
     if network == "bilstm":
         estimators["bilstm"] = make_model("bilstm", mode="full", random_state=0)
@@ -122,7 +133,7 @@ def _load(path):
     return pred
 
 
-def _cached(path, set_name, network, names):
+def _cached(path, set_name, network, names, folds=None):
     """The predictions of ``names`` from the cache at ``path``, computing (and caching) any missing.
 
     A cache written before a model joined the stack gets that model added.
@@ -130,7 +141,7 @@ def _cached(path, set_name, network, names):
     pred = _load(path) if os.path.exists(path) else {"fit_s": {}}
     missing = [name for name in names if f"{name}_oof" not in pred]
     if missing:
-        more = predictions(set_name, network, missing)
+        more = predictions(set_name, network, missing, folds)
         if "y" in pred:
             np.testing.assert_array_equal(more["y"], pred["y"])
         pred["fit_s"] |= more.pop("fit_s")
@@ -148,20 +159,25 @@ def main():
     parser.add_argument(
         "--extra", action="append", default=[], choices=[k.replace("_", "-") for k in EXTRAS]
     )
+    parser.add_argument("--folds", type=int, default=None)
     parser.add_argument("--cache", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}.npz"
+    folds = f"_cv{args.folds}" if args.folds else ""
+    cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}{folds}.npz"
     members = [name for name, _ in make_model("stacked").estimators]
-    pred = _cached(cache, args.set, args.network, members)
+    pred = _cached(cache, args.set, args.network, members, args.folds)
     sets = {
         "+".join(members): members,
+        "bilstm+nb_bigram+nb_char": ["bilstm", "nb_bigram", "nb_char"],
         "bilstm+nb_bigram": ["bilstm", "nb_bigram"],
-        "nb_bigram+nb_char": ["nb_bigram", "nb_char"],
+        "+".join(members[1:]): members[1:],
     }
     for extra in args.extra:
         key = extra.replace("-", "_")
-        more = _cached(cache.replace(".npz", f"_{extra}.npz"), args.set, args.network, [key])
+        more = _cached(
+            cache.replace(".npz", f"_{extra}.npz"), args.set, args.network, [key], args.folds
+        )
         np.testing.assert_array_equal(more["y"], pred["y"])
         pred[f"{key}_oof"], pred[f"{key}_test"] = more[f"{key}_oof"], more[f"{key}_test"]
         pred["fit_s"][key] = more["fit_s"][key]
@@ -180,6 +196,7 @@ def main():
             "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
             "set": args.set,
             "network": args.network,
+            "folds": args.folds or 2,
             "fit_s": {k: float(v) for k, v in pred["fit_s"].items()},
             "scores": scores,
         }

@@ -17,7 +17,7 @@ MODELS = {
     "stacked": (
         "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
         "(bilstm, narrower, no adversarial step), nb-bigram, and nb-bigram's model on "
-        "character 2-5-grams (binary)"
+        "character 2-5-grams within words and on character 1-5-grams across them (binary)"
     ),
 }
 

@@ -276,20 +276,23 @@ def test_count_parameters_of_linear_and_recurrent_models():
 def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     X, y = _corpus(90)
     model = make_model("stacked", random_state=0)
-    assert [name for name, _ in model.estimators] == ["bilstm", "nb_bigram", "nb_char"]
+    names = ["bilstm", "nb_bigram", "nb_char", "nb_char_across"]
+    assert [name for name, _ in model.estimators] == names
     # The stack's network is bilstm without its costly adversarial step.
     network, bilstm = model.estimators[0][1][-1], make_model("bilstm")[-1]
     assert (network.adversarial_eps, network.hidden_size) == (0, bilstm.hidden_size)
-    # The third model is nb-bigram's pipeline on character n-grams within words.
-    chars, words = model.estimators[2][1], make_model("nb-bigram")
-    assert (chars[0].analyzer, chars[0].ngram_range) == ("char_wb", (2, 5))
-    assert [type(step) for step in chars] == [type(step) for step in words]
+    # The third and fourth models are nb-bigram's pipeline on character
+    # n-grams within words and across them.
+    words = make_model("nb-bigram")
+    for (_, chars), kind in zip(model.estimators[2:], [("char_wb", (2, 5)), ("char", (1, 5))]):
+        assert (chars[0].analyzer, chars[0].ngram_range) == kind
+        assert [type(step) for step in chars] == [type(step) for step in words]
     model.fit(X, y)
-    # One probability column per binary base model; the meta-model weighs all three.
-    assert model.final_estimator_.coef_.shape == (1, 3)
+    # One probability column per binary base model; the meta-model weighs all four.
+    assert model.final_estimator_.coef_.shape == (1, 4)
     assert model.score(X, y) > 0.9
     parts = [count_parameters(m) for m in model.estimators_]
-    assert count_parameters(model) == sum(parts) + 4
+    assert count_parameters(model) == sum(parts) + 5  # four weights and an intercept
 
 
 def _write_csv(path, n, split):
