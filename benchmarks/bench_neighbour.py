@@ -5,10 +5,12 @@ IMDB reviews, then ``predict_proba`` on them) in a fresh process, alone and
 then beside a neighbour started a few seconds before it: another process
 fitting the same model in a loop (a second torch job on the machine), or a
 Python loop spinning on one core (any other busy program). Our process and
-the torch neighbour run either with the fair thread policy (the default:
-each epoch uses no more torch threads than the cores other processes leave
-free) or without it (``SKLEARN_RNN_FAIR_THREADS=0``: torch's thread count
-whatever the load, the behaviour before the policy).
+the torch neighbour run either with the fair thread policy
+(``SKLEARN_RNN_FAIR_THREADS=1``: each epoch uses no more torch threads than
+the cores other processes leave free; the default for unseeded fits, and
+these fits are seeded) or without it (``SKLEARN_RNN_FAIR_THREADS=0``: torch's
+thread count whatever the load, the behaviour before the policy and that of a
+seeded fit by default).
 
     python benchmarks/bench_neighbour.py [--n 1500] [--models rnn-32,bilstm-128]
 
@@ -32,6 +34,7 @@ MODELS = {
     "bilstm-128": {"cell": "lstm", "hidden_size": 128, "bidirectional": True},
 }
 OFF = {"SKLEARN_RNN_FAIR_THREADS": "0"}
+ON = {"SKLEARN_RNN_FAIR_THREADS": "1"}
 
 CHILD = r"""
 import json, sys, time
@@ -101,10 +104,10 @@ def main():
 
     cases = [
         ("no policy, beside a torch fit without it", OFF, "torch", OFF),
-        ("fair threads, beside a torch fit without it", {}, "torch", OFF),
-        ("fair threads, beside a torch fit with it", {}, "torch", {}),
+        ("fair threads, beside a torch fit without it", ON, "torch", OFF),
+        ("fair threads, beside a torch fit with it", ON, "torch", ON),
         ("no policy, beside a spinning loop", OFF, "spin", None),
-        ("fair threads, beside a spinning loop", {}, "spin", None),
+        ("fair threads, beside a spinning loop", ON, "spin", None),
     ]
     record = {
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs",

@@ -437,6 +437,8 @@ class BaseRNN(BaseEstimator):
             callbacks=callbacks,
             device=device,
             mixed_precision=precision,
+            # A seeded fit trains the same weights on a busy machine as on a quiet one.
+            repeatable=self.random_state is not None,
             verbose=int(bool(self.verbose)),
         )
 

@@ -339,24 +339,89 @@ def two_threads():
     torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize("opt_out", [False, True])
+@pytest.mark.parametrize(
+    "setting, seed, threads",
+    [
+        (None, None, 1),  # the default: an unseeded fit follows the load
+        ("auto", None, 1),
+        (None, 0, 2),  # a seeded fit keeps torch's count, to repeat bit for bit
+        ("1", 0, 1),  # ... unless told to follow the load all the same
+        ("0", None, 2),
+    ],
+)
 def test_fewer_threads_when_other_processes_hold_the_cores_same_model(
-    monkeypatch, two_threads, opt_out
+    monkeypatch, two_threads, setting, seed, threads
 ):
-    """One core free: training and inference run on one thread, and train the same model."""
+    """One core free: an epoch runs on one thread unless the fit must repeat; same model."""
     from sklearn_rnn import _nets
 
     X, y = _order_task(64)
-    params = dict(max_epochs=2, device="cpu", random_state=0)
-    alone = RNNClassifier(**params).fit(X, y)
+    params = dict(max_epochs=2, device="cpu", random_state=seed)
+    monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "0")
+    alone = RNNClassifier(**{**params, "random_state": 0}).fit(X, y)
     monkeypatch.setattr(_nets, "_free_cores", lambda: 1)
-    monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "0" if opt_out else "1")
+    if setting is None:
+        monkeypatch.delenv("SKLEARN_RNN_FAIR_THREADS")
+    else:
+        monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", setting)
     record = RecordThreads()
     shared = RNNClassifier(**params, callbacks=[record]).fit(X, y)
-    assert set(record.seen) == ({2} if opt_out else {1})  # training and validation batches
+    assert set(record.seen) == {threads}  # training and validation batches
     assert torch.get_num_threads() == 2  # restored
-    np.testing.assert_allclose(shared.predict_proba(X), alone.predict_proba(X), atol=1e-5)
-    assert torch.get_num_threads() == 2
+    if seed is not None:
+        np.testing.assert_allclose(shared.predict_proba(X), alone.predict_proba(X), atol=1e-5)
+        assert torch.get_num_threads() == 2
+
+
+class PredictDuringFit(Callback):
+    """A user's callback that runs inference inside the fit (e.g. its own validation score)."""
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        net.predict_proba(dataset_valid)
+
+
+def test_a_seeded_fit_ignores_the_load_and_its_predictions_after_the_fit_follow_it(
+    monkeypatch, two_threads
+):
+    """Every thread change is recorded: none inside the fit, one core after it."""
+    from sklearn_rnn import _nets
+
+    X, y = _order_task(64)
+    monkeypatch.delenv("SKLEARN_RNN_FAIR_THREADS", raising=False)
+    monkeypatch.setattr(_nets, "_free_cores", lambda: 1)
+    changes = []
+    set_threads = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (changes.append(n), set_threads(n)))
+    clf = RNNClassifier(max_epochs=2, device="cpu", random_state=0, callbacks=[PredictDuringFit()])
+    clf.fit(X, y)
+    assert changes == []  # the epochs and the callback's inference inside the fit
+    clf.predict_proba(X)
+    assert changes == [1, 2]  # one thread, then torch's count back
+    clf.set_params(random_state=None).fit(X, y)
+    assert changes.count(1) > 2  # an unseeded fit follows the load
+
+
+def test_a_seeded_fit_repeats_bit_for_bit_under_a_changing_load(monkeypatch, two_threads):
+    """Other programs come and go during the fit: the same seed gives the same weights."""
+    from sklearn_rnn import _nets
+
+    X, y = _order_task(256)  # following the load, the predictions differed by 6e-8
+    params = dict(max_epochs=4, device="cpu", random_state=0, hidden_size=64)
+    monkeypatch.delenv("SKLEARN_RNN_FAIR_THREADS", raising=False)
+    monkeypatch.setattr(_nets, "_free_cores", lambda: 2)
+    quiet = RNNClassifier(**params).fit(X, y).predict_proba(X)
+    loads = iter([1, 2] * 1000)
+    monkeypatch.setattr(_nets, "_free_cores", lambda: next(loads))
+    busy = RNNClassifier(**params).fit(X, y)
+    monkeypatch.setattr(_nets, "_free_cores", lambda: 2)
+    np.testing.assert_array_equal(busy.predict_proba(X), quiet)
+
+
+def test_an_unknown_fair_threads_setting_is_refused(monkeypatch):
+    X, y = _order_task(16)
+    monkeypatch.setenv("SKLEARN_RNN_FAIR_THREADS", "yes")
+    with pytest.raises(ValueError, match="SKLEARN_RNN_FAIR_THREADS='yes'"):
+        RNNClassifier(max_epochs=1, device="cpu", random_state=0).fit(X, y)
 
 
 @pytest.mark.parametrize(
