@@ -264,7 +264,12 @@ PARAMETERS = {
     ),
     "random_state": (
         "int, RandomState instance or None",
-        "Seeds the initialisation, dropout, the batch order and the validation split.",
+        """Seeds the initialisation, dropout, the batch order and the validation
+        split. On the CPU a seeded fit also keeps torch's thread count whatever
+        the machine's load, so that the same seed trains the same weights on
+        the same machine and software; an unseeded one uses fewer threads
+        beside busy processes (``SKLEARN_RNN_FAIR_THREADS``, see the scaling
+        guide).""",
     ),
     "verbose": (
         "int",
