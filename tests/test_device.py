@@ -439,6 +439,18 @@ def test_free_cores_count_a_pinned_process_s_share_of_the_load(
     assert _nets._free_cores() == free
 
 
+@pytest.mark.parametrize("readings, busy", [([0], 0), ([1, 0], 0), ([2, 1], 1), ([1, None], None)])
+def test_a_process_busy_for_a_moment_is_not_a_busy_neighbour(monkeypatch, readings, busy):
+    """A reading that sees another process busy is confirmed by a second one a little later."""
+    from sklearn_rnn import _nets
+
+    left = iter(readings)
+    monkeypatch.setattr(_nets, "_busy_now", lambda: next(left))
+    monkeypatch.setattr(_nets, "_CONFIRM_AFTER", 0.0)
+    assert _nets._busy_elsewhere() == busy
+    assert next(left, "all read") == "all read"  # a quiet first reading is not taken again
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="reads Linux's /proc")
 def test_a_busy_neighbour_is_seen():
     from sklearn_rnn._nets import _busy_elsewhere
