@@ -263,7 +263,7 @@ def fair_threads(repeatable=False):
     another process keeps a core busy, one of those threads waits for the
     scheduler at each barrier and the whole fit slows far more than the
     shared cores explain (benchmarks/bench_neighbour.py, 2 cores: an epoch
-    beside another torch fit took 3.2-4.6x its time alone; 1.3-1.4x with this
+    beside another torch fit took 3.9-4.0x its time alone; 0.9-1.6x with this
     policy in both processes). So an
     epoch runs on ``min(torch.get_num_threads(), free cores)`` threads, at
     least one; alone it keeps every thread. Linux only (elsewhere: torch's
