@@ -406,6 +406,7 @@ class DevicePathMixin:
         self.mixed_precision = mixed_precision
         self.repeatable = repeatable
 
+    repeatable = False  # for nets pickled before it was a parameter
     _fitting = False  # inside fit_loop
 
     @property
