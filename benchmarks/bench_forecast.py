@@ -27,7 +27,10 @@ Prints one row per series: each model's MASE (mean absolute error over every
 test forecast and horizon step, divided by the in-sample one-step seasonal
 naive MAE of the fold's training series; averaged over folds), then per
 model the mean and spread of its MAE relative to the seasonal naive and to
-Ridge, and the series where it loses to them. ``--average`` adds, for each
+Ridge, and the series where it loses to them; with several seeds, how far
+one seed's figure lands from another's (each seed scored alone: the mean,
+standard deviation and range of its MAE relative to Ridge, and of the series
+it wins). ``--average`` adds, for each
 candidate, ``NAME-avg``: the mean of its seeds' forecasts, scored as one model
 (what an ensemble of those networks would score; its fit time is theirs
 summed). Writes every fold's figures to ``--out``.
@@ -292,6 +295,54 @@ def summarise(results, models):
     return table
 
 
+def seed_spread(results, models):
+    """Per network candidate and seed: MAE relative to Ridge, geometric mean over series; wins.
+
+    Each seed scored alone (the table averages the seeds' MAE first), so the
+    spread says how far one seed's panel can land from another's: a candidate
+    whose difference to the default is within it has not shown one. Only for
+    models run with more than one seed, beside ``ridge``.
+    """
+    spread = {}
+    for model in models:
+        by_seed = {}
+        for res in results.values():
+            for fold in res["folds"]:
+                runs = fold["models"].get(model, [])
+                if "ridge" not in fold["models"] or len(runs) < 2:
+                    continue
+                ridge = fold["models"]["ridge"][0]["mae"]
+                for run in runs:
+                    by_seed.setdefault(run["seed"], {}).setdefault(id(res), []).append(
+                        run["mae"] / ridge
+                    )
+        if len(by_seed) < 2:
+            continue
+        means = {seed: [np.mean(r) for r in series.values()] for seed, series in by_seed.items()}
+        geo = [float(np.exp(np.mean(np.log(m)))) for m in means.values()]
+        spread[model] = {
+            "seeds": list(means),
+            "vs_ridge": geo,
+            "series_won": [int(sum(r < 1 for r in m)) for m in means.values()],
+        }
+    return spread
+
+
+def print_seed_spread(spread):
+    if not spread:
+        return
+    print(
+        "\nEach seed alone: MAE relative to Ridge, geometric mean over series (mean, sd, "
+        "min-max over seeds); series won per seed"
+    )
+    for model, s in spread.items():
+        geo, won = np.array(s["vs_ridge"]), s["series_won"]
+        print(
+            f"  {model}: {geo.mean():.3f} (sd {geo.std(ddof=1):.3f}, {geo.min():.3f}-"
+            f"{geo.max():.3f}, {len(geo)} seeds); won {min(won)}-{max(won)}"
+        )
+
+
 def calibrated_coverage(n, level=0.8, low=0.75, high=0.85):
     """How a perfectly calibrated ``level`` interval's coverage varies on ``n`` held-out values.
 
@@ -404,6 +455,8 @@ def main():
         models += [f"{m}-avg" for m in models if m in candidates]
     table = summarise(results, models)
     print_tables(table, models)
+    spread = seed_spread(results, models)
+    print_seed_spread(spread)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(
@@ -415,6 +468,7 @@ def main():
                 "torch": torch.__version__,
                 "platform": platform.platform(),
                 "summary": table,
+                "seed_spread": spread,
                 "series": results,
             },
             f,
