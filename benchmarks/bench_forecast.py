@@ -306,14 +306,14 @@ def seed_spread(results, models):
     spread = {}
     for model in models:
         by_seed = {}
-        for res in results.values():
+        for name, res in results.items():
             for fold in res["folds"]:
                 runs = fold["models"].get(model, [])
                 if "ridge" not in fold["models"] or len(runs) < 2:
                     continue
                 ridge = fold["models"]["ridge"][0]["mae"]
                 for run in runs:
-                    by_seed.setdefault(run["seed"], {}).setdefault(id(res), []).append(
+                    by_seed.setdefault(run["seed"], {}).setdefault(name, []).append(
                         run["mae"] / ridge
                     )
         if len(by_seed) < 2:

@@ -1,1 +1,0 @@
-"""pytest settings for the whole suite: tests, the package's doctests, the README and guides."""
