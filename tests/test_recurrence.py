@@ -266,6 +266,37 @@ def test_masked_max_pooling_sends_a_tied_maximum_s_gradient_to_its_first_step(
     assert torch.equal(grad, want)  # as the general path's
 
 
+@pytest.mark.parametrize("time_first", [True, False])
+@pytest.mark.parametrize("steps", [6, 2**15 + 3])  # step ranks in int16, then int32
+def test_masked_max_pooling_keeps_the_gradient_on_true_steps_when_padding_ties(time_first, steps):
+    # A saturated state stays at 1.0 after the sequence's end: the padding
+    # steps hold the maximum too, but the gradient goes to its first true step.
+    states = torch.zeros(2, steps, 1)
+    states[0, 1:] = 1.0  # true steps 0-2 (maximum 1.0 from step 1), then padding at 1.0
+    states[1, -2] = 0.5  # the whole sequence, its maximum one step before the end
+    if time_first:
+        states = states.transpose(0, 1).contiguous()
+    states.requires_grad_()
+    h = states.transpose(0, 1) if time_first else states
+    lengths = torch.tensor([[3], [steps]])
+    mask = torch.arange(steps) < lengths
+    pooled = modules._reduce(h, mask, lengths, "max")
+    assert pooled.tolist() == [[1.0], [0.5]]
+    (grad,) = torch.autograd.grad(pooled, states, torch.tensor([[3.0], [5.0]]))
+    grad = grad.transpose(0, 1) if time_first else grad
+    assert grad[0, 1, 0] == 3.0 and grad[1, -2, 0] == 5.0
+    assert grad.abs().sum() == 8.0  # nowhere else
+
+
+def test_masked_max_pooling_of_nan_states_gives_a_gradient_without_failing():
+    # NaN states (a diverged fit) have a maximum found at no step: the backward
+    # still returns a gradient of the states' shape instead of an index error.
+    states = torch.tensor([[[0.5], [float("nan")], [0.25]]], requires_grad=True)
+    pooled = modules._MaskedMax.apply(states, torch.tensor([3]), 1)
+    (grad,) = torch.autograd.grad(pooled, states, torch.ones_like(pooled))
+    assert grad.shape == states.shape and grad.sum() == 1.0
+
+
 def test_fused_encoder_pools_its_states_where_they_lie(monkeypatch):
     calls = []
     apply = modules._MaskedMax.apply
