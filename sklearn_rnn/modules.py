@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._recurrence import call_layer, eager, run_layers
+from ._recurrence import call_layer, eager, pools, run_layers
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -140,14 +140,15 @@ class RNNEncoderModule(nn.Module):
         # paired runs, within the noise of a shared 2-core machine.)
         if x.shape[1] == 0:  # a batch of empty sequences: one padding step to run on
             x = x.new_zeros((x.shape[0], 1, *x.shape[2:]))
-        directions, mask = yield from self._directions(x, lengths, aligned=False)
-        lengths = lengths.to(mask.device).unsqueeze(1)
-        # Without gradients nothing reads the top states after pooling: pooled in place.
+        # Without gradients nothing reads the top states after pooling: pooled
+        # in place, or as the recurrence leaves them where it can (run_layers).
         inplace = not torch.is_grad_enabled()
-        rep = torch.cat(
-            [_reduce(h, mask, lengths, self.pooling, inplace) for h in directions], dim=-1
-        )
-        return rep.masked_fill(lengths == 0, 0.0)
+        pool = self.pooling if inplace and self.pooling != "last" else None
+        directions, mask, pooled = yield from self._directions(x, lengths, False, pool)
+        lengths = lengths.to(mask.device).unsqueeze(1)
+        if not pooled:
+            directions = [_reduce(h, mask, lengths, self.pooling, inplace) for h in directions]
+        return torch.cat(directions, dim=-1).masked_fill(lengths == 0, 0.0)
 
     def steps(self, x, lengths, aligned=True):
         """The top layer's states, shape (batch, steps, output_size), and the mask of true steps.
@@ -156,16 +157,21 @@ class RNNEncoderModule(nn.Module):
         reading order (position t holds the state after reading steps L-1..L-1-t
         of a sequence of length L): right for pooling, not for per-step use.
         """
-        directions, mask = _drive(self._directions(x, lengths, aligned))
+        directions, mask, _ = _drive(self._directions(x, lengths, aligned))
         return (torch.cat(directions, dim=-1) if len(directions) > 1 else directions[0]), mask
 
-    def _directions(self, x, lengths, aligned):
+    def _directions(self, x, lengths, aligned, pool=None):
         """:meth:`steps`, the top layer's directions left apart: a list of one or two tensors.
 
-        A generator: it yields each layer's call, ``(layers, inputs)`` for
+        A generator: it yields each layer's call, ``(layers, inputs)`` or
+        ``(layers, inputs, pool)`` for
         :func:`~sklearn_rnn._recurrence.run_layers`, and is sent its outputs
         (:func:`_drive`), so that networks trained side by side can run their
-        layers together.
+        layers together. Returns the directions, the mask of true steps, and
+        whether the directions are pooled already: with ``pool`` (``'max'``
+        or ``'mean'``, at inference) the top layer's states are pooled as
+        they are computed where :func:`~sklearn_rnn._recurrence.pools` allows
+        it, (batch, hidden) tensors (rows of empty sequences not zeroed).
         """
         if self.embedding is not None and self.training and self.word_dropout > 0:
             dropped = torch.rand(x.shape, device=x.device) < self.word_dropout
@@ -183,17 +189,22 @@ class RNNEncoderModule(nn.Module):
         for i, layer in enumerate(self.forward_layers):
             if i:
                 h = self.dropout(h)
+            layers, inputs = (layer,), (h,)
+            if self.bidirectional:
+                h_rev = h.gather(1, flip.expand(-1, -1, h.shape[-1]))
+                layers, inputs = (layer, self.backward_layers[i]), (h, h_rev)
+            if i == top and pool and all(map(pools, layers, inputs)):
+                return (yield layers, inputs, (pool, lengths.view(-1))), mask, True
             if not self.bidirectional:
-                (h,) = yield (layer,), (h,)
+                (h,) = yield layers, inputs
                 continue
-            h_rev = h.gather(1, flip.expand(-1, -1, h.shape[-1]))
-            out, out_rev = yield (layer, self.backward_layers[i]), (h, h_rev)
+            out, out_rev = yield layers, inputs
             if aligned or i < top:
                 out_rev = out_rev.gather(1, flip.expand(-1, -1, out_rev.shape[-1]))
             if i == top:
-                return [out, out_rev], mask
+                return [out, out_rev], mask, False
             h = torch.cat([out, out_rev], dim=-1)
-        return [h], mask
+        return [h], mask, False
 
     def pool(self, h, mask, lengths, pooling=None, aligned=True):
         """One vector per sequence from the states of its true steps (see ``pooling``).
@@ -364,12 +375,15 @@ def _drive_together(steps):
         except StopIteration as stop:
             values[i] = stop.value
     while calls:
+        # Pooled calls (at inference, see RNNEncoderModule._directions) come
+        # from every member at once, as the members are alike and read one batch.
         outputs = run_layers(
-            [layer for layers, _ in calls.values() for layer in layers],
-            [x for _, inputs in calls.values() for x in inputs],
+            [layer for layers, *_ in calls.values() for layer in layers],
+            [x for _, inputs, *_ in calls.values() for x in inputs],
+            *next(iter(calls.values()))[2:],
         )
         sent, start = {}, 0
-        for i, (layers, _) in calls.items():
+        for i, (layers, *_) in calls.items():
             sent[i] = outputs[start : start + len(layers)]
             start += len(layers)
         calls = {}

@@ -311,6 +311,88 @@ def test_fused_encoder_pools_its_states_where_they_lie(monkeypatch):
     out = encoder(x, torch.tensor([5, 2, 1]))
     assert calls == [(5, 3, 7), (5, 3, 7)]  # both directions, where they lie: time first
     with torch.no_grad():
-        again = encoder(x, torch.tensor([5, 2, 1]))  # inference: masked in place instead
+        again = encoder(x, torch.tensor([5, 2, 1]))  # inference: pooled as they are computed
     assert len(calls) == 2
     torch.testing.assert_close(again, out.detach())
+
+
+def _spy_pooled(monkeypatch):
+    calls = []
+    run = _recurrence._run_pooled
+    monkeypatch.setattr(_recurrence, "_run_pooled", lambda *a: calls.append(len(a[0])) or run(*a))
+    return calls
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_inference_pools_the_top_states_as_they_are_computed(
+    cell, bidirectional, pooling, num_layers, monkeypatch
+):
+    # At inference the top layer's states are pooled a block of steps at a
+    # time, never all kept: the same pooled vectors as torch's modules' states
+    # masked and pooled, also over several blocks (150 steps, blocks of 64)
+    # and for sequences of 0 and 1 steps.
+    torch.manual_seed(0)
+    encoder = RNNEncoderModule(
+        num_embeddings=40, embedding_dim=5, cell=cell, hidden_size=7, num_layers=num_layers,
+        bidirectional=bidirectional, pooling=pooling,
+    ).eval()  # fmt: skip
+    lengths = torch.tensor([150, 0, 1, 64, 65, 129, 150])
+    x = torch.randint(1, 40, (7, 150)) * (torch.arange(150) < lengths.unsqueeze(1))
+    calls = _spy_pooled(monkeypatch)
+    with torch.no_grad():
+        pooled = encoder(x, lengths)
+    assert calls == [2 if bidirectional else 1]  # the top layer's directions, in one call
+    assert torch.equal(pooled[1], torch.zeros(pooled.shape[1]))  # the empty sequence
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
+    with torch.no_grad():
+        reference = encoder(x, lengths)
+    assert len(calls) == 1  # torch's modules, their states pooled after
+    torch.testing.assert_close(pooled, reference, rtol=1e-5, atol=2e-6)
+
+
+def test_inference_pools_as_before_where_it_cannot_while_running(monkeypatch):
+    # 'last' pooling, LSTM layers and training keep the states and pool them after.
+    torch.manual_seed(0)
+    x = torch.tensor([[3, 7, 9, 4, 2], [4, 11, 0, 0, 0]])
+    lengths = torch.tensor([5, 2])
+    calls = _spy_pooled(monkeypatch)
+    for params in [dict(cell="rnn", pooling="last"), dict(cell="lstm", pooling="max")]:
+        encoder = RNNEncoderModule(num_embeddings=30, embedding_dim=5, hidden_size=7, **params)
+        with torch.no_grad():
+            encoder.eval()(x, lengths)
+    RNNEncoderModule(num_embeddings=30, embedding_dim=5, cell="gru", hidden_size=7)(x, lengths)
+    assert calls == []
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_ensemble_inference_pools_every_member_s_states_at_once(cell, monkeypatch):
+    torch.manual_seed(0)
+    ensemble = EnsembleModule(
+        ensemble_size=3, n_outputs=2, num_embeddings=30, embedding_dim=5, cell=cell,
+        hidden_size=7, bidirectional=True,
+    ).eval()  # fmt: skip
+    x = torch.tensor([[3, 7, 9, 4, 2], [4, 11, 0, 0, 0], [5, 0, 0, 0, 0]])
+    lengths = torch.tensor([5, 2, 1])
+    calls = _spy_pooled(monkeypatch)
+    with torch.no_grad():
+        out = ensemble(x, lengths)
+        members = [member(x, lengths) for member in ensemble.members]
+    # GRU members run side by side: one call for all six directions; simple
+    # RNN members one after the other, as in training.
+    assert calls == ([6] if cell == "gru" else [2, 2, 2]) + [2, 2, 2]
+    torch.testing.assert_close(out, torch.stack(members).mean(0), rtol=1e-5, atol=1e-6)
+
+
+def test_run_layers_refuses_to_pool_what_it_cannot():
+    x = torch.randn(2, 5, 3)
+    lengths = torch.tensor([5, 3])
+    with torch.no_grad():
+        with pytest.raises(ValueError, match="pooling must be 'max' or 'mean'"):
+            run_layers([nn.RNN(3, 4, batch_first=True)], [x], ("last", lengths))
+        with pytest.raises(ValueError, match="cannot pool its states"):
+            run_layers([nn.LSTM(3, 4, batch_first=True)], [x], ("max", lengths))
+    with pytest.raises(ValueError, match="cannot pool its states"):  # training
+        run_layers([nn.RNN(3, 4, batch_first=True)], [x], ("max", lengths))
