@@ -20,14 +20,30 @@ for the backward pass, nine and one product backward), the two directions of
 a bidirectional layer and the networks of an ensemble side by side, each
 operation of a step serving all of them (an epoch of a bidirectional GRU
 1.11-1.34x as fast as with one direction after the other, 32-256 units; two
-networks of 32 units 1.33x); at inference it keeps
+networks of 32 units 1.33x); at inference one GRU alone keeps
 torch's module, whose loop in C++ was as fast as this one in Python
 (0.76-1.00x) and as one that keeps the state as ``(h + 1) / 2``, so that the
 new gate's tanh becomes a sigmoid, 2-3x faster on the CPU, the factors folded
-into the weights (0.76-1.04x, 32-256 units). The equations and parameters are
+into the weights (0.76-1.04x, 32-256 units; 0.87-0.90x with its states
+pooled as it runs).
+
+At inference, where a network pools its top layer's states (max or mean,
+the classifier's default) and reads nothing else of them, ``run_layers``
+with ``pool`` pools each block of steps while it is in cache and writes the
+next block over it (:func:`_run_pooled`): no buffer of all the states goes
+to memory and back, nothing masks it afterwards. Simple RNN layers run
+:func:`_tanh_blocks`, the loop of :func:`_tanh_states`; GRU layers side by
+side (two directions, an ensemble's networks) run :func:`_gru_pooled`, that
+loop on ``(h + 1) / 2``. Against the states kept and then pooled, an
+encoder's forward pass over batches of 300 steps (stop 63, paired, medians
+of 15): bidirectional GRU 1.18-1.34x (32-256 units), simple RNN 1.04-1.19x,
+one GRU 1.00x; ``predict_proba`` in ``bench_train``'s setting (batches of
+128 reviews of up to 500 steps) up to 1.5x for bidirectional layers of 128
+and 256 units. The equations and parameters are
 the modules', so the results equal torch's within float32 rounding
 (``tests/test_recurrence.py`` checks outputs and gradients against the
-modules, the GRU's also in float64).
+modules, the GRU's also in float64; the pooled paths against the modules'
+states pooled after them).
 
 Measured by ``benchmarks/bench_train.py`` (2-core AMD EPYC with AVX-512, the
 ``ours_unfused`` rows of stop 54's run): an epoch of a simple RNN, uni- or
@@ -562,7 +578,7 @@ def _run_pooled(layers, inputs, pooling, lengths):
 
 
 def _pool_states(h, pooling, lengths):
-    """:class:`_RunningPool`'s result from all the states at once, ``h`` (B, T, H), masked in place."""
+    """:class:`_RunningPool`'s result from all the states ``h`` (B, T, H) at once, in place."""
     past = torch.arange(h.shape[1], device=h.device) >= lengths.view(-1, 1)
     h.masked_fill_(past.unsqueeze(-1), float("-inf") if pooling == "max" else 0.0)
     if pooling == "max":
