@@ -15,7 +15,7 @@ its inference figure the median of the last two ``predict_proba`` calls (Keras:
 median of ``--repeats`` runs in which the methods alternate. A cell's epoch is a
 few batches, and Keras' speed on one cell moved by up to 2x from one run of the
 grid to the next (``results/bench_train_single_epoch.json``, one epoch per run,
-against ``results/bench_train.json``). Wider and bidirectional cells train on
+against stop 54's run, ``results/bench_train_stop54.json``). Wider and bidirectional cells train on
 fewer reviews (printed) so that every cell takes about as long.
 
 For our rows a profiled epoch splits the time between the recurrent kernel
