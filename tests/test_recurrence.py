@@ -396,3 +396,23 @@ def test_run_layers_refuses_to_pool_what_it_cannot():
             run_layers([nn.LSTM(3, 4, batch_first=True)], [x], ("max", lengths))
     with pytest.raises(ValueError, match="cannot pool its states"):  # training
         run_layers([nn.RNN(3, 4, batch_first=True)], [x], ("max", lengths))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_fitted_classifier_predicts_the_same_with_pooled_inference(cell, monkeypatch):
+    # One fitted model, its predictions and pooled representations with the
+    # states pooled as they are computed and with torch's modules.
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 40, size=(48, 90))
+    X[::3, 60:] = 0  # some shorter sequences
+    y = (X[:, 0] > 20).astype(int)
+    clf = RNNClassifier(
+        cell=cell, bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=2,
+        early_stopping=False, random_state=0, device="cpu", pooling="mean",
+    ).fit(X, y)  # fmt: skip
+    calls = _spy_pooled(monkeypatch)
+    proba, rep = clf.predict_proba(X), clf.transform(X)
+    assert calls  # pooled as computed
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_RECURRENCE", "0")
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(rep, clf.transform(X), atol=1e-6)
