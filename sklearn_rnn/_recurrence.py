@@ -37,9 +37,10 @@ side (two directions, an ensemble's networks) run :func:`_gru_pooled`, that
 loop on ``(h + 1) / 2``. Against the states kept and then pooled, an
 encoder's forward pass over batches of 300 steps (stop 63, paired, medians
 of 15): bidirectional GRU 1.18-1.34x (32-256 units), simple RNN 1.04-1.19x,
-one GRU 1.00x; ``predict_proba`` in ``bench_train``'s setting (batches of
-128 reviews of up to 500 steps) up to 1.5x for bidirectional layers of 128
-and 256 units. The equations and parameters are
+one GRU 1.00x (a second run: 0.99-1.32x, 1.05-1.13x, 0.99-1.00x);
+``predict_proba`` in ``bench_train``'s setting (batches of 128 reviews of
+up to 500 steps), three paired runs on a noisy machine: bidirectional GRU
+0.97-1.80x, simple RNN 1.08-1.53x. The equations and parameters are
 the modules', so the results equal torch's within float32 rounding
 (``tests/test_recurrence.py`` checks outputs and gradients against the
 modules, the GRU's also in float64; the pooled paths against the modules'
@@ -463,8 +464,8 @@ def run_layers(layers, inputs, pool=None):
     :func:`pools` accepts: ``'max'`` or ``'mean'`` over each sequence's first
     ``lengths[i]`` steps ((batch,) integers, at least 0), and the list holds
     (batch, hidden) tensors instead, the states pooled as the loop leaves
-    them, never all kept (:func:`_run_pooled`). A sequence of length 0 has
-    -inf (max) or -1 (mean), for the caller to replace.
+    them, never all kept (:func:`_run_pooled`). The row of a sequence of
+    length 0 is for the caller to replace.
 
     Fused GRU layers of one size whose inputs have one shape (the two
     directions of a bidirectional layer, the networks of an ensemble, see
@@ -578,7 +579,7 @@ def _run_pooled(layers, inputs, pooling, lengths):
 
 
 def _pool_states(h, pooling, lengths):
-    """:class:`_RunningPool`'s result from all the states ``h`` (B, T, H) at once, in place."""
+    """The max or mean of each sequence's true steps, from all the states ``h`` (B, T, H)."""
     past = torch.arange(h.shape[1], device=h.device) >= lengths.view(-1, 1)
     h.masked_fill_(past.unsqueeze(-1), float("-inf") if pooling == "max" else 0.0)
     if pooling == "max":
@@ -627,7 +628,7 @@ def _gru_pooled(layers, inputs, pool):
     new gate n = 2 m - 1, m = sigmoid(2 a_n), and h[t] = lerp(n, h[t-1], z)
     becomes s[t] = lerp(m, s[t-1], z); h W^T = 2 s W^T - W 1. The factors
     and constants fold into the weights and biases, so a step is one batched
-    product and five elementwise operations, and the new gate a sigmoid
+    product and six elementwise operations, and the new gate a sigmoid
     (about 3x faster than tanh on the CPU). The input projection is computed
     a block of steps at a time, just before the loop reaches it, and each
     block's states go to ``pool`` (:class:`_RunningPool`) before the next
