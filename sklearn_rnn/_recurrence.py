@@ -579,7 +579,10 @@ def _run_pooled(layers, inputs, pooling, lengths):
 
 
 def _pool_states(h, pooling, lengths):
-    """The max or mean of each sequence's true steps, from all the states ``h`` (B, T, H)."""
+    """The max or mean of each sequence's true steps, from all the states ``h`` (B, T, H).
+
+    ``modules._reduce(..., inplace=True)`` at this layer (which cannot import it).
+    """
     past = torch.arange(h.shape[1], device=h.device) >= lengths.view(-1, 1)
     h.masked_fill_(past.unsqueeze(-1), float("-inf") if pooling == "max" else 0.0)
     if pooling == "max":

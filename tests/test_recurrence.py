@@ -148,12 +148,16 @@ def test_encoder_same_with_and_without_fused_path(cell, bidirectional, monkeypat
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
 
 
+def _toy_data(n, steps, shorter):
+    """Sequences of word ids, every third cut to ``shorter`` steps, and a label from the first."""
+    X = np.random.default_rng(0).integers(1, 40, size=(n, steps))
+    X[::3, shorter:] = 0
+    return X, (X[:, 0] > 20).astype(int)
+
+
 @pytest.mark.parametrize("cell, function", [("rnn", "_TanhLayer"), ("gru", "_GRURecurrence")])
 def test_training_with_fused_path_matches_torch_modules(cell, function, monkeypatch):
-    rng = np.random.default_rng(0)
-    X = rng.integers(1, 40, size=(64, 12))
-    X[::3, 8:] = 0  # some shorter sequences
-    y = (X[:, 0] > 20).astype(int)
+    X, y = _toy_data(64, 12, shorter=8)
     params = dict(
         cell=cell, bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=3,
         early_stopping=False, batch_size=16, random_state=0, device="cpu", ensemble_size=2,
@@ -402,10 +406,7 @@ def test_run_layers_refuses_to_pool_what_it_cannot():
 def test_fitted_classifier_predicts_the_same_with_pooled_inference(cell, monkeypatch):
     # One fitted model, its predictions and pooled representations with the
     # states pooled as they are computed and with torch's modules.
-    rng = np.random.default_rng(0)
-    X = rng.integers(1, 40, size=(48, 90))
-    X[::3, 60:] = 0  # some shorter sequences
-    y = (X[:, 0] > 20).astype(int)
+    X, y = _toy_data(48, 90, shorter=60)
     clf = RNNClassifier(
         cell=cell, bidirectional=True, hidden_size=8, embedding_dim=6, max_epochs=2,
         early_stopping=False, random_state=0, device="cpu", pooling="mean",
