@@ -32,7 +32,9 @@ instead of the stack's two (the refitted predictions are the same).
 
 ``--network stacked-ngrams`` gives the stack's network the linear n-gram path
 (``linear_ngrams=2``, as in ``bilstm-ngrams``); ``--network bilstm`` puts the
-``bilstm`` named model in its place.
+``bilstm`` named model in its place; ``--network stacked-ensemble`` makes it two
+of the stack's networks trained side by side and averaged (``ensemble_size=2``,
+as in ``bilstm-ensemble``).
 
 ``--set imdb-dev`` (the default) trains on 20k of the official training
 reviews and scores the other 5k, so the choice never reads the test reviews;
@@ -42,7 +44,7 @@ rescoring them costs nothing; a cache without a member of the stack (written
 before it joined) gets that member's predictions added.
 
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
-        [--network stacked|bilstm|stacked-ngrams] [--extra nb-trigram]
+        [--network stacked|bilstm|stacked-ngrams|stacked-ensemble] [--extra nb-trigram]
         [--extra bilstm-glove] [--folds K]
         [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
@@ -97,6 +99,8 @@ def predictions(set_name, network, names, folds=None):
         estimators["bilstm"] = make_model("bilstm", mode="full", random_state=0)
     if network == "stacked-ngrams":  # the stack's network with the linear n-gram path
         estimators["bilstm"].set_params(rnnclassifier__linear_ngrams=2)
+    if network == "stacked-ensemble":  # two of the stack's networks, averaged
+        estimators["bilstm"].set_params(rnnclassifier__ensemble_size=2)
     estimators |= {name: make() for name, make in EXTRAS.items()}
     out = {"y": np.asarray(y), "y_test": np.asarray(y_test), "fit_s": {}}
     for name in names:
@@ -154,7 +158,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="imdb-dev", choices=["imdb-dev", "imdb"])
     parser.add_argument(
-        "--network", default="stacked", choices=["stacked", "bilstm", "stacked-ngrams"]
+        "--network",
+        default="stacked",
+        choices=["stacked", "bilstm", "stacked-ngrams", "stacked-ensemble"],
     )
     parser.add_argument(
         "--extra", action="append", default=[], choices=[k.replace("_", "-") for k in EXTRAS]
