@@ -59,7 +59,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import PretrainedEmbedding, RNNClassifier, TextTokenizer
 from sklearn_rnn.datasets import load_imdb, load_sentence_polarity, load_sms_spam
-from sklearn_rnn.named_models import BINARY_ONLY, make_model
+from sklearn_rnn.named_models import make_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared", "data")
@@ -235,9 +235,6 @@ def main():
         print(f"\n{set_name}: {len(X)} documents, {protocol}; published: {PUBLISHED[set_name]}")
         results = {}
         for model_name in models:
-            if model_name in BINARY_ONLY and len(np.unique(y)) > 2:
-                print(f"  {model_name:24s} skipped: binary labels only")
-                continue
             scores, fit_s, parts, valid_loss = evaluate(
                 build(model_name, candidates, args.mode), X, y, X_test, y_test, folds
             )

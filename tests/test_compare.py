@@ -177,12 +177,32 @@ def test_every_model_gets_the_same_folds_and_unset_seeds_are_filled():
     assert other.results.loc["a", "cv_scores"] != frame.loc["a", "cv_scores"]
 
 
-def test_multiclass_labels_leave_out_the_binary_only_model(capsys):
+def test_multiclass_comparison_runs_the_naive_bayes_and_stacked_models():
     X, y = _corpus(90, classes=("neg", "pos", "neutral"))
-    result = compare(X, y, X, y, models=["bow-unigram", "nb-bigram", "stacked"], verbose=1)
-    assert list(result.results.index) == ["majority", "bow-unigram"]
-    out = capsys.readouterr().out
-    assert "nb-bigram needs binary labels" in out and "stacked needs binary labels" in out
+    result = compare(X, y, X, y, models=["bow-unigram", "nb-bigram", "stacked"], verbose=0)
+    assert list(result.results.index) == ["majority", "bow-unigram", "nb-bigram", "stacked"]
+    assert result.results.loc["nb-bigram", "test_score"] > 0.9
+    assert result.results.loc["stacked", "test_score"] > 0.9
+
+
+def test_nb_bigram_weighs_each_class_against_the_rest():
+    X, y = _corpus(90, classes=("neg", "pos", "neutral"))
+    model = make_model("nb-bigram").fit(X, y)
+    per_class = model[-1].estimators_
+    assert len(per_class) == 3 and list(model.classes_) == ["neg", "neutral", "pos"]
+    features = model[0].transform(X)
+    for label, fitted in zip(model.classes_, per_class):
+        # Each class's weighting is the two-class one of that class against the rest.
+        alone = NaiveBayesWeighting().fit(features, y == label)
+        np.testing.assert_array_equal(fitted[0].log_count_ratio_, alone.log_count_ratio_)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.score(X, y) > 0.9
+    # A weight per feature and an intercept for each of the three classes.
+    assert count_parameters(model) == 3 * (features.shape[1] + 1)
+    # With two classes it is one weighting and one logistic regression.
+    X2, y2 = _corpus(60)
+    assert len(make_model("nb-bigram").fit(X2, y2)[-1].estimators_) == 1
 
 
 @pytest.mark.parametrize(
@@ -260,7 +280,7 @@ def test_naive_bayes_weighting_is_the_log_count_ratio():
     expected = np.log((p / p.sum()) / (q / q.sum()))
     np.testing.assert_allclose(nb.log_count_ratio_, expected)
     np.testing.assert_allclose(nb.transform(X).toarray(), (X.toarray() > 0) * expected)
-    with pytest.raises(ValueError, match="binary labels"):
+    with pytest.raises(ValueError, match="binary labels.*OneVsRestClassifier"):
         NaiveBayesWeighting().fit(X, [0, 1, 2, 2])
     with pytest.raises(ValueError, match="X has 2 features"):
         nb.transform(X[:, :2])
