@@ -2,9 +2,10 @@
 
 ``stacked`` is scikit-learn's ``StackingClassifier``: a logistic regression
 fitted on the out-of-fold predictions of a bidirectional LSTM, of
-``nb-bigram`` and of the same pipeline on character 2-5-grams within words
+``nb-bigram``, of the same pipeline on character 2-5-grams within words
 (``nb_char``) and on character 1-5-grams across them (``nb_char_across``,
-since stop 61). This script computes those predictions once, exactly as the
+since stop 61), and of ``nb-bigram`` with the words after a negation marked
+(``nb_negation``, since stop 65). This script computes those predictions once, exactly as the
 ``StackingClassifier`` does (``cross_val_predict`` with the model's own folds
 for the training reviews; each model refitted on all of them for the scored
 reviews), and then scores several ways of combining the same predictions, so
@@ -16,9 +17,12 @@ that the combiners differ in nothing else:
 - ``mean-proba`` / ``mean-logit``: the plain average (nothing fitted).
 
 Each combiner is scored on the stack as shipped, on the stack before
-``nb_char_across`` joined it, on the network with ``nb-bigram`` (before the
-character models joined) and on the bags of n-grams without the network
-(what the network adds).
+``nb_negation`` joined it and before ``nb_char_across`` did, on the network
+with ``nb-bigram`` (before the character models joined) and on the bags of
+n-grams without the network (what the network adds). The stack as shipped is
+compared review by review with the stack before ``nb_negation`` joined (the
+logistic regression on probabilities, as ``StackingClassifier`` combines):
+reviews won, lost and the two-sided sign test.
 ``--extra nb-trigram`` adds ``nb-bigram`` with word trigrams too
 (NBSVM-trigram, Mesnil et al. 2014), computed the same way with the stack's
 own folds and cached beside the others: scored beside the network, in place
@@ -59,6 +63,7 @@ import time
 import numpy as np
 import torch
 from bench_accuracy import load
+from scipy.stats import binomtest
 from sklearn.base import clone
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
@@ -129,6 +134,24 @@ def combine(pred, names):
     return scores
 
 
+def compare_stacks(pred, names, reference):
+    """Reviews the stack of ``names`` gets right and ``reference``'s gets wrong, and back.
+
+    Both combined by a logistic regression on the probabilities (the
+    ``proba`` combiner); the p-value is the two-sided sign test on the
+    reviews where they differ.
+    """
+    right = {}
+    for key, members in (("new", names), ("reference", reference)):
+        P = np.column_stack([pred[f"{n}_oof"] for n in members])
+        P_test = np.column_stack([pred[f"{n}_test"] for n in members])
+        right[key] = LogisticRegression().fit(P, pred["y"]).predict(P_test) == pred["y_test"]
+    won = int(np.sum(right["new"] & ~right["reference"]))
+    lost = int(np.sum(~right["new"] & right["reference"]))
+    p = binomtest(won, won + lost).pvalue if won + lost else 1.0
+    return {"won": won, "lost": lost, "sign_test_p": round(float(p), 4)}
+
+
 def _load(path):
     """Cached predictions, as :func:`predictions` returned them."""
     data = np.load(path, allow_pickle=True)
@@ -175,6 +198,7 @@ def main():
     pred = _cached(cache, args.set, args.network, members, args.folds)
     sets = {
         "+".join(members): members,
+        "+".join(members[:-1]): members[:-1],
         "bilstm+nb_bigram+nb_char": ["bilstm", "nb_bigram", "nb_char"],
         "bilstm+nb_bigram": ["bilstm", "nb_bigram"],
         "+".join(members[1:]): members[1:],
@@ -197,6 +221,8 @@ def main():
         print(label)
         for k, v in scores[label].items():
             print(f"{k:>14}: {v}")
+    paired = compare_stacks(pred, members, members[:-1])
+    print(f"{'+'.join(members)} against {'+'.join(members[:-1])}: {paired}")
     if args.out:
         record = {
             "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
@@ -205,6 +231,7 @@ def main():
             "folds": args.folds or 2,
             "fit_s": {k: float(v) for k, v in pred["fit_s"].items()},
             "scores": scores,
+            "paired": {f"{'+'.join(members)} vs {'+'.join(members[:-1])}": paired},
         }
         with open(args.out, "w") as f:
             json.dump(record, f, indent=1)

@@ -19,8 +19,9 @@ MODELS = {
     ),
     "stacked": (
         "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
-        "(bilstm, narrower, no adversarial step), nb-bigram, and nb-bigram's model on "
-        "character 2-5-grams within words and on character 1-5-grams across them"
+        "(bilstm, narrower, no adversarial step), nb-bigram, nb-bigram's model on "
+        "character 2-5-grams within words and on character 1-5-grams across them, and "
+        "nb-bigram with the words after a negation marked"
     ),
 }
 

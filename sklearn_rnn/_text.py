@@ -5,6 +5,7 @@ this module only validates documents and composes a user preprocessor with
 lowercasing and accent stripping, which scikit-learn would otherwise drop.
 """
 
+import re
 import warnings
 from functools import partial
 from numbers import Integral
@@ -23,7 +24,44 @@ TEXT_PARAMETER_CONSTRAINTS = {
     "token_pattern": [str],
     "stop_words": [StrOptions({"english"}), list, None],
     "preprocessor": [callable, None],
+    "negation": ["boolean"],
 }
+
+#: What ``negation=True`` puts before each word in the scope of a negation.
+NEGATION_PREFIX = "not_"
+# A negation: the words below, or any word ending in n't ("wasn't", "don't").
+_NEGATION = re.compile(
+    r"not|no|never|nothing|nobody|none|nowhere|neither|nor|cannot|\w+n['\u2019]t",
+    re.IGNORECASE,
+)
+# A word (apostrophes inside it kept: "wasn't", "it's") or a mark that ends a scope.
+_WORD_OR_MARK = re.compile(r"(\w+(?:['\u2019]\w+)*)|([.,:;!?()\[\]\"])")
+
+
+def mark_negation(doc):
+    """Prefix ``'not_'`` to each word after a negation, up to the next punctuation mark.
+
+    "It was not good, but fun." becomes "It was not not_good, but fun.", so
+    that a bag of words (or a network's vocabulary) tells "not good" from
+    "good" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002). A negation is
+    not, no, never, nothing, nobody, none, nowhere, neither, nor, cannot or a
+    word ending in n't; its scope ends at . , : ; ! ? ( ) [ ] or a double
+    quote. Everything else in the document is kept as it is.
+    """
+    negated = False
+
+    def mark(match):
+        nonlocal negated
+        word = match.group(1)
+        if word is None:  # a punctuation mark: the scope ends
+            negated = False
+            return match.group(0)
+        if _NEGATION.fullmatch(word):
+            negated = True
+            return word
+        return NEGATION_PREFIX + word if negated else word
+
+    return _WORD_OR_MARK.sub(mark, doc)
 
 
 def check_raw_documents(X):
@@ -119,6 +157,8 @@ class _TextAnalyzerMixin:
     def _unused_text_params(self, ngram_range):
         """Text parameters set to values the analyzer will not use (scikit-learn warns too)."""
         unused = []
+        if self.negation and (self.analyzer != "word" or callable(self.analyzer)):
+            unused.append("negation")
         if self.analyzer != "word" or callable(self.analyzer):
             if self.stop_words is not None:
                 unused.append("stop_words")
@@ -163,6 +203,12 @@ class _TextAnalyzerMixin:
             # preprocessor; a user who asks for both gets both, preprocessor first.
             vectorizer.preprocessor = partial(
                 _chain, first=self.preprocessor, then=vectorizer.build_preprocessor()
+            )
+        if self.negation and self.analyzer == "word":
+            # After the other preprocessing, before the token pattern splits
+            # the text (it drops the punctuation that ends a negation's scope).
+            vectorizer.preprocessor = partial(
+                _chain, first=vectorizer.build_preprocessor(), then=mark_negation
             )
         return vectorizer.build_analyzer()
 

@@ -45,7 +45,7 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         Hash n-grams too (word or character, following ``analyzer``).
     seed : int, default=0
         Seed of the hash function.
-    analyzer, lowercase, strip_accents, token_pattern, stop_words, preprocessor :
+    analyzer, lowercase, strip_accents, token_pattern, stop_words, preprocessor, negation :
         Text analysis, as in :class:`TextTokenizer`.
 
     Examples
@@ -80,6 +80,7 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         token_pattern=DEFAULT_TOKEN_PATTERN,
         stop_words=None,
         preprocessor=None,
+        negation=False,
     ):
         self.n_features = n_features
         self.output_mode = output_mode
@@ -91,6 +92,7 @@ class HashingOneHot(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.stop_words = stop_words
         self.preprocessor = preprocessor
+        self.negation = negation
 
     def fit(self, X=None, y=None):
         """Validate the parameters (and X if given); nothing is learned."""

@@ -62,7 +62,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         input to an embedding model.
     min_df, max_df, max_features :
         Vocabulary pruning, as in ``CountVectorizer``.
-    analyzer, lowercase, strip_accents, token_pattern, stop_words, preprocessor :
+    analyzer, lowercase, strip_accents, token_pattern, stop_words, preprocessor, negation :
         Text analysis of raw-text input, as in :class:`TextTokenizer`.
 
     Attributes
@@ -108,6 +108,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         token_pattern=DEFAULT_TOKEN_PATTERN,
         stop_words=None,
         preprocessor=None,
+        negation=False,
     ):
         self.ngram_range = ngram_range
         self.output_mode = output_mode
@@ -120,6 +121,7 @@ class NGramVectorizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.stop_words = stop_words
         self.preprocessor = preprocessor
+        self.negation = negation
 
     def _check_input(self, X, kind):
         if kind != "text":  # check_id_sequences names what is wrong with numbers

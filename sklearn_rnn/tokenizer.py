@@ -61,6 +61,13 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
     preprocessor : callable, default=None
         Applied to each document before lowercasing and accent stripping, e.g.
         ``sklearn.feature_extraction.text.strip_tags`` to drop ``<br />``.
+    negation : bool, default=False
+        Mark the words after a negation up to the next punctuation mark with a
+        ``'not_'`` prefix ("was not good, but fun" gives the tokens was, not,
+        not_good, but, fun), so that "good" in "not good" is a token of its
+        own. A negation is not, no, never, nothing, nobody, none, nowhere,
+        neither, nor, cannot or a word ending in n't. Word analyzer only;
+        applied after ``preprocessor``, lowercasing and accent stripping.
     max_tokens : int, default=None
         Largest vocabulary size, *including* the four reserved ids, so it is
         the ``num_embeddings`` an embedding layer needs. The least frequent
@@ -117,6 +124,7 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         token_pattern=DEFAULT_TOKEN_PATTERN,
         stop_words=None,
         preprocessor=None,
+        negation=False,
         max_tokens=None,
         min_frequency=1,
         add_markers=False,
@@ -127,6 +135,7 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         self.token_pattern = token_pattern
         self.stop_words = stop_words
         self.preprocessor = preprocessor
+        self.negation = negation
         self.max_tokens = max_tokens
         self.min_frequency = min_frequency
         self.add_markers = add_markers

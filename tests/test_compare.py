@@ -296,7 +296,7 @@ def test_count_parameters_of_linear_and_recurrent_models():
 def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     X, y = _corpus(90)
     model = make_model("stacked", random_state=0)
-    names = ["bilstm", "nb_bigram", "nb_char", "nb_char_across"]
+    names = ["bilstm", "nb_bigram", "nb_char", "nb_char_across", "nb_negation"]
     assert [name for name, _ in model.estimators] == names
     # The stack's network is bilstm without its costly adversarial step.
     network, bilstm = model.estimators[0][1][-1], make_model("bilstm")[-1]
@@ -304,15 +304,19 @@ def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     # The third and fourth models are nb-bigram's pipeline on character
     # n-grams within words and across them.
     words = make_model("nb-bigram")
-    for (_, chars), kind in zip(model.estimators[2:], [("char_wb", (2, 5)), ("char", (1, 5))]):
+    for (_, chars), kind in zip(model.estimators[2:4], [("char_wb", (2, 5)), ("char", (1, 5))]):
         assert (chars[0].analyzer, chars[0].ngram_range) == kind
         assert [type(step) for step in chars] == [type(step) for step in words]
+    # The fifth is nb-bigram with the words after a negation marked, and only that.
+    negation = model.estimators[4][1]
+    assert negation[0].get_params() == {**words[0].get_params(), "negation": True}
+    assert [type(step) for step in negation] == [type(step) for step in words]
     model.fit(X, y)
-    # One probability column per binary base model; the meta-model weighs all four.
-    assert model.final_estimator_.coef_.shape == (1, 4)
+    # One probability column per binary base model; the meta-model weighs all five.
+    assert model.final_estimator_.coef_.shape == (1, 5)
     assert model.score(X, y) > 0.9
     parts = [count_parameters(m) for m in model.estimators_]
-    assert count_parameters(model) == sum(parts) + 5  # four weights and an intercept
+    assert count_parameters(model) == sum(parts) + 6  # five weights and an intercept
 
 
 def _write_csv(path, n, split):

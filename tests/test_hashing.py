@@ -171,3 +171,10 @@ def test_invalid_ngram_range_is_an_error_not_unigrams(ngram_range):
     # Regression: (2, 1) silently gave unigrams.
     with pytest.raises(ValueError, match="ngram_range must be \\(min_n, max_n\\)"):
         HashingOneHot(ngram_range=ngram_range).fit_transform(["a b c"])
+
+
+def test_hashing_negation_hashes_the_marked_words():
+    marked = HashingOneHot(n_features=1000, negation=True).transform(["not good, good"])[0]
+    plain = HashingOneHot(n_features=1000).transform(["not not_good, good"])[0]
+    np.testing.assert_array_equal(marked, plain)
+    assert marked[1] != marked[2]  # "not_good" and "good" are different tokens

@@ -130,3 +130,20 @@ def test_ngrams_property_counts_are_the_ngrams_of_each_sequence(seqs, n):
     np.testing.assert_array_equal(np.asarray(counts.sum(axis=1)).ravel(), expected)
     binary = NGramVectorizer(ngram_range=(1, n), output_mode="binary").fit_transform(X)
     assert set(np.unique(binary.data)) <= {1} and (binary.toarray() <= counts.toarray()).all()
+
+
+def test_ngrams_negation_matches_countvectorizer_on_marked_text():
+    from sklearn_rnn._text import mark_negation
+
+    docs = ["It was not good, but fun.", "Good. Not bad at all!", "never seen it"]
+    ours = NGramVectorizer(ngram_range=(1, 2), output_mode="count", negation=True)
+    theirs = CountVectorizer(
+        ngram_range=(1, 2),
+        preprocessor=lambda d: mark_negation(d.lower()),
+        token_pattern=r"(?u)\b\w+\b",
+    )
+    np.testing.assert_array_equal(
+        ours.fit_transform(docs).toarray(), theirs.fit_transform(docs).toarray()
+    )
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert {"not_good", "not_bad not_at", "not_seen not_it"} <= set(ours.vocabulary_)

@@ -255,3 +255,38 @@ def test_char_analyzer_warns_about_word_parameters(recwarn):
         TextTokenizer(analyzer="char", stop_words="english").fit(["ab"])
     TextTokenizer(analyzer=str.split).fit(["a b"])  # defaults only: nothing to warn about
     assert not [w for w in recwarn if "will not be used" in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    "doc, expected",
+    [
+        ("It was not good, but fun.", "it was not not_good but fun"),
+        ("I didn't like the end! Great cast", "i didn t not_like not_the not_end great cast"),
+        ("Never (again) worse", "never again worse"),
+        ("No plot\nno point", "no not_plot no not_point"),  # a newline ends nothing
+        ("Don\u2019t go", "don t not_go"),  # the typographic apostrophe
+        ("NOTHING WORKS.", "nothing not_works"),
+        ("nothingness is not_good", "nothingness is not_good"),  # whole words only
+    ],
+)
+def test_negation_marks_the_words_up_to_the_next_punctuation(doc, expected):
+    tok = TextTokenizer(negation=True).fit([doc])
+    assert tok.sequences_to_texts(tok.transform([doc])) == [expected]
+
+
+def test_negation_is_off_by_default_and_composes_with_the_other_text_parameters():
+    doc = "Not <b>good</b>, GOOD."
+    assert "not_good" not in TextTokenizer().fit([doc]).vocabulary_
+    tok = TextTokenizer(negation=True, preprocessor=strip_tags, stop_words=["good"]).fit([doc])
+    # The preprocessor and lowercasing run first; stop words are removed after marking.
+    assert set(tok.vocabulary_) == {"not", "not_good"}
+    # A pickled tokenizer marks the same way (the marking is not a lambda).
+    again = pickle.loads(pickle.dumps(tok))
+    assert again.transform([doc])[0].tolist() == tok.transform([doc])[0].tolist()
+
+
+def test_negation_with_a_character_analyzer_warns_that_it_is_unused():
+    with pytest.warns(UserWarning, match="negation will not be used since analyzer is 'char'"):
+        TextTokenizer(analyzer="char", negation=True).fit(["not ab"])
+    with pytest.raises(ValueError, match="negation"):
+        TextTokenizer(negation="yes").fit(["a"])
