@@ -205,6 +205,13 @@ class _TextAnalyzerMixin:
                 _chain, first=self.preprocessor, then=vectorizer.build_preprocessor()
             )
         if self.negation and self.analyzer == "word":
+            marked = NEGATION_PREFIX + "good"
+            if re.findall(self.token_pattern, marked) != [marked]:
+                raise ValueError(
+                    f"negation=True needs a token_pattern that keeps a marked word such as "
+                    f"{marked!r} as one token; {self.token_pattern!r} gives "
+                    f"{re.findall(self.token_pattern, marked)}."
+                )
             # After the other preprocessing, before the token pattern splits
             # the text (it drops the punctuation that ends a negation's scope).
             vectorizer.preprocessor = partial(

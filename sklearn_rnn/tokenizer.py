@@ -67,7 +67,8 @@ class TextTokenizer(_TextAnalyzerMixin, TransformerMixin, BaseEstimator):
         not_good, but, fun), so that "good" in "not good" is a token of its
         own. A negation is not, no, never, nothing, nobody, none, nowhere,
         neither, nor, cannot or a word ending in n't. Word analyzer only;
-        applied after ``preprocessor``, lowercasing and accent stripping.
+        applied after ``preprocessor``, lowercasing and accent stripping. The
+        ``token_pattern`` must keep a marked word whole (the default does).
     max_tokens : int, default=None
         Largest vocabulary size, *including* the four reserved ids, so it is
         the ``num_embeddings`` an embedding layer needs. The least frequent

@@ -290,3 +290,10 @@ def test_negation_with_a_character_analyzer_warns_that_it_is_unused():
         TextTokenizer(analyzer="char", negation=True).fit(["not ab"])
     with pytest.raises(ValueError, match="negation"):
         TextTokenizer(negation="yes").fit(["a"])
+
+
+def test_negation_refuses_a_token_pattern_that_would_split_the_marked_words():
+    # [a-z]+ would read "not_good" as "not" and "good": the marking silently lost.
+    with pytest.raises(ValueError, match=r"negation=True needs a token_pattern.*\['not', 'good'\]"):
+        TextTokenizer(negation=True, token_pattern=r"[a-z]+").fit(["not good"])
+    TextTokenizer(negation=True, token_pattern=r"(?u)\b\w\w+\b").fit(["not good"])  # scikit-learn's
