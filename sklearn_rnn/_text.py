@@ -157,9 +157,9 @@ class _TextAnalyzerMixin:
     def _unused_text_params(self, ngram_range):
         """Text parameters set to values the analyzer will not use (scikit-learn warns too)."""
         unused = []
-        if self.negation and (self.analyzer != "word" or callable(self.analyzer)):
-            unused.append("negation")
         if self.analyzer != "word" or callable(self.analyzer):
+            if self.negation:
+                unused.append("negation")
             if self.stop_words is not None:
                 unused.append("stop_words")
             if self.token_pattern != DEFAULT_TOKEN_PATTERN:
@@ -206,11 +206,11 @@ class _TextAnalyzerMixin:
             )
         if self.negation and self.analyzer == "word":
             marked = NEGATION_PREFIX + "good"
-            if re.findall(self.token_pattern, marked) != [marked]:
+            tokens = re.findall(self.token_pattern, marked)
+            if tokens != [marked]:
                 raise ValueError(
                     f"negation=True needs a token_pattern that keeps a marked word such as "
-                    f"{marked!r} as one token; {self.token_pattern!r} gives "
-                    f"{re.findall(self.token_pattern, marked)}."
+                    f"{marked!r} as one token; {self.token_pattern!r} gives {tokens}."
                 )
             # After the other preprocessing, before the token pattern splits
             # the text (it drops the punctuation that ends a negation's scope).

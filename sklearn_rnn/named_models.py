@@ -1,7 +1,7 @@
 """The named models of the comparison: bag-of-words baselines and recurrent networks.
 
 Each is an unfitted scikit-learn estimator from raw text (:func:`make_model`:
-a Pipeline, or for ``'stacked'`` a StackingClassifier of four Pipelines),
+a Pipeline, or for ``'stacked'`` a StackingClassifier of five Pipelines),
 in two sizes: ``mode='quick'`` (small networks, short sequences: minutes on a
 laptop CPU) and ``'full'`` (the settings used on the official IMDB split).
 """
