@@ -38,7 +38,8 @@ instead of the stack's two (the refitted predictions are the same).
 (``linear_ngrams=2``, as in ``bilstm-ngrams``); ``--network bilstm`` puts the
 ``bilstm`` named model in its place; ``--network stacked-ensemble`` makes it two
 of the stack's networks trained side by side and averaged (``ensemble_size=2``,
-as in ``bilstm-ensemble``).
+as in ``bilstm-ensemble``); ``--network stacked-negation`` has the stack's
+network read the words after a negation marked (``texttokenizer__negation=True``).
 
 ``--set imdb-dev`` (the default) trains on 20k of the official training
 reviews and scores the other 5k, so the choice never reads the test reviews;
@@ -48,7 +49,8 @@ rescoring them costs nothing; a cache without a member of the stack (written
 before it joined) gets that member's predictions added.
 
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
-        [--network stacked|bilstm|stacked-ngrams|stacked-ensemble] [--extra nb-trigram]
+        [--network stacked|bilstm|stacked-ngrams|stacked-ensemble|stacked-negation]
+        [--extra nb-trigram]
         [--extra bilstm-glove] [--folds K]
         [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
@@ -106,6 +108,8 @@ def predictions(set_name, network, names, folds=None):
         estimators["bilstm"].set_params(rnnclassifier__linear_ngrams=2)
     if network == "stacked-ensemble":  # two of the stack's networks, averaged
         estimators["bilstm"].set_params(rnnclassifier__ensemble_size=2)
+    if network == "stacked-negation":  # the stack's network reading negation-marked words
+        estimators["bilstm"].set_params(texttokenizer__negation=True)
     estimators |= {name: make() for name, make in EXTRAS.items()}
     out = {"y": np.asarray(y), "y_test": np.asarray(y_test), "fit_s": {}}
     for name in names:
@@ -183,7 +187,7 @@ def main():
     parser.add_argument(
         "--network",
         default="stacked",
-        choices=["stacked", "bilstm", "stacked-ngrams", "stacked-ensemble"],
+        choices=["stacked", "bilstm", "stacked-ngrams", "stacked-ensemble", "stacked-negation"],
     )
     parser.add_argument(
         "--extra", action="append", default=[], choices=[k.replace("_", "-") for k in EXTRAS]
