@@ -33,6 +33,9 @@ nb-char15``, the same pipeline.)
 
 ``--folds K`` computes every out-of-fold prediction with K stratified folds
 instead of the stack's two (the refitted predictions are the same).
+``--seed S`` (default 0) is the named models' ``random_state``: the network's
+seed and the stack's two folds, so that a run per seed shows how far the
+scores move with them alone.
 
 ``--network stacked-ngrams`` gives the stack's network the linear n-gram path
 (``linear_ngrams=2``, as in ``bilstm-ngrams``); ``--network bilstm`` puts the
@@ -51,7 +54,7 @@ before it joined) gets that member's predictions added.
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
         [--network stacked|bilstm|stacked-ngrams|stacked-ensemble|stacked-negation]
         [--extra nb-trigram]
-        [--extra bilstm-glove] [--folds K]
+        [--extra bilstm-glove] [--folds K] [--seed S]
         [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
 """
@@ -84,33 +87,34 @@ def logit(p):
 
 #: The bag-of-words models of ``--extra``, by the name of their predictions.
 EXTRAS = {
-    "nb_trigram": lambda: _nb_pipeline(
+    "nb_trigram": lambda seed: _nb_pipeline(
         NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
     ),
-    "bilstm_glove": lambda: make_model("bilstm-glove", mode="full", random_state=0),
+    "bilstm_glove": lambda seed: make_model("bilstm-glove", mode="full", random_state=seed),
 }
 
 
-def predictions(set_name, network, names, folds=None):
+def predictions(set_name, network, names, folds=None, seed=0):
     """Out-of-fold probabilities on the training reviews and refitted ones on the scored reviews.
 
     ``names``: members of the stack or ``EXTRAS`` (each with the stack's
-    folds, or ``folds`` stratified folds).
+    folds, or ``folds`` stratified folds). ``seed`` is the named models'
+    ``random_state``: the networks' seed and the stack's folds.
     """
     X, y, X_test, y_test = load(set_name, imdb_full=True, imdb_n=None)
-    stack = make_model("stacked", mode="full", random_state=0)
+    stack = make_model("stacked", mode="full", random_state=seed)
     if folds is not None:
-        stack.set_params(cv=StratifiedKFold(folds, shuffle=True, random_state=0))
+        stack.set_params(cv=StratifiedKFold(folds, shuffle=True, random_state=seed))
     estimators = dict(stack.estimators)
     if network == "bilstm":
-        estimators["bilstm"] = make_model("bilstm", mode="full", random_state=0)
+        estimators["bilstm"] = make_model("bilstm", mode="full", random_state=seed)
     if network == "stacked-ngrams":  # the stack's network with the linear n-gram path
         estimators["bilstm"].set_params(rnnclassifier__linear_ngrams=2)
     if network == "stacked-ensemble":  # two of the stack's networks, averaged
         estimators["bilstm"].set_params(rnnclassifier__ensemble_size=2)
     if network == "stacked-negation":  # the stack's network reading negation-marked words
         estimators["bilstm"].set_params(texttokenizer__negation=True)
-    estimators |= {name: make() for name, make in EXTRAS.items()}
+    estimators |= {name: make(seed) for name, make in EXTRAS.items()}
     out = {"y": np.asarray(y), "y_test": np.asarray(y_test), "fit_s": {}}
     for name in names:
         model = estimators[name]
@@ -164,7 +168,7 @@ def _load(path):
     return pred
 
 
-def _cached(path, set_name, network, names, folds=None):
+def _cached(path, set_name, network, names, folds=None, seed=0):
     """The predictions of ``names`` from the cache at ``path``, computing (and caching) any missing.
 
     A cache written before a model joined the stack gets that model added.
@@ -172,7 +176,7 @@ def _cached(path, set_name, network, names, folds=None):
     pred = _load(path) if os.path.exists(path) else {"fit_s": {}}
     missing = [name for name in names if f"{name}_oof" not in pred]
     if missing:
-        more = predictions(set_name, network, missing, folds)
+        more = predictions(set_name, network, missing, folds, seed)
         if "y" in pred:
             np.testing.assert_array_equal(more["y"], pred["y"])
         pred["fit_s"] |= more.pop("fit_s")
@@ -193,13 +197,15 @@ def main():
         "--extra", action="append", default=[], choices=[k.replace("_", "-") for k in EXTRAS]
     )
     parser.add_argument("--folds", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=None)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     folds = f"_cv{args.folds}" if args.folds else ""
-    cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}{folds}.npz"
+    seed = f"_seed{args.seed}" if args.seed else ""
+    cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}{folds}{seed}.npz"
     members = [name for name, _ in make_model("stacked").estimators]
-    pred = _cached(cache, args.set, args.network, members, args.folds)
+    pred = _cached(cache, args.set, args.network, members, args.folds, args.seed)
     sets = {
         "+".join(members): members,
         "+".join(members[:-1]): members[:-1],
@@ -210,7 +216,12 @@ def main():
     for extra in args.extra:
         key = extra.replace("-", "_")
         more = _cached(
-            cache.replace(".npz", f"_{extra}.npz"), args.set, args.network, [key], args.folds
+            cache.replace(".npz", f"_{extra}.npz"),
+            args.set,
+            args.network,
+            [key],
+            args.folds,
+            args.seed,
         )
         np.testing.assert_array_equal(more["y"], pred["y"])
         pred[f"{key}_oof"], pred[f"{key}_test"] = more[f"{key}_oof"], more[f"{key}_test"]
@@ -233,6 +244,7 @@ def main():
             "set": args.set,
             "network": args.network,
             "folds": args.folds or 2,
+            "seed": args.seed,
             "fit_s": {k: float(v) for k, v in pred["fit_s"].items()},
             "scores": scores,
             "paired": {f"{'+'.join(members)} vs {'+'.join(members[:-1])}": paired},
