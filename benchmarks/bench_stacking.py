@@ -35,7 +35,8 @@ nb-char15``, the same pipeline.)
 instead of the stack's two (the refitted predictions are the same).
 ``--seed S`` (default 0) is the named models' ``random_state``: the network's
 seed and the stack's two folds, so that a run per seed shows how far the
-scores move with them alone.
+scores move with them alone. A cache holds one seed's predictions: another
+seed's cache is refused (caches written before ``--seed`` hold seed 0's).
 
 ``--network stacked-ngrams`` gives the stack's network the linear n-gram path
 (``linear_ngrams=2``, as in ``bilstm-ngrams``); ``--network bilstm`` puts the
@@ -87,7 +88,7 @@ def logit(p):
 
 #: The bag-of-words models of ``--extra``, by the name of their predictions.
 EXTRAS = {
-    "nb_trigram": lambda seed: _nb_pipeline(
+    "nb_trigram": lambda seed: _nb_pipeline(  # deterministic: no seed to set
         NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
     ),
     "bilstm_glove": lambda seed: make_model("bilstm-glove", mode="full", random_state=seed),
@@ -173,7 +174,11 @@ def _cached(path, set_name, network, names, folds=None, seed=0):
 
     A cache written before a model joined the stack gets that model added.
     """
-    pred = _load(path) if os.path.exists(path) else {"fit_s": {}}
+    pred = _load(path) if os.path.exists(path) else {"fit_s": {}, "seed": np.array(seed)}
+    # Caches written before --seed existed hold seed 0's predictions.
+    cached_seed = int(pred.get("seed", 0))
+    if cached_seed != seed:
+        raise ValueError(f"{path} holds the predictions of seed {cached_seed}, not {seed}.")
     missing = [name for name in names if f"{name}_oof" not in pred]
     if missing:
         more = predictions(set_name, network, missing, folds, seed)
@@ -181,6 +186,7 @@ def _cached(path, set_name, network, names, folds=None, seed=0):
             np.testing.assert_array_equal(more["y"], pred["y"])
         pred["fit_s"] |= more.pop("fit_s")
         pred |= more
+        pred["seed"] = np.array(seed)
         np.savez(path, **pred)
     return pred
 
@@ -205,7 +211,14 @@ def main():
     seed = f"_seed{args.seed}" if args.seed else ""
     cache = args.cache or f"/tmp/stacking_{args.set}_{args.network}{folds}{seed}.npz"
     members = [name for name, _ in make_model("stacked").estimators]
-    pred = _cached(cache, args.set, args.network, members, args.folds, args.seed)
+
+    def cached(path, names):
+        try:
+            return _cached(path, args.set, args.network, names, args.folds, args.seed)
+        except ValueError as error:  # a cache of another seed
+            parser.error(str(error))
+
+    pred = cached(cache, members)
     sets = {
         "+".join(members): members,
         "+".join(members[:-1]): members[:-1],
@@ -215,14 +228,7 @@ def main():
     }
     for extra in args.extra:
         key = extra.replace("-", "_")
-        more = _cached(
-            cache.replace(".npz", f"_{extra}.npz"),
-            args.set,
-            args.network,
-            [key],
-            args.folds,
-            args.seed,
-        )
+        more = cached(cache.replace(".npz", f"_{extra}.npz"), [key])
         np.testing.assert_array_equal(more["y"], pred["y"])
         pred[f"{key}_oof"], pred[f"{key}_test"] = more[f"{key}_oof"], more[f"{key}_test"]
         pred["fit_s"][key] = more["fit_s"][key]
