@@ -30,11 +30,9 @@ import os
 import sys
 
 import numpy as np
-from scipy.stats import binomtest
-from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-from bench_stacking import _load, combine  # noqa: E402
+from bench_stacking import _load, combine, compare_stacks  # noqa: E402
 
 BAGS = ["nb_bigram", "nb_char", "nb_char_across", "nb_negation"]
 
@@ -60,19 +58,12 @@ def main():
         "both": ["shipped", "candidate", *BAGS],
         "bags": BAGS,
     }
-    out, right = {"scores": {}, "paired": {}}, {}
+    out = {"scores": {}, "paired": {}}
     for label, names in stacks.items():
         out["scores"][label] = combine(pred, names)
-        P = np.column_stack([pred[f"{n}_oof"] for n in names])
-        P_test = np.column_stack([pred[f"{n}_test"] for n in names])
-        final = LogisticRegression().fit(P, pred["y"])
-        right[label] = final.predict(P_test) == pred["y_test"]
         print(label, out["scores"][label])
     for a, b in (("candidate", "shipped"), ("candidate", "bags"), ("shipped", "bags")):
-        won = int(np.sum(right[a] & ~right[b]))
-        lost = int(np.sum(~right[a] & right[b]))
-        p = binomtest(won, won + lost).pvalue if won + lost else 1.0
-        out["paired"][f"{a} vs {b}"] = {"won": won, "lost": lost, "sign_test_p": round(float(p), 4)}
+        out["paired"][f"{a} vs {b}"] = compare_stacks(pred, stacks[a], stacks[b])
         print(f"{a} vs {b}", out["paired"][f"{a} vs {b}"])
     out["correlation_with_nb_negation"] = {
         n: round(float(np.corrcoef(pred[f"{n}_test"], pred["nb_negation_test"])[0, 1]), 3)
