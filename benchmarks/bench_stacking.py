@@ -27,7 +27,9 @@ reviews won, lost and the two-sided sign test.
 (NBSVM-trigram, Mesnil et al. 2014), computed the same way with the stack's
 own folds and cached beside the others: scored beside the network, in place
 of ``nb-bigram``, and as a fourth model. ``--extra bilstm-glove`` does the
-same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``).
+same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``), and
+``--extra lm`` with ``RNNLMClassifier`` (a language model per class, with its
+defaults) on the stack's network's tokens (the 20k most frequent words).
 (The runs of stop 61 that chose ``nb_char_across`` had it as ``--extra
 nb-char15``, the same pipeline.)
 
@@ -55,7 +57,7 @@ before it joined) gets that member's predictions added.
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
         [--network stacked|bilstm|stacked-ngrams|stacked-ensemble|stacked-negation]
         [--extra nb-trigram]
-        [--extra bilstm-glove] [--folds K] [--seed S]
+        [--extra bilstm-glove] [--extra lm] [--folds K] [--seed S]
         [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
 """
@@ -74,9 +76,10 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import NGramVectorizer
-from sklearn_rnn.named_models import _nb_pipeline, make_model
+from sklearn_rnn import NGramVectorizer, RNNLMClassifier
+from sklearn_rnn.named_models import SIZES, _nb_pipeline, _tokenizer, make_model
 
 EPS = 1e-6
 
@@ -92,6 +95,8 @@ EXTRAS = {
         NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
     ),
     "bilstm_glove": lambda seed: make_model("bilstm-glove", mode="full", random_state=seed),
+    # A language model per class (Mesnil et al. 2014), on the stack's network's words.
+    "lm": lambda seed: make_pipeline(_tokenizer(SIZES["full"]), RNNLMClassifier(random_state=seed)),
 }
 
 
@@ -236,14 +241,22 @@ def main():
         sets[f"bilstm+nb_bigram+{key}"] = ["bilstm", "nb_bigram", key]
         sets["+".join([*members, key])] = [*members, key]
         sets[f"nb_bigram+{key}"] = ["nb_bigram", key]
+        sets["+".join([key, *members[1:]])] = [key, *members[1:]]  # in the network's place
     scores = {}
     for label, names in sets.items():
         scores[label] = combine(pred, names)
         print(label)
         for k, v in scores[label].items():
             print(f"{k:>14}: {v}")
-    paired = compare_stacks(pred, members, members[:-1])
-    print(f"{'+'.join(members)} against {'+'.join(members[:-1])}: {paired}")
+    pairs = [(members, members[:-1])]
+    for extra in args.extra:  # the stack with it, and with it in the network's place
+        key = extra.replace("-", "_")
+        pairs += [([*members, key], members), ([key, *members[1:]], members)]
+    paired = {}
+    for new, reference in pairs:
+        label = f"{'+'.join(new)} vs {'+'.join(reference)}"
+        paired[label] = compare_stacks(pred, new, reference)
+        print(f"{label}: {paired[label]}")
     if args.out:
         record = {
             "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
@@ -253,7 +266,7 @@ def main():
             "seed": args.seed,
             "fit_s": {k: float(v) for k, v in pred["fit_s"].items()},
             "scores": scores,
-            "paired": {f"{'+'.join(members)} vs {'+'.join(members[:-1])}": paired},
+            "paired": paired,
         }
         with open(args.out, "w") as f:
             json.dump(record, f, indent=1)

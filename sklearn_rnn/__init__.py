@@ -4,7 +4,8 @@ Transformers turn text into sequences (:class:`TextTokenizer`,
 :class:`HashingOneHot`), bags of n-grams (:class:`NGramVectorizer`),
 fixed-length arrays (:class:`SequencePadder`) and pretrained embeddings
 (:class:`PretrainedEmbedding`); :class:`RNNClassifier` trains a recurrent
-network (PyTorch, through skorch) on them and :class:`LSTMRegressor` predicts
+network (PyTorch, through skorch) on them, :class:`RNNLMClassifier` a
+recurrent language model per class, and :class:`LSTMRegressor` predicts
 numbers from sequences (time-series windows from :func:`make_windows`, scaled
 by :class:`SequenceScaler`, scored by rolling origin against naive forecasts
 with :func:`backtest`). :class:`Seq2SeqEstimator` maps sequences to
@@ -58,6 +59,7 @@ _LAZY = {
     "SeasonalNaiveForecaster": ".backtest",
     "backtest": ".backtest",
     "RNNClassifier": ".classifier",
+    "RNNLMClassifier": ".language_model",
     "PretrainedEmbedding": ".embedding",
     "HashingOneHot": ".hashing",
     "NGramVectorizer": ".ngrams",
@@ -84,6 +86,7 @@ __all__ = [
     "NGramVectorizer",
     "PretrainedEmbedding",
     "RNNClassifier",
+    "RNNLMClassifier",
     "RNNTagger",
     "RebasedRegressor",
     "RollingOriginSplit",

@@ -275,6 +275,26 @@ def collate_pairs(batch):
     return X, _padded([np.concatenate([t, [EOS_ID]]) for t in targets])
 
 
+def collate_language_model(batch):
+    """Pad a batch for class language models: each sequence between its begin and end ids.
+
+    X is ``{'x', 'lengths'}`` (lengths with both ids), plus the class
+    indices as ``labels`` (each sequence is read by its own class's model)
+    and ``sample_weight`` when the dataset has targets; y is the labels too.
+    """
+    sequences, targets, weights = zip(*batch)
+    X = {
+        "x": _padded([np.concatenate([[BOS_ID], s, [EOS_ID]]) for s in sequences]),
+        "lengths": torch.tensor([len(s) + 2 for s in sequences], dtype=torch.int64),
+    }
+    if targets[0] is None:
+        return X, None
+    labels = torch.as_tensor(np.asarray(targets))
+    X["labels"] = labels
+    X["sample_weight"] = torch.tensor(weights, dtype=torch.float32)
+    return X, labels
+
+
 #: The label of padding steps in a tagging batch: the loss ignores it (torch's default).
 IGNORE_LABEL = -100
 

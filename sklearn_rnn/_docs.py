@@ -339,6 +339,32 @@ OVERRIDES = {
             epochs; the weights of the best validation epoch are kept.""",
         ),
     },
+    "RNNLMClassifier": {
+        "dropout": (
+            "float",
+            """Dropout on the embedded input, between stacked layers and on the
+            states before the output layer.""",
+        ),
+        "num_embeddings": (
+            "int or None",
+            """Rows of the embedding layer and tokens the output layer scores (the
+            size of the id space, reserved ids included). None: the largest id
+            seen by ``fit`` + 1 (at least 4, for the end id).""",
+        ),
+        "batch_size": (
+            "int",
+            """Sequences per training, validation and prediction batch; outputs do
+            not depend on it.""",
+        ),
+        "early_stopping": (
+            "bool",
+            """Hold out ``validation_fraction`` of the training data (stratified by
+            class), stop when its loss per token has not improved for
+            ``patience`` epochs and keep the weights of the best epoch; the
+            held-out sequences then calibrate the probabilities
+            (``calibration_``).""",
+        ),
+    },
     "LSTMRegressor": {
         "pooling": (
             "{'last', 'max', 'mean'}",

@@ -760,6 +760,32 @@ class Seq2SeqNet(DevicePathMixin, NeuralNet):
         return losses.sum() / (y_true != PAD_ID).sum().clamp_min(1)
 
 
+class LanguageModelNet(DevicePathMixin, NeuralNet):
+    """skorch's NeuralNet for class language models: the loss per predicted token.
+
+    The module gives each sequence's log-likelihood under its own class's
+    model; the criterion (:class:`~sklearn_rnn.modules.SequenceNLLLoss`)
+    negates it, and the loss is the sum weighted by the sequences' sample
+    weights divided by their weighted token counts: the mean negative
+    log-likelihood per token, whose exponential is the perplexity.
+
+    Parameters
+    ----------
+    mixed_precision : {'no', 'bf16', 'fp16'}, default='no'
+        See :class:`DevicePathMixin`.
+    repeatable : bool, default=False
+        See :class:`DevicePathMixin`.
+    *args, **kwargs
+        skorch's ``NeuralNet`` parameters.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        losses = self.criterion_(y_pred)
+        weights = X["sample_weight"].to(losses.device)
+        tokens = (X["lengths"] - 1).to(losses.device)  # the begin id is never predicted
+        return (losses * weights).sum() / (tokens * weights).sum().clamp_min(1e-12)
+
+
 class TaggerNet(AdversarialEmbeddingMixin, DevicePathMixin, NeuralNet):
     """skorch's NeuralNet with the loss averaged over the labelled steps, weighted per sequence.
 

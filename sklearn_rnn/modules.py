@@ -1527,3 +1527,135 @@ class TaggerEnsembleModule(nn.Module):
     def decode(self, x, lengths, chars=None, sample_weight=None):
         """The label id of every step (batch, steps): the best of the mean scores."""
         return self(x, lengths, chars).argmax(dim=-1)
+
+
+def _adaptive_cutoffs(num_embeddings, cutoffs=(1000, 5000)):
+    """The adaptive softmax's cluster edges that a vocabulary of ``num_embeddings`` ids reaches."""
+    return [c for c in cutoffs if c < num_embeddings - 1]
+
+
+class LanguageModelModule(nn.Module):
+    """A recurrent language model: the log-probability of each next token of a sequence.
+
+    Each sequence arrives wrapped in its begin and end ids; the encoder
+    (unidirectional, its top states per step) reads all but the last, and
+    the output layer scores the next id at each step. The output layer is an
+    adaptive softmax (:class:`torch.nn.AdaptiveLogSoftmaxWithLoss`, Grave et
+    al. 2017) over ids grouped by frequency (the tokenizer numbers the most
+    frequent first): the first 1,000 ids in the head, rarer ids in clusters
+    scored only when needed, which costs a fraction of a full softmax over a
+    vocabulary of tens of thousands. A vocabulary under 1,000 ids gets a
+    plain softmax.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Size of the id vocabulary (reserved ids included): the tokens scored.
+    dropout : float, default=0.0
+        Dropout on the embedded input, between stacked layers and on the top
+        states before the output layer.
+    **encoder_params
+        The other keyword arguments of :class:`RNNEncoderModule`
+        (``embedding_dim``, ``cell``, ``hidden_size``, ``num_layers``);
+        it reads one direction.
+    """
+
+    def __init__(self, *, num_embeddings, dropout=0.0, **encoder_params):
+        super().__init__()
+        self.encoder = RNNEncoderModule(
+            num_embeddings=num_embeddings,
+            bidirectional=False,
+            dropout=dropout,
+            embedding_dropout=dropout,
+            **encoder_params,
+        )
+        _init_embedding(self.encoder.embedding)
+        self.output_dropout = nn.Dropout(dropout)
+        hidden = self.encoder.output_size
+        cutoffs = _adaptive_cutoffs(num_embeddings)
+        if cutoffs:
+            self.output = nn.AdaptiveLogSoftmaxWithLoss(
+                hidden, num_embeddings, cutoffs=cutoffs, div_value=4.0
+            )
+        else:
+            self.output = nn.Linear(hidden, num_embeddings)
+
+    def forward(self, x, lengths):
+        """The log-likelihood of each sequence, summed over its predicted tokens.
+
+        ``x`` (batch, steps) holds each sequence between its begin and end ids
+        (padded at the end with 0), ``lengths`` the lengths with both ids: the
+        model predicts ``lengths - 1`` tokens of each, the end id included.
+        """
+        inputs, targets = x[:, :-1], x[:, 1:]
+        h, mask = self.encoder.steps(inputs, lengths - 1)
+        h = self.output_dropout(h[mask])  # the true steps only: (tokens, hidden)
+        tokens = targets[mask]
+        if isinstance(self.output, nn.AdaptiveLogSoftmaxWithLoss):
+            logp = self.output(h, tokens).output
+        else:
+            logp = F.log_softmax(self.output(h), dim=-1).gather(1, tokens[:, None])[:, 0]
+        # Each sequence's sum: the steps of row i are contiguous in h[mask].
+        rows = torch.arange(len(x), device=x.device).unsqueeze(1).expand_as(mask)[mask]
+        return logp.new_zeros(len(x)).index_add_(0, rows, logp)
+
+
+class SequenceNLLLoss(nn.Module):
+    """The negative of each sequence's log-likelihood, as a language model gives it.
+
+    The model computes the log-likelihood itself (its adaptive softmax needs
+    the next tokens), so the loss only negates it; the net weights and
+    averages it per token.
+
+    Parameters
+    ----------
+    reduction : {'none'}, default='none'
+        One loss per sequence (the estimators' nets reduce).
+    """
+
+    def __init__(self, reduction="none"):
+        super().__init__()
+        if reduction != "none":
+            raise ValueError(f"SequenceNLLLoss gives one loss per sequence; got {reduction!r}.")
+
+    def forward(self, log_likelihood, y_true=None):
+        return -log_likelihood
+
+
+class ClassLanguageModelsModule(nn.Module):
+    """One :class:`LanguageModelModule` per class: the generative classifier's networks.
+
+    In training (``labels`` given) each sequence is read by its own class's
+    model only and the output is its log-likelihood there, shape (batch,);
+    without labels every model reads every sequence and the output is the
+    log-likelihoods, shape (batch, n_classes), from which Bayes' rule gives
+    the class (Mesnil et al. 2014 on IMDB: a language model per sentiment).
+
+    Parameters
+    ----------
+    n_classes : int
+        Classes, one language model each.
+    **params
+        The keyword arguments of :class:`LanguageModelModule`.
+    """
+
+    def __init__(self, *, n_classes, **params):
+        super().__init__()
+        self.models = nn.ModuleList(LanguageModelModule(**params) for _ in range(n_classes))
+
+    def forward(self, x, lengths, labels=None, sample_weight=None):
+        if labels is None:
+            return self.log_likelihoods(x, lengths)
+        labels = labels.to(x.device)
+        out = torch.zeros(len(x), device=x.device)
+        for k, model in enumerate(self.models):
+            rows = torch.nonzero(labels == k).flatten()
+            if len(rows):
+                # Each model pays only for its own class's padding.
+                width = int(lengths[rows.cpu()].max())
+                out = out.index_put((rows,), model(x[rows, :width], lengths[rows.cpu()]))
+        return out
+
+    def log_likelihoods(self, x, lengths):
+        """Every class model's log-likelihood of each sequence: (batch, n_classes)."""
+        return torch.stack([model(x, lengths) for model in self.models], dim=1)
