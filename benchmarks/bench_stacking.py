@@ -4,9 +4,11 @@
 fitted on the out-of-fold predictions of a bidirectional LSTM, of
 ``nb-bigram``, of the same pipeline on character 2-5-grams within words
 (``nb_char``) and on character 1-5-grams across them (``nb_char_across``,
-since stop 61), and of ``nb-bigram`` with the words after a negation marked
-(``nb_negation``, since stop 65). This script computes those predictions once, exactly as the
-``StackingClassifier`` does (``cross_val_predict`` with the model's own folds
+since stop 61), of ``nb-bigram`` with the words after a negation marked
+(``nb_negation``, since stop 65), and of a recurrent language model per class
+(``lm``, ``RNNLMClassifier`` on the network's tokens, since stop 68). This
+script computes those predictions once, exactly as the ``StackingClassifier``
+does (``cross_val_predict`` with the model's own folds
 for the training reviews; each model refitted on all of them for the scored
 reviews), and then scores several ways of combining the same predictions, so
 that the combiners differ in nothing else:
@@ -16,22 +18,23 @@ that the combiners differ in nothing else:
 - ``logit``: a logistic regression on their log-odds;
 - ``mean-proba`` / ``mean-logit``: the plain average (nothing fitted).
 
-Each combiner is scored on the stack as shipped, on the stack before
-``nb_negation`` joined it and before ``nb_char_across`` did, on the network
-with ``nb-bigram`` (before the character models joined) and on the bags of
-n-grams without the network (what the network adds). The stack as shipped is
-compared review by review with the stack before ``nb_negation`` joined (the
-logistic regression on probabilities, as ``StackingClassifier`` combines):
-reviews won, lost and the two-sided sign test.
+Each combiner is scored on the stack as shipped, on the stack before ``lm``
+joined it, before ``nb_negation`` did and before ``nb_char_across`` did, on
+the network with ``nb-bigram`` (before the character models joined), on the
+stack without the network (what the network adds; with ``lm``, the language
+models in the network's place) and on the four bags of n-grams alone. The
+stack as shipped is compared review by review (the logistic regression on
+probabilities, as ``StackingClassifier`` combines) with the stack before
+``lm`` joined and with the stack without the network: reviews won, lost and
+the two-sided sign test.
 ``--extra nb-trigram`` adds ``nb-bigram`` with word trigrams too
 (NBSVM-trigram, Mesnil et al. 2014), computed the same way with the stack's
 own folds and cached beside the others: scored beside the network, in place
 of ``nb-bigram``, and as a fourth model. ``--extra bilstm-glove`` does the
-same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``), and
-``--extra lm`` with ``RNNLMClassifier`` (a language model per class, with its
-defaults) on the stack's network's tokens (the 20k most frequent words).
+same with the ``bilstm-glove`` named model (full sizes; needs ``[glove]``).
 (The runs of stop 61 that chose ``nb_char_across`` had it as ``--extra
-nb-char15``, the same pipeline.)
+nb-char15``, the same pipeline; the runs of stop 67 that chose ``lm`` had it as
+``--extra lm``, the same pipeline, cached in a file of its own.)
 
 ``--folds K`` computes every out-of-fold prediction with K stratified folds
 instead of the stack's two (the refitted predictions are the same).
@@ -57,7 +60,7 @@ before it joined) gets that member's predictions added.
     python benchmarks/bench_stacking.py [--set imdb-dev|imdb]
         [--network stacked|bilstm|stacked-ngrams|stacked-ensemble|stacked-negation]
         [--extra nb-trigram]
-        [--extra bilstm-glove] [--extra lm] [--folds K] [--seed S]
+        [--extra bilstm-glove] [--folds K] [--seed S]
         [--cache /tmp/stacking_imdb-dev.npz]
         [--out FILE.json]
 """
@@ -76,10 +79,9 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import NGramVectorizer, RNNLMClassifier
-from sklearn_rnn.named_models import SIZES, _nb_pipeline, _tokenizer, make_model
+from sklearn_rnn import NGramVectorizer
+from sklearn_rnn.named_models import _nb_pipeline, make_model
 
 EPS = 1e-6
 
@@ -95,8 +97,6 @@ EXTRAS = {
         NGramVectorizer(ngram_range=(1, 3), output_mode="binary", preprocessor=strip_tags)
     ),
     "bilstm_glove": lambda seed: make_model("bilstm-glove", mode="full", random_state=seed),
-    # A language model per class (Mesnil et al. 2014), on the stack's network's words.
-    "lm": lambda seed: make_pipeline(_tokenizer(SIZES["full"]), RNNLMClassifier(random_state=seed)),
 }
 
 
@@ -227,9 +227,11 @@ def main():
     sets = {
         "+".join(members): members,
         "+".join(members[:-1]): members[:-1],
+        "+".join(members[:-2]): members[:-2],
         "bilstm+nb_bigram+nb_char": ["bilstm", "nb_bigram", "nb_char"],
         "bilstm+nb_bigram": ["bilstm", "nb_bigram"],
         "+".join(members[1:]): members[1:],
+        "+".join(members[1:-1]): members[1:-1],
     }
     for extra in args.extra:
         key = extra.replace("-", "_")
@@ -248,7 +250,7 @@ def main():
         print(label)
         for k, v in scores[label].items():
             print(f"{k:>14}: {v}")
-    pairs = [(members, members[:-1])]
+    pairs = [(members, members[:-1]), (members, members[1:])]
     for extra in args.extra:  # the stack with it, and with it in the network's place
         key = extra.replace("-", "_")
         pairs += [([*members, key], members), ([key, *members[1:]], members)]

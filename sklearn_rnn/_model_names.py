@@ -20,13 +20,14 @@ MODELS = {
     "stacked": (
         "logistic regression on out-of-fold probabilities of a bidirectional LSTM "
         "(bilstm, narrower, no adversarial step), nb-bigram, nb-bigram's model on "
-        "character 2-5-grams within words and on character 1-5-grams across them, and "
-        "nb-bigram with the words after a negation marked"
+        "character 2-5-grams within words and on character 1-5-grams across them, "
+        "nb-bigram with the words after a negation marked, and a recurrent language "
+        "model per class (RNNLMClassifier)"
     ),
 }
 
 #: What the comparison runs when no models are named: all but ``'stacked'``,
-#: which trains its recurrent network three times, ``'bilstm-ensemble'``,
+#: which trains its recurrent network and its language models three times, ``'bilstm-ensemble'``,
 #: twice the cost of ``'bilstm'``, and ``'bilstm-ngrams'``, a second network as
 #: long to train as ``'bilstm'`` and no recurrent network alone (ask for them
 #: by name).

@@ -62,7 +62,8 @@ class RNNLMClassifier(ClassifierMixin, BaseRNN):
     calibration_ : sklearn.linear_model.LogisticRegression or None
         Fitted on the validation sequences' log-likelihoods per token (one
         column per class, each row minus its mean); None without early
-        stopping.
+        stopping. Training further (``warm_start`` or ``partial_fit``) holds
+        out no validation split, so it keeps the first fit's calibration.
     num_embeddings_ : int
         Embedding rows and tokens scored (``num_embeddings``, else the
         largest training id + 1).

@@ -12,7 +12,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import NGramVectorizer
+from sklearn_rnn import NGramVectorizer, RNNLMClassifier
 from sklearn_rnn.__main__ import load_data, main
 from sklearn_rnn.compare import (
     DEFAULT_MODELS,
@@ -296,7 +296,7 @@ def test_count_parameters_of_linear_and_recurrent_models():
 def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     X, y = _corpus(90)
     model = make_model("stacked", random_state=0)
-    names = ["bilstm", "nb_bigram", "nb_char", "nb_char_across", "nb_negation"]
+    names = ["bilstm", "nb_bigram", "nb_char", "nb_char_across", "nb_negation", "lm"]
     assert [name for name, _ in model.estimators] == names
     # The stack's network is bilstm without its costly adversarial step.
     network, bilstm = model.estimators[0][1][-1], make_model("bilstm")[-1]
@@ -311,12 +311,16 @@ def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     negation = model.estimators[4][1]
     assert negation[0].get_params() == {**words[0].get_params(), "negation": True}
     assert [type(step) for step in negation] == [type(step) for step in words]
+    # The sixth is a language model per class, on the network's tokens.
+    lm = model.estimators[5][1]
+    assert isinstance(lm[-1], RNNLMClassifier) and lm[-1].random_state == 0
+    assert lm[0].get_params() == model.estimators[0][1][0].get_params()
     model.fit(X, y)
-    # One probability column per binary base model; the meta-model weighs all five.
-    assert model.final_estimator_.coef_.shape == (1, 5)
+    # One probability column per binary base model; the meta-model weighs all six.
+    assert model.final_estimator_.coef_.shape == (1, 6)
     assert model.score(X, y) > 0.9
     parts = [count_parameters(m) for m in model.estimators_]
-    assert count_parameters(model) == sum(parts) + 6  # five weights and an intercept
+    assert count_parameters(model) == sum(parts) + 7  # six weights and an intercept
 
 
 def _write_csv(path, n, split):
