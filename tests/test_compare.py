@@ -321,6 +321,11 @@ def test_stacked_model_combines_the_recurrent_and_n_gram_models_out_of_fold():
     assert model.score(X, y) > 0.9
     parts = [count_parameters(m) for m in model.estimators_]
     assert count_parameters(model) == sum(parts) + 7  # six weights and an intercept
+    # The language models count their networks and their calibration's weights.
+    lm = model.named_estimators_["lm"][-1]
+    calibration = lm.calibration_.coef_.size + lm.calibration_.intercept_.size
+    network = sum(p.numel() for p in lm.net_.module_.parameters())
+    assert count_parameters(lm) == network + calibration == network + 3
 
 
 def _write_csv(path, n, split):
