@@ -286,6 +286,7 @@ def cpu_description():
     info = machine()
     return {
         "model": info.get("cpu") or platform.processor() or "unknown",
+        "family_model": info.get("cpu_family_model"),
         "flags": info.get("cpu_flags", []),
         "torch_capability": info["torch_cpu_capability"],
         "cpus": info["cpus"],
@@ -353,7 +354,8 @@ def main():
 
     cpu = cpu_description()
     print(
-        f"CPU: {cpu['model']}, {cpu['cpus']} CPUs; flags: {' '.join(cpu['flags']) or 'none'}; "
+        f"CPU: {cpu['model']} (family/model {cpu['family_model']}), {cpu['cpus']} CPUs; "
+        f"flags: {' '.join(cpu['flags']) or 'none'}; "
         f"torch {torch.__version__} ({cpu['torch_capability']}), {cpu['torch_threads']} threads"
     )
     frame = pd.read_csv(args.data)

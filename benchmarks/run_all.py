@@ -51,6 +51,17 @@ def machine():
         names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
         flags = [line.split(":", 1)[1].split() for line in lines if line.startswith("flags")]
         info["cpu"] = names[0] if names else None
+        # "model name" is often generic on cloud machines ("Intel(R) Xeon(R)
+        # Processor"); family and model numbers tell the generation (6/106:
+        # Ice Lake, 6/143: Sapphire Rapids; AMD: family 25 Zen 3/4, 26 Zen 5).
+        numbers = {
+            key: line.split(":", 1)[1].strip()
+            for line in lines
+            for key in ("cpu family", "model")
+            if line.split(":", 1)[0].strip() == key
+        }
+        if numbers:
+            info["cpu_family_model"] = f"{numbers.get('cpu family')}/{numbers.get('model')}"
         info["cpu_flags"] = [flag for flag in CPU_FLAGS if flags and flag in flags[0]]
         with open("/proc/meminfo") as f:
             info["memory_gb"] = round(int(f.readline().split()[1]) / 2**20, 1)
