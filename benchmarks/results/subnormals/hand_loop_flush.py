@@ -1,13 +1,15 @@
 """Why the hand-written loop of ``bench_train`` is so slow on an Intel Xeon: subnormal floats.
 
-Stop 69 ran ``bench_train``'s grid on a 2-core Intel Xeon (Ice Lake, AVX-512)
-for the first time since stop 53: the plain PyTorch loop there trained 4-27x
-slower than our fit, against 2.1-3.6x on the AMD EPYC of stop 63. This script
-times that hand-written loop (``bench_train.hand_loop``, pre-padded batches of
-128 reviews of 500 steps, Adam) with torch's default arithmetic and with
-subnormal results flushed to zero (``torch.set_flush_denormal(True)``, what
-our fits do, :func:`sklearn_rnn._nets.flush_denormal`), alternating, median
-epoch of ``EPOCHS`` after the first, for a few cells of the grid.
+Stop 69 ran ``bench_train``'s grid on a 2-core Intel Xeon (Ice Lake, AVX-512;
+every earlier run kept in ``results/`` is from an AMD EPYC): the plain PyTorch
+loop there trained 4-27x slower than our fit, against 2.1-3.6x on the AMD EPYC
+of stop 63. This script times that hand-written loop
+(``bench_train.hand_loop``, pre-padded batches of 128 reviews of 500 steps,
+Adam) with torch's default arithmetic and with subnormal results flushed to
+zero (``torch.set_flush_denormal(True)``, what our fits do,
+:func:`sklearn_rnn._nets.flush_denormal`), alternating, median epoch of
+``EPOCHS`` after the first, for a few cells of the grid. Flushing explains part
+of the gap (1.4-2.4x), not all of it (``hand_loop_flush_output.txt``).
 
     python hand_loop_flush.py   # from this folder; about 5 minutes on 2 cores
 
