@@ -18,7 +18,6 @@ Nothing in the package uses it.
 """
 
 import os
-import platform
 import sys
 
 import numpy as np
@@ -27,7 +26,7 @@ import torch
 from sklearn.feature_extraction.text import strip_tags
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-from bench_train import DEFAULT_DATA, MAXLEN, VOCAB, hand_loop  # noqa: E402
+from bench_train import DEFAULT_DATA, MAXLEN, VOCAB, cpu_description, hand_loop  # noqa: E402
 
 from sklearn_rnn import SequencePadder, TextTokenizer  # noqa: E402
 
@@ -41,9 +40,8 @@ pick = np.random.default_rng(0).choice(len(train), size=N, replace=False)
 X = SequencePadder(maxlen=MAXLEN).fit_transform(tok.transform(train["text"].iloc[pick]))
 X = X.astype(np.int64)
 y = train["label"].to_numpy()[pick].astype(np.int64)
-with open("/proc/cpuinfo") as f:
-    model = next((line.split(":", 1)[1].strip() for line in f if "model name" in line), "?")
-print(f"{model}, {os.cpu_count()} CPUs, torch {torch.__version__}, {platform.platform()}")
+cpu = cpu_description()
+print(f"{cpu['model']} ({cpu['family_model']}), {cpu['cpus']} CPUs, torch {torch.__version__}")
 print(f"{'cell':12s} {'default s/s':>12s} {'flushed s/s':>12s} {'flushed/default':>16s}")
 for cell, hidden, bi in CELLS:
     default, flushed = [], []
