@@ -53,6 +53,7 @@ import time
 
 import numpy as np
 import torch
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
@@ -211,6 +212,7 @@ def main():
     record = {
         "command": shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "cpu": cpu_description(),
         "folds": args.folds,
         "use_folds": args.use_folds,
         "candidates": candidates,

@@ -30,6 +30,7 @@ import time
 
 import numpy as np
 import torch
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from scipy import stats
 from sklearn.feature_extraction.text import strip_tags
 from sklearn.model_selection import train_test_split
@@ -161,6 +162,7 @@ def main():
                 "setting": args.setting, "n_train": len(y_train), "n_test": len(y_test),
                 "seeds": args.seeds, "torch_threads": torch.get_num_threads(),
                 "machine": platform.processor() or platform.machine(), "results": results,
+                "cpu": cpu_description(),
             },
             f, indent=2,
         )  # fmt: skip

@@ -48,6 +48,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import LSTMRegressor, SequenceScaler, backtest, make_windows
@@ -467,6 +468,7 @@ def main():
                 "seeds": seeds,
                 "torch": torch.__version__,
                 "platform": platform.platform(),
+                "cpu": cpu_description(),
                 "summary": table,
                 "seed_spread": spread,
                 "series": results,

@@ -51,6 +51,7 @@ from sklearn_rnn.backtest import default_forecasters
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bench_forecast import SERIES, load_series  # noqa: E402
+from run_all import cpu_description  # noqa: E402  benchmarks/run_all.py, beside this script
 
 CALENDAR_SERIES = ("co2-monthly", "elnino", "airpassengers", "wineind", "ausbeer", "woolyrnq")
 
@@ -196,6 +197,7 @@ def main():
                 ),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                 f"torch {torch.__version__}",
+                "cpu": cpu_description(),
                 **out,
             },
             f,

@@ -53,6 +53,7 @@ import time
 
 import numpy as np
 import torch
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from skorch.callbacks import Callback
 
 import sklearn_rnn
@@ -313,6 +314,7 @@ def main():
     gpu = torch.cuda.get_device_properties(0) if DEVICE == "cuda" else None
     record = {
         "machine": platform.platform(),
+        "cpu": cpu_description(),
         "gpu": gpu.name if gpu else DEVICE,
         "gpu_memory_gib": round(gpu.total_memory / 2**30, 1) if gpu else None,
         "torch": torch.__version__,

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "imdb", "imdb_50k.csv.gz")
 MODELS = {
@@ -111,6 +113,7 @@ def main():
     ]
     record = {
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs",
+        "cpu": cpu_description(),
         "n": args.n,
         "results": [],
     }

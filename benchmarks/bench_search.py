@@ -60,6 +60,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401  isort: skip
 from sklearn.model_selection import HalvingGridSearchCV  # isort: skip
 
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
+
 from sklearn_rnn import RNNClassifier, TextTokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -218,6 +220,7 @@ def main():
         parser.error(f"--methods: choose from {', '.join(METHODS)}, grid included (the budget)")
     record = {
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "cpu": cpu_description(),
         "space": SPACE,
         "max_epochs": args.max_epochs,
         "runs": [],

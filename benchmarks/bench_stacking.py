@@ -74,6 +74,7 @@ import time
 import numpy as np
 import torch
 from bench_accuracy import load
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from scipy.stats import binomtest
 from sklearn.base import clone
 from sklearn.feature_extraction.text import strip_tags
@@ -262,6 +263,7 @@ def main():
     if args.out:
         record = {
             "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+            "cpu": cpu_description(),
             "set": args.set,
             "network": args.network,
             "folds": args.folds or 2,

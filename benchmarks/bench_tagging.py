@@ -45,6 +45,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import torch
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 
 from sklearn_rnn import RNNTagger
 from sklearn_rnn.datasets import load_ud_english_ewt
@@ -223,6 +224,7 @@ def main():
                 ),
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                 f"torch {torch.__version__}",
+                "cpu": cpu_description(),
                 "scored_split": args.eval,
                 "early_stopping_sentences": "10% of the training split"
                 if args.stop_on == "train"

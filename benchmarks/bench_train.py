@@ -58,7 +58,7 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-from run_all import machine  # benchmarks/run_all.py, beside this script
+from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from sklearn.feature_extraction.text import strip_tags
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
@@ -279,19 +279,6 @@ def _has_tensorflow(python):
     )
     out = subprocess.run([python, "-c", probe], capture_output=True, text=True)
     return out.returncode == 0 and out.stdout.strip() == "True"
-
-
-def cpu_description():
-    """CPU model, the instruction-set flags that matter here, torch's CPU capability."""
-    info = machine()
-    return {
-        "model": info.get("cpu") or platform.processor() or "unknown",
-        "family_model": info.get("cpu_family_model"),
-        "flags": info.get("cpu_flags", []),
-        "torch_capability": info["torch_cpu_capability"],
-        "cpus": info["cpus"],
-        "torch_threads": torch.get_num_threads(),
-    }
 
 
 def cell_size(n_train, hidden, bidirectional):

@@ -77,6 +77,26 @@ def machine():
     return info
 
 
+def cpu_description():
+    """The CPU a figure was measured on, for a benchmark's JSON record.
+
+    Its model name, family/model numbers, the instruction-set flags that
+    decide the kernels' speed, torch's CPU capability, the core count and
+    torch's thread count: figures from two CPUs are not comparable.
+    """
+    import torch
+
+    info = machine()
+    return {
+        "model": info.get("cpu") or platform.processor() or "unknown",
+        "family_model": info.get("cpu_family_model"),
+        "flags": info.get("cpu_flags", []),
+        "torch_capability": info["torch_cpu_capability"],
+        "cpus": info["cpus"],
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
