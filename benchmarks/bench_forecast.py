@@ -12,12 +12,17 @@ fold trained on every window whose targets end before its test period
 (``co2-weekly`` on the last 1,000 of them: the setting of issue 18).
 
 Models: ``last`` (repeat the last value), ``snaive`` (the value one season
-earlier), ``ridge`` (RidgeCV on the standardised lagged window), ``ets``
+earlier), ``ridge`` (RidgeCV on the standardised lagged window),
+``ridge-half`` (the same half re-based: ``RebasedRegressor(ridge,
+rebased_weight=0.5)``, the mean of Ridge's forecast and that of a Ridge fitted
+to the change since each window's last value), ``ets``
 (statsmodels' Holt-Winters: damped additive trend, additive season, fitted on
 the training part of the series, then run with those parameters to each test
 origin) and LSTM candidates: ``make_pipeline(SequenceScaler(),
-LSTMRegressor(...))`` with the defaults (``lstm``) or with parameters given as
-``--candidate NAME='{"param": value}'``.
+LSTMRegressor(...))`` with the defaults (``lstm``), half re-based as
+``default_forecasters`` has it (``lstm-half``), or with parameters given as
+``--candidate NAME='{"param": value}'`` (``"rebased_weight": w`` wraps the
+pipeline in ``RebasedRegressor(..., rebased_weight=w)``).
 
     python benchmarks/bench_forecast.py [--series co2-monthly,...] [--models last,...]
         [--candidate NAME=JSON ...] [--seeds 0] [--average]
@@ -51,11 +56,11 @@ import torch
 from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import LSTMRegressor, SequenceScaler, backtest, make_windows
+from sklearn_rnn import LSTMRegressor, RebasedRegressor, SequenceScaler, backtest, make_windows
 from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BASELINES = ("last", "snaive", "ridge", "ets")
+BASELINES = ("last", "snaive", "ridge", "ridge-half", "ets")
 
 
 def _statsmodels(name):
@@ -152,7 +157,10 @@ def _ets_forecasts(values, train_end, origins, season, horizon):
 
 
 def _lstm(params, seed):
-    return make_pipeline(SequenceScaler(), LSTMRegressor(random_state=seed, **params))
+    params = dict(params)
+    weight = params.pop("rebased_weight", None)
+    model = make_pipeline(SequenceScaler(), LSTMRegressor(random_state=seed, **params))
+    return model if weight is None else RebasedRegressor(model, rebased_weight=weight)
 
 
 def _records(result, seed):
@@ -185,6 +193,7 @@ def run_series(name, models, candidates, seeds, average=False):
     reference = default_forecasters(season)
     naive = {"last": reference["last value"], "snaive": reference["seasonal naive"]}
     naive["ridge"] = reference["ridge"]
+    naive["ridge-half"] = reference["half-rebased ridge"]
     runs = {}  # fold -> model -> list of runs
     scales = {}
     batches = [(None, {m: naive[m] for m in models if m in naive})]
@@ -426,7 +435,7 @@ def print_tables(table, models):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", default=",".join(SERIES))
-    parser.add_argument("--models", default="last,snaive,ridge,ets,lstm")
+    parser.add_argument("--models", default="last,snaive,ridge,ridge-half,ets,lstm,lstm-half")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--seeds", default="0")
     parser.add_argument(
@@ -437,12 +446,12 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "bench_forecast.json"))
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    candidates = {"lstm": {}}
+    candidates = {"lstm": {}, "lstm-half": {"rebased_weight": 0.5}}
     for spec in args.candidate:
         key, _, params = spec.partition("=")
         candidates[key] = json.loads(params)
     models = args.models.split(",")
-    models += [c for c in candidates if c not in models and c != "lstm"]
+    models += [c for c in candidates if c not in models and c not in ("lstm", "lstm-half")]
     unknown = [m for m in models if m not in BASELINES and m not in candidates]
     if unknown:
         parser.error(f"unknown models {unknown}; baselines are {BASELINES}, or use --candidate")

@@ -26,7 +26,9 @@ QUICK_ARGS = {
         *("--epochs", "2"),
     ],
     "bench_buckets_accuracy.py": ["--n", "300", "--seeds", "2"],
-    "bench_forecast.py": ["--series", "nile", "--models", "last,snaive,ridge,lstm"],
+    "bench_forecast.py": [
+        *("--series", "nile", "--models", "last,snaive,ridge,ridge-half,lstm,lstm-half")
+    ],
     "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],
     "bench_tagging.py": ["--n-train", "500", "--models", "most-frequent,crf,rnn"],
     "bench_search.py": ["--sets", "cr", "--max-epochs", "3"],

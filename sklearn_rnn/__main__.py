@@ -381,7 +381,7 @@ def _parser():
     bt.add_argument(
         "--intervals",
         action="store_true",
-        help="the LSTM also predicts its spread (loss='gaussian_nll'): 80%% intervals",
+        help="the LSTMs also predict their spread (loss='gaussian_nll'): 80%% intervals",
     )
     bt.add_argument(
         "--rebased",
@@ -477,6 +477,7 @@ def _run_backtest(args):
     models = default_forecasters(args.season, random_state=args.seed)
     if args.intervals:
         models["lstm"].set_params(lstmregressor__loss="gaussian_nll")
+        models["half-rebased lstm"].set_params(regressor__lstmregressor__loss="gaussian_nll")
     if args.rebased:  # the series' own column comes first; backtest clones every model
         models["rebased ridge"] = RebasedRegressor(models["ridge"])
         models["rebased lstm"] = RebasedRegressor(models["lstm"])

@@ -164,8 +164,20 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
     (geometric mean) against 1.015, better on 6. With the month or quarter as
     a known-future covariate the re-based LSTM beat the seasonal naive
     forecast on all six seasonal series (wine sales: MASE 0.951), 0.983 times
-    Ridge's MAE against 1.021 for the LSTM with the calendar alone. It is not
-    the default: backtest it beside the plain model.
+    Ridge's MAE against 1.021 for the LSTM with the calendar alone.
+
+    ``rebased_weight`` below 1 combines the two: a second clone of the
+    regressor is fitted on the windows as they are, and the forecast is
+    ``rebased_weight`` times the re-based model's plus the rest times the
+    plain one's. The plain model shrinks towards the training mean, the
+    re-based one towards the last value; their mean gains on trending series
+    and gives back less on mean-reverting ones than either alone (a forecast
+    combination, Bates & Granger 1969). Study 31 (12 series, seeds 0-4): the
+    default LSTM pipeline at ``rebased_weight=0.5`` scored 0.954 times Ridge's
+    MAE (geometric mean; sd 0.008 over seeds, every seed under 0.964) against
+    1.016 plain and 0.989 re-based, ahead of Ridge on 6 of the 12 series
+    against 3 and 5; Ridge itself at 0.5 scored 0.951. It costs the fit of
+    both models.
 
     Parameters
     ----------
@@ -175,11 +187,19 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
         cloned at fit.
     target : int, default=0
         The column of the windows the targets are future values of.
+    rebased_weight : float in [0, 1], default=1.0
+        The share of the re-based model in the forecast; the rest comes from
+        a clone of ``regressor`` fitted on the windows as they are. 1: the
+        re-based model alone; 0.5: the mean of the two.
 
     Attributes
     ----------
-    regressor_ : estimator
-        The fitted clone of ``regressor``.
+    regressor_ : estimator or None
+        The fitted clone of ``regressor`` on the re-based windows (None when
+        ``rebased_weight=0``).
+    plain_regressor_ : estimator or None
+        The fitted clone on the windows as they are (None when
+        ``rebased_weight=1``).
     n_features_in_ : int
         Columns of the windows.
 
@@ -203,24 +223,31 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
     _parameter_constraints = {
         "regressor": [HasMethods(["fit", "predict"])],
         "target": [Interval(Integral, 0, None, closed="left")],
+        "rebased_weight": [Interval(Real, 0, 1, closed="both")],
     }
     # return_std is an option of predict, not metadata to route.
     __metadata_request__predict = {"return_std": metadata_routing.UNUSED}
 
-    def __init__(self, regressor, *, target=0):
+    def __init__(self, regressor, *, target=0, rebased_weight=1.0):
         self.regressor = regressor
         self.target = target
+        self.rebased_weight = rebased_weight
 
     def _rebase(self, X):
-        """The windows with the target column re-based, and each window's last value."""
+        """The windows with the target column re-based, each window's last value, the windows.
+
+        The third is the windows as given (a float64 copy) when a plain model
+        reads them too (``rebased_weight < 1``), else None.
+        """
         X = _check_windows(X)  # a float64 copy, ours to change
         if self.target >= X.shape[2]:
             raise ValueError(f"target={self.target} but the windows have {X.shape[2]} feature(s).")
         if X.shape[1] == 0:
             raise ValueError("The windows hold no steps; there is no last value to re-base on.")
+        plain = X.copy() if self.rebased_weight < 1 else None
         last = X[:, -1, self.target].copy()
         X[:, :, self.target] -= last[:, None]
-        return X, last
+        return X, last, plain
 
     @staticmethod
     def _shift(values, last):
@@ -229,6 +256,9 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y, **fit_params):
         """Fit a clone of the regressor on the re-based windows and targets.
+
+        With ``rebased_weight`` below 1, also a clone on the windows and
+        targets as they are.
 
         Parameters
         ----------
@@ -243,7 +273,7 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        X, last = self._rebase(X)
+        X, last, plain = self._rebase(X)
         y = np.asarray(y, dtype=np.float64)
         if y.ndim not in (1, 2) or len(y) != len(X):
             raise ValueError(
@@ -251,7 +281,13 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
                 f"array of shape {y.shape}."
             )
         self.n_features_in_ = X.shape[2]
-        self.regressor_ = clone(self.regressor).fit(X, self._shift(y, -last), **fit_params)
+        weight = self.rebased_weight
+        self.plain_regressor_ = None
+        if weight < 1:
+            self.plain_regressor_ = clone(self.regressor).fit(plain, y, **fit_params)
+        self.regressor_ = None
+        if weight > 0:
+            self.regressor_ = clone(self.regressor).fit(X, self._shift(y, -last), **fit_params)
         return self
 
     def predict(self, X, return_std=False):
@@ -271,15 +307,38 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
         y_std : ndarray, only with ``return_std``
         """
         check_is_fitted(self, "regressor_")
-        X, last = self._rebase(X)
+        X, last, plain = self._rebase(X)
         if X.shape[2] != self.n_features_in_:
             raise ValueError(
                 f"The windows have {X.shape[2]} feature(s); fitted on {self.n_features_in_}."
             )
+        parts = []  # (weight, prediction, spread or None)
+        if self.regressor_ is not None:
+            pred, std = self._predict(self.regressor_, X, return_std)
+            parts.append((self.rebased_weight, self._shift(pred, last), std))
+        if self.plain_regressor_ is not None:
+            pred, std = self._predict(self.plain_regressor_, plain, return_std)
+            parts.append((1 - self.rebased_weight, np.asarray(pred, dtype=np.float64), std))
+        if len(parts) == 1:
+            _, pred, std = parts[0]
+            return (pred, std) if return_std else pred
+        shape = parts[0][1].shape
+        parts = [(w, p.reshape(shape), s) for w, p, s in parts]
+        mean = sum(w * p for w, p, _ in parts)
         if not return_std:
-            return self._shift(self.regressor_.predict(X), last)
-        pred, std = self.regressor_.predict(X, return_std=True)
-        return self._shift(pred, last), std
+            return mean
+        # The spread of the mixture of the two forecasts: their own and their disagreement.
+        var = sum(
+            w * (np.asarray(s, np.float64).reshape(shape) ** 2 + (p - mean) ** 2)
+            for w, p, s in parts
+        )
+        return mean, np.sqrt(var)
+
+    @staticmethod
+    def _predict(model, X, return_std):
+        if return_std:
+            return model.predict(X, return_std=True)
+        return model.predict(X), None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -291,8 +350,15 @@ def _flatten(X):
     return np.asarray(X).reshape(len(X), -1)
 
 
-def default_forecasters(season=1, random_state=None):
+def default_forecasters(season=1, random_state=None, target=0):
     """The models :func:`backtest` compares when given none: naive forecasts, Ridge, LSTM.
+
+    Ridge and the LSTM come twice: as they are, and half re-based
+    (:class:`RebasedRegressor` with ``rebased_weight=0.5``: the mean of the
+    model's forecast and that of a clone fitted to the change since each
+    window's last value), which beat them on the forecasting panel (study 31:
+    0.954 times Ridge's MAE for the half re-based LSTM against 1.016 for the
+    LSTM alone, geometric mean over 12 series, seeds 0-4).
 
     Parameters
     ----------
@@ -300,21 +366,34 @@ def default_forecasters(season=1, random_state=None):
         Steps per season, for the seasonal-naive forecast.
     random_state : int or None, default=None
         Seed of the LSTM.
+    target : int, default=0
+        The column of the windows that the targets are future values of (the
+        naive forecasts repeat it, the half re-based models re-base it).
 
     Returns
     -------
     dict of str to estimator
         ``'last value'``, ``'seasonal naive'``, ``'ridge'`` (RidgeCV on the
-        standardised lagged window) and ``'lstm'`` (``LSTMRegressor()`` with
-        its defaults behind a ``SequenceScaler``).
+        standardised lagged window), ``'half-rebased ridge'``, ``'lstm'``
+        (``LSTMRegressor()`` with its defaults behind a ``SequenceScaler``) and
+        ``'half-rebased lstm'``.
     """
-    return {
-        "last value": LastValueForecaster(),
-        "seasonal naive": SeasonalNaiveForecaster(season=season),
-        "ridge": make_pipeline(
+
+    def ridge():
+        return make_pipeline(
             FunctionTransformer(_flatten), StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13))
-        ),
-        "lstm": make_pipeline(SequenceScaler(), LSTMRegressor(random_state=random_state)),
+        )
+
+    def lstm():
+        return make_pipeline(SequenceScaler(), LSTMRegressor(random_state=random_state))
+
+    return {
+        "last value": LastValueForecaster(target=target),
+        "seasonal naive": SeasonalNaiveForecaster(season=season, target=target),
+        "ridge": ridge(),
+        "half-rebased ridge": RebasedRegressor(ridge(), target=target, rebased_weight=0.5),
+        "lstm": lstm(),
+        "half-rebased lstm": RebasedRegressor(lstm(), target=target, rebased_weight=0.5),
     }
 
 
@@ -386,7 +465,7 @@ def backtest(
         The series, oldest first (a pandas Series or DataFrame works too).
     models : dict of str to estimator, default=None
         Regressors on windows (3-D arrays), cloned for every fold; None is
-        :func:`default_forecasters` (``season``).
+        :func:`default_forecasters` (``season``, ``target``).
     lookback : int
         Steps of history each window reads.
     horizon : int, default=1
@@ -461,7 +540,7 @@ def backtest(
     histories = [v[:, column] for v in values]
     longest = max(len(v) for v in values)
     if models is None:
-        models = default_forecasters(season)
+        models = default_forecasters(season, target=column)
     if not isinstance(models, dict) or not models:
         raise ValueError(
             f"models must be a non-empty dict of name to estimator, or None; got {models!r}."

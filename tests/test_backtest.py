@@ -89,10 +89,47 @@ def test_backtest_bad_input():
         backtest(SEASONAL, lookback=12, coverage=80)
 
 
-def test_default_forecasters_are_the_documented_four():
+def test_default_forecasters_are_the_documented_six():
     models = default_forecasters(season=12, random_state=0)
-    assert list(models) == ["last value", "seasonal naive", "ridge", "lstm"]
+    assert list(models) == [
+        "last value",
+        "seasonal naive",
+        "ridge",
+        "half-rebased ridge",
+        "lstm",
+        "half-rebased lstm",
+    ]
     assert models["seasonal naive"].season == 12
+    for name in ("ridge", "lstm"):
+        half = models[f"half-rebased {name}"]
+        assert half.rebased_weight == 0.5 and half.target == 0
+        # Its own copy: setting the plain model's parameters leaves it alone.
+        assert half.regressor is not models[name]
+    assert models["half-rebased lstm"].regressor[-1].random_state == 0
+
+
+def test_backtest_default_models_forecast_the_target_column(monkeypatch):
+    import sys
+
+    bt = sys.modules["sklearn_rnn.backtest"]  # the package's name backtest is the function
+
+    # The naive forecasts and the re-basing read the column forecast, not the first one.
+    models = default_forecasters(season=4, target=1)
+    for name in ("last value", "seasonal naive", "half-rebased ridge", "half-rebased lstm"):
+        assert models[name].target == 1
+    asked = {}
+
+    def only_naive(season, target):
+        asked.update(season=season, target=target)
+        return {"last value": LastValueForecaster(target=target)}
+
+    monkeypatch.setattr(bt, "default_forecasters", only_naive)
+    two = np.c_[np.arange(80.0), SEASONAL[:80]]
+    result = backtest(two, lookback=8, season=4, target=1, n_splits=2, test_size=8)
+    assert asked == {"season": 4, "target": 1}
+    expected = backtest(two[:, 1], {"last value": LastValueForecaster()}, lookback=8, season=4,
+                        n_splits=2, test_size=8)  # fmt: skip
+    np.testing.assert_allclose(result["mae"], expected["mae"])
 
 
 @pytest.mark.parametrize("forecaster", [LastValueForecaster(), SeasonalNaiveForecaster(season=1)])
@@ -115,8 +152,8 @@ def test_command_line_backtest_writes_the_report(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "sales.csv: sales: 240 steps" in printed and "seasonal naive" in printed
     rows = pd.read_csv(out / "results.csv")
-    assert set(rows["model"]) == {"last value", "seasonal naive", "ridge", "lstm"}
-    assert len(pd.read_csv(out / "forecasts.csv")) == 4 * 2 * rows["n_test"].iloc[0] * 3
+    assert set(rows["model"]) == set(default_forecasters())
+    assert len(pd.read_csv(out / "forecasts.csv")) == 6 * 2 * rows["n_test"].iloc[0] * 3
     assert (out / "forecasts.png").exists() and (out / "error_by_step.png").exists()
     with open(out / "results.json") as f:
         assert json.load(f)["summary"]["seasonal naive"]["mae_vs_seasonal_naive"] == 1.0
@@ -133,6 +170,9 @@ def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
     # The re-based LSTM keeps the Gaussian head of --intervals, so its intervals are scored.
     assert rows.loc["rebased lstm", "coverage"].notna().all()
     assert rows.loc["rebased ridge", "coverage"].isna().all()
+    # So does the half re-based one, whose spread is that of its two networks' mixture.
+    assert rows.loc["half-rebased lstm", "coverage"].notna().all()
+    assert rows.loc["half-rebased ridge", "coverage"].isna().all()
 
 
 def test_command_line_backtest_of_several_series_with_covariates(tmp_path, capsys):
@@ -276,6 +316,36 @@ def test_rebased_regressor_fits_the_change_since_the_last_value():
     X1, y1 = make_windows(series, lookback=5, target=1)
     y1 = y1.ravel()
     assert RebasedRegressor(_Recorder(), target=1).fit(X1, y1).predict(X1).shape == (len(X1),)
+
+
+def test_rebased_weight_mixes_the_rebased_and_the_plain_model():
+    rng = np.random.default_rng(1)
+    series = np.c_[rng.normal(size=60).cumsum(), rng.normal(size=60)]
+    X, y = make_windows(series, lookback=5, horizon=3, target=1)
+    X = X.astype(np.float64)
+    given = X.copy()
+    half = RebasedRegressor(_Recorder(), target=1, rebased_weight=0.25).fit(X, y)
+    rebased = RebasedRegressor(_Recorder(), target=1).fit(X, y)
+    plain = _Recorder().fit(X, y)
+    # The plain clone reads the windows and targets exactly as given.
+    np.testing.assert_array_equal(half.plain_regressor_.seen_X_, X)
+    np.testing.assert_array_equal(half.plain_regressor_.seen_y_, y)
+    expected = 0.25 * rebased.predict(X) + 0.75 * plain.predict(X)
+    np.testing.assert_allclose(half.predict(X), expected, rtol=1e-10)
+    # The spread is the mixture's: each model's (0.5 here) and their disagreement.
+    pred, std = half.predict(X, return_std=True)
+    np.testing.assert_allclose(pred, expected, rtol=1e-10)
+    gap = rebased.predict(X) - plain.predict(X)
+    np.testing.assert_allclose(std, np.sqrt(0.25 + 0.25 * 0.75 * gap**2), rtol=1e-10)
+    assert (std > 0.5).all() and std.shape == pred.shape
+    np.testing.assert_array_equal(X, given)
+    # The two ends: the re-based model alone (the default), the plain one alone.
+    assert rebased.plain_regressor_ is None
+    only_plain = RebasedRegressor(_Recorder(), target=1, rebased_weight=0).fit(X, y)
+    assert only_plain.regressor_ is None
+    np.testing.assert_allclose(only_plain.predict(X), plain.predict(X), rtol=1e-12)
+    with pytest.raises(ValueError, match="rebased_weight"):
+        RebasedRegressor(_Recorder(), rebased_weight=1.5).fit(X, y)
 
 
 def test_rebased_regressor_follows_a_trend_that_shrinkage_pulls_back():
