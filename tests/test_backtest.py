@@ -175,6 +175,25 @@ def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
     assert rows.loc["half-rebased ridge", "coverage"].isna().all()
 
 
+def test_command_line_intervals_calibrate_on_the_latest_windows(tmp_path, monkeypatch):
+    import sys
+
+    class Seen(Exception):
+        pass
+
+    def stop(values, models, **settings):
+        raise Seen(models)
+
+    monkeypatch.setattr(sys.modules["sklearn_rnn.backtest"], "backtest", stop)
+    pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    with pytest.raises(Seen) as seen:
+        main(argv + ["--lookback", "24", "--intervals"])
+    models = seen.value.args[0]
+    for lstm in (models["lstm"][-1], models["half-rebased lstm"].regressor[-1]):
+        assert (lstm.loss, lstm.validation_split) == ("gaussian_nll", "last")
+
+
 def test_command_line_backtest_of_several_series_with_covariates(tmp_path, capsys):
     rng = np.random.default_rng(0)
     frames = []
