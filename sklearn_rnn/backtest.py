@@ -221,6 +221,12 @@ class RebasedRegressor(RegressorMixin, BaseEstimator):
     array([[17.59, 18.59]], dtype=float32)
     >>> RebasedRegressor(ridge).fit(X[:10], y[:10]).predict(X[-1:]).round(2)
     array([[18., 19.]])
+
+    Half re-based, the mean of the two forecasts:
+
+    >>> half = RebasedRegressor(ridge, rebased_weight=0.5).fit(X[:10], y[:10])
+    >>> half.predict(X[-1:]).round(2)
+    array([[17.8, 18.8]])
     """
 
     _parameter_constraints = {
