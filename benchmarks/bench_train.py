@@ -242,13 +242,14 @@ def profile_ours(X, y, cell, hidden, bidirectional):
     }
 
 
-def keras_tf(X, y, X_test, cell, hidden, bidirectional, epochs, python):
+def keras_tf(X, y, X_test, cell, hidden, bidirectional, epochs, python, env=None):
+    """Keras' epoch and predict times in a child process; ``env``: variables set for it."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = [os.path.join(tmp, f"{name}.npy") for name in ("X", "y", "X_test")]
         np.save(paths[0], X.astype(np.int32))
         np.save(paths[1], y.astype(np.float32))
         np.save(paths[2], X_test.astype(np.int32))
-        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
         out = subprocess.run(
             [
                 python,
@@ -279,6 +280,22 @@ def _has_tensorflow(python):
     )
     out = subprocess.run([python, "-c", probe], capture_output=True, text=True)
     return out.returncode == 0 and out.stdout.strip() == "True"
+
+
+def grid_data(path, n_train, n_test):
+    """The grid's reviews: (X, y, X_test), ids pre-padded to MAXLEN as Keras' pad_sequences."""
+    frame = pd.read_csv(path)
+    train = frame[frame["split"] == "train"]
+    test = frame[frame["split"] == "test"]
+    tok = TextTokenizer(preprocessor=strip_tags, max_tokens=VOCAB).fit(train["text"])
+    padder = SequencePadder(maxlen=MAXLEN)  # Keras' defaults: pre-padding, pre-truncation
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(train), size=min(n_train, len(train)), replace=False)
+    X = padder.fit_transform(tok.transform(train["text"].iloc[pick])).astype(np.int64)
+    y = train["label"].to_numpy()[pick].astype(np.int64)
+    pick_test = rng.choice(len(test), size=min(n_test, len(test)), replace=False)
+    X_test = padder.transform(tok.transform(test["text"].iloc[pick_test])).astype(np.int64)
+    return X, y, X_test
 
 
 def cell_size(n_train, hidden, bidirectional):
@@ -345,17 +362,7 @@ def main():
         f"flags: {' '.join(cpu['flags']) or 'none'}; "
         f"torch {torch.__version__} ({cpu['torch_capability']}), {cpu['torch_threads']} threads"
     )
-    frame = pd.read_csv(args.data)
-    train = frame[frame["split"] == "train"]
-    test = frame[frame["split"] == "test"]
-    tok = TextTokenizer(preprocessor=strip_tags, max_tokens=VOCAB).fit(train["text"])
-    padder = SequencePadder(maxlen=MAXLEN)  # Keras' defaults: pre-padding, pre-truncation
-    rng = np.random.default_rng(0)
-    pick = rng.choice(len(train), size=min(args.n_train, len(train)), replace=False)
-    X = padder.fit_transform(tok.transform(train["text"].iloc[pick])).astype(np.int64)
-    y = train["label"].to_numpy()[pick].astype(np.int64)
-    pick_test = rng.choice(len(test), size=min(args.n_test, len(test)), replace=False)
-    X_test = padder.transform(tok.transform(test["text"].iloc[pick_test])).astype(np.int64)
+    X, y, X_test = grid_data(args.data, args.n_train, args.n_test)
     lengths = (X != 0).sum(axis=1)
     print(
         f"IMDB: up to {len(X)} training and {len(X_test)} test reviews, vocabulary {VOCAB}, "

@@ -475,11 +475,7 @@ def _run_backtest(args):
     values, covariates, title = load_series(
         args.data, args.column, args.series_column, args.covariates, args.sep
     )
-    models = default_forecasters(args.season, random_state=args.seed)
-    if args.intervals:  # the latest windows calibrate the spread best (studies 9 and 32)
-        gaussian = {"loss": "gaussian_nll", "validation_split": "last"}
-        models["lstm"][-1].set_params(**gaussian)
-        models["half-rebased lstm"].regressor[-1].set_params(**gaussian)
+    models = default_forecasters(args.season, random_state=args.seed, intervals=args.intervals)
     if args.rebased:  # the series' own column comes first; backtest clones every model
         models["rebased ridge"] = RebasedRegressor(models["ridge"])
         models["rebased lstm"] = RebasedRegressor(models["lstm"])

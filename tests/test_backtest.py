@@ -89,6 +89,17 @@ def test_backtest_bad_input():
         backtest(SEASONAL, lookback=12, coverage=80)
 
 
+def test_default_forecasters_with_intervals_give_both_lstms_a_spread():
+    plain = default_forecasters(season=12)
+    spread = default_forecasters(season=12, intervals=True)
+    for models, loss, split in (
+        (plain, "squared_error", "random"),
+        (spread, "gaussian_nll", "last"),
+    ):
+        for lstm in (models["lstm"][-1], models["half-rebased lstm"].regressor[-1]):
+            assert (lstm.loss, lstm.validation_split) == (loss, split)
+
+
 def test_default_forecasters_are_the_documented_six():
     models = default_forecasters(season=12, random_state=0)
     assert list(models) == [

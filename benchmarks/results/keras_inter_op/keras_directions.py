@@ -22,15 +22,11 @@ import os
 import sys
 
 import numpy as np
-import pandas as pd
-from sklearn.feature_extraction.text import strip_tags
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
-from bench_train import DEFAULT_DATA, MAXLEN, VOCAB, cell_size, keras_tf  # noqa: E402
+from bench_train import DEFAULT_DATA, cell_size, grid_data, keras_tf  # noqa: E402
 from run_all import cpu_description  # noqa: E402
-
-from sklearn_rnn import SequencePadder, TextTokenizer  # noqa: E402
 
 CELLS = [("rnn", 128, True), ("rnn", 128, False), ("lstm", 128, True), ("gru", 128, True)]
 
@@ -41,35 +37,21 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args()
-    frame = pd.read_csv(os.environ.get("SKLEARN_RNN_IMDB", DEFAULT_DATA))
-    train, test = frame[frame["split"] == "train"], frame[frame["split"] == "test"]
-    tok = TextTokenizer(preprocessor=strip_tags, max_tokens=VOCAB).fit(train["text"])
-    padder = SequencePadder(maxlen=MAXLEN)
-    rng = np.random.default_rng(0)  # bench_train's draw
-    pick = rng.choice(len(train), size=2048, replace=False)
-    X = padder.fit_transform(tok.transform(train["text"].iloc[pick])).astype(np.int64)
-    y = train["label"].to_numpy()[pick].astype(np.int64)
-    pick_test = rng.choice(len(test), size=2048, replace=False)
-    X_test = padder.transform(tok.transform(test["text"].iloc[pick_test])).astype(np.int64)
+    data = os.environ.get("SKLEARN_RNN_IMDB", DEFAULT_DATA)
+    X, y, X_test = grid_data(data, 2048, 2048)  # bench_train's reviews
     cpu = cpu_description()
     print(f"CPU: {cpu['model']} (family/model {cpu['family_model']}), {cpu['cpus']} CPUs")
+    os.environ.pop("TF_NUM_INTEROP_THREADS", None)  # "default": TensorFlow's own pool
     rows = []
     for cell, hidden, bi in CELLS:
         n = cell_size(2048, hidden, bi)
         times = {"default": [], "one": []}
         for _ in range(args.repeats):
             for name in ("default", "one"):
-                saved = os.environ.pop("TF_NUM_INTEROP_THREADS", None)
-                if name == "one":
-                    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
-                try:
-                    r = keras_tf(
-                        X[:n], y[:n], X_test[:n], cell, hidden, bi, args.epochs, args.keras_python
-                    )
-                finally:
-                    os.environ.pop("TF_NUM_INTEROP_THREADS", None)
-                    if saved is not None:
-                        os.environ["TF_NUM_INTEROP_THREADS"] = saved
+                one = {"TF_NUM_INTEROP_THREADS": "1"} if name == "one" else None
+                r = keras_tf(
+                    X[:n], y[:n], X_test[:n], cell, hidden, bi, args.epochs, args.keras_python, one
+                )
                 times[name].append((r["epoch_s"], r["predict_s"]))
         row = {"cell": f"{'bi' if bi else ''}{cell} {hidden}", "n": n}
         for name, ts in times.items():
