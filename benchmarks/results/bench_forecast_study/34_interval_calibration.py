@@ -33,12 +33,16 @@ Raftery 2007: width plus 2/alpha times the miss) relative to ``rms``,
 geometric mean over folds and seeds: lower is better; it rewards coverage
 only where the width it costs pays.
 
-    python 34_interval_calibration.py SERIES SEEDS OUT.json
+    python 34_interval_calibration.py SERIES SEEDS OUT.json ['{"param": value}']
+
+The optional fourth argument sets parameters of every ``LSTMRegressor``
+(e.g. ``'{"validation_fraction": 0.2}'``: calibrated on more windows).
 """
 
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 
@@ -95,7 +99,7 @@ def interval_score(y, pred, std):
     return np.mean((hi - lo) + 2 / alpha * ((lo - y) * (y < lo) + (y - hi) * (y > hi)))
 
 
-def run(names, seeds):
+def run(names, seeds, params=None):
     records = []
     for name in names:
         _, season, lookback, horizon, max_train = SERIES[name]
@@ -105,6 +109,10 @@ def run(names, seeds):
         for seed in seeds:
             start = time.perf_counter()
             models = default_forecasters(season, random_state=seed, intervals=True)
+            for key, value in (params or {}).items():
+                models["lstm"].set_params(**{f"lstmregressor__{key}": value})
+                half = models["half-rebased lstm"]
+                half.set_params(**{f"regressor__lstmregressor__{key}": value})
             for fold, (train, test) in enumerate(cv.split(X)):
                 for model_name in MODELS:
                     fitted = clone(models[model_name]).fit(X[train], y[train])
@@ -126,6 +134,7 @@ def run(names, seeds):
                                 "n_test": int(y[test].size),
                                 "n_valid": [int(len(net.valid_z_)) for net in nets],
                                 "std_scale": [net.std_scale_ for net in nets],
+                                "mae": float(np.mean(np.abs(y[test] - pred))),
                                 "coverage": float(np.mean(np.abs(y[test] - pred) <= Z * std)),
                                 "interval_score": float(interval_score(y[test], pred, std)),
                             }
@@ -174,13 +183,14 @@ def summarise(records):
 def main():
     names, seeds, path = sys.argv[1].split(","), sys.argv[2].split(","), sys.argv[3]
     seeds = [int(s) for s in seeds]
+    params = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
     start = time.perf_counter()
-    records = run(names, seeds)
+    records = run(names, seeds, params)
     summary = summarise(records)
     with open(path, "w") as f:
         json.dump(
             {
-                "command": " ".join(["python", os.path.basename(__file__), *sys.argv[1:]]),
+                "command": shlex.join(["python", os.path.basename(__file__), *sys.argv[1:]]),
                 "cpu": cpu_description(),
                 "platform": platform.platform(),
                 "seconds": round(time.perf_counter() - start),
