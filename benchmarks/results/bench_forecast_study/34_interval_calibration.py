@@ -49,6 +49,7 @@ import time
 import numpy as np
 from scipy.stats import norm
 from sklearn.base import clone
+from sklearn.metrics import mean_pinball_loss
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
@@ -57,6 +58,7 @@ from run_all import cpu_description  # noqa: E402
 
 from sklearn_rnn import make_windows  # noqa: E402
 from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv  # noqa: E402
+from sklearn_rnn.metrics import interval_coverage_score  # noqa: E402
 from sklearn_rnn.regressor import LSTMRegressor  # noqa: E402
 
 LEVEL = 0.8
@@ -93,10 +95,12 @@ def _networks(fitted):
     return [p[-1] for p in parts]
 
 
-def interval_score(y, pred, std):
+def interval_score(y, lower, upper):
+    """Gneiting & Raftery's interval score: 2 / alpha times the two ends' pinball losses."""
     alpha = 1 - LEVEL
-    lo, hi = pred - Z * std, pred + Z * std
-    return np.mean((hi - lo) + 2 / alpha * ((lo - y) * (y < lo) + (y - hi) * (y > hi)))
+    pinball = mean_pinball_loss(y, lower, alpha=alpha / 2)
+    pinball += mean_pinball_loss(y, upper, alpha=1 - alpha / 2)
+    return 2 / alpha * pinball
 
 
 def run(names, seeds, params=None):
@@ -124,6 +128,7 @@ def run(names, seeds, params=None):
                         pred, std = fitted.predict(X[test], return_std=True)
                         pred = np.asarray(pred, np.float64).reshape(y[test].shape)
                         std = np.asarray(std, np.float64).reshape(y[test].shape)
+                        lower, upper = pred - Z * std, pred + Z * std
                         records.append(
                             {
                                 "series": name,
@@ -135,8 +140,8 @@ def run(names, seeds, params=None):
                                 "n_valid": [int(len(net.valid_z_)) for net in nets],
                                 "std_scale": [net.std_scale_ for net in nets],
                                 "mae": float(np.mean(np.abs(y[test] - pred))),
-                                "coverage": float(np.mean(np.abs(y[test] - pred) <= Z * std)),
-                                "interval_score": float(interval_score(y[test], pred, std)),
+                                "coverage": interval_coverage_score(y[test], lower, upper),
+                                "interval_score": float(interval_score(y[test], lower, upper)),
                             }
                         )
                     assert np.allclose(rms, [VARIANTS["rms"](n.valid_z_) for n in nets])
