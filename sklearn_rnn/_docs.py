@@ -250,17 +250,18 @@ PARAMETERS = {
         """Train and predict under ``torch.autocast``: 'bf16' in bfloat16 (GPUs
         from Ampere on, and CPUs; no loss scaling needed), 'fp16' in float16
         with loss scaling (``torch.amp.GradScaler``; CUDA only), 'auto'
-        bfloat16 where the device computes it in hardware (such GPUs, and
-        CPUs with AVX512-BF16 or AMX), else float32. Weights stay float32 and
-        outputs are float32. On a CPU without AVX-512, torch's LSTM kernel
-        (oneDNN) has no bfloat16 version, so LSTM layers there run in
-        float32 and the other operations in bfloat16. Measured on an
-        AVX512-BF16 CPU: bfloat16 trained LSTM layers 1.36-1.81 times as
-        fast, but simple RNN and GRU layers of 32 units at 0.42-0.76 times
-        the speed
-        (``benchmarks/bench_train.py --bf16``); and it cost the compare
-        job's bidirectional LSTM 0.7 points of IMDB accuracy (see the
-        README). Not the default for that reason.""",
+        bfloat16 on a GPU that computes it in hardware, else float32 (on
+        every CPU). Weights stay float32 and outputs are float32. On a CPU
+        without AVX-512, torch's LSTM kernel (oneDNN) has no bfloat16
+        version, so LSTM layers there run in float32 and the other
+        operations in bfloat16. Measured on two CPUs with AVX512-BF16
+        (``benchmarks/bench_train.py --bf16``): on an AMD EPYC bfloat16
+        trained LSTM layers 1.36-1.81 times as fast, but simple RNN and GRU
+        layers of 32 units at 0.42-0.76 times the speed; on an Intel Xeon
+        every layer slower, 0.32-0.95 times (median 0.52). It also cost the
+        compare job's bidirectional LSTM 0.7 points of IMDB accuracy (see
+        the README). Not the default for that reason, and not what 'auto'
+        picks on a CPU.""",
     ),
     "random_state": (
         "int, RandomState instance or None",

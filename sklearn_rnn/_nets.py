@@ -78,30 +78,28 @@ MIXED_PRECISION = {"no": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 PRECISION_OPTIONS = (*MIXED_PRECISION, "auto")
 
 
-def native_bfloat16(device):
-    """Whether ``device`` computes bfloat16 products in hardware.
-
-    CUDA GPUs from Ampere on (``torch.cuda.is_bf16_supported`` without
-    emulation), and CPUs with AVX512-BF16 or AMX instructions (the oneDNN
-    kernels of torch's recurrent layers and matrix products use them). Other
-    CPUs convert bfloat16 in software, which is slower than float32.
-    """
-    kind = torch.device(device).type
-    if kind == "cuda":
-        try:
-            return bool(torch.cuda.is_bf16_supported(including_emulation=False))
-        except TypeError:  # a torch without the keyword
-            return bool(torch.cuda.is_bf16_supported())
-    if kind == "cpu":
-        checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-        return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-    return False
+def cuda_bfloat16():
+    """Whether torch's CUDA GPU computes bfloat16 products in hardware (Ampere on), not emulated."""
+    try:
+        return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+    except TypeError:  # a torch without the keyword
+        return bool(torch.cuda.is_bf16_supported())
 
 
 def resolve_precision(mixed_precision, device):
-    """The ``mixed_precision`` a net trains with: 'auto' is 'bf16' where native, else 'no'."""
+    """The ``mixed_precision`` a net trains with: 'auto' is 'bf16' on a GPU that computes it.
+
+    On CPUs 'auto' is 'no', whatever their instructions: bfloat16 autocast
+    trained every layer of ``benchmarks/bench_train.py``'s grid slower than
+    float32 on an Intel Xeon with AVX512-BF16 (0.32-0.95x,
+    ``results/bench_train_bf16_intel_207.json``), and on an AMD EPYC with
+    AVX512-BF16 slower for 6 of 18 layers (0.42-2.26x,
+    ``results/bench_train_bf16.json``); it also costs accuracy. 'bf16' stays
+    there for whoever times it on their CPU.
+    """
     if mixed_precision == "auto":
-        return "bf16" if native_bfloat16(device) else "no"
+        on_gpu = torch.device(device).type == "cuda"
+        return "bf16" if on_gpu and cuda_bfloat16() else "no"
     return mixed_precision
 
 
