@@ -390,6 +390,13 @@ def _parser():
         help="also Ridge and the LSTM fitted to the change since each window's last value "
         "(RebasedRegressor): they follow trends, and may lose on series that revert to a mean",
     )
+    bt.add_argument(
+        "--season-dummies",
+        action="store_true",
+        help="also give every model the position in the season (one-hot, --season columns, "
+        "counted back from each series' last row) as a known-future covariate, after any "
+        "--covariates; it can hurt series whose season grows with the level",
+    )
     bt.add_argument("--seed", type=int, default=0, help="seed of the networks")
     bt.add_argument(
         "--output-dir", default=os.path.join("results", "backtest"), help="where the report goes"
@@ -461,6 +468,33 @@ def load_series(data, column=None, series_column=None, covariates=None, sep=",")
     return values, known, f"{title}, {len(groups)} series by {series_column!r}"
 
 
+def _season_dummies(n_steps, season):
+    """The position in the season of each of ``n_steps`` steps, one-hot: (n_steps, season).
+
+    Counted back from the last step, which is in the last column, so that
+    series of different lengths that end together (as :func:`backtest` aligns
+    them) share each step's position.
+    """
+    import numpy as np
+
+    return np.eye(season)[(np.arange(n_steps) - n_steps) % season]
+
+
+def _with_season_dummies(values, covariates, season):
+    """``--season-dummies``: the known-future covariates, the position in the season after them."""
+    import numpy as np
+
+    if season < 2:
+        raise UserError(
+            f"--season-dummies needs --season of 2 or more (the steps per season); got {season}."
+        )
+    if isinstance(values, list):  # several series (--series-column)
+        known = covariates or [None] * len(values)
+        return [_with_season_dummies(v, k, season) for v, k in zip(values, known)]
+    dummies = _season_dummies(len(values), season)
+    return dummies if covariates is None else np.column_stack([covariates, dummies])
+
+
 def _run_backtest(args):
     import json
 
@@ -475,6 +509,8 @@ def _run_backtest(args):
     values, covariates, title = load_series(
         args.data, args.column, args.series_column, args.covariates, args.sep
     )
+    if args.season_dummies:
+        covariates = _with_season_dummies(values, covariates, args.season)
     models = default_forecasters(args.season, random_state=args.seed, intervals=args.intervals)
     if args.rebased:  # the series' own column comes first; backtest clones every model
         models["rebased ridge"] = RebasedRegressor(models["ridge"])

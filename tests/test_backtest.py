@@ -205,6 +205,62 @@ def test_command_line_intervals_calibrate_on_the_latest_windows(tmp_path, monkey
         assert (lstm.loss, lstm.validation_split) == ("gaussian_nll", "last")
 
 
+def _backtest_inputs(monkeypatch, argv):
+    """What the command line hands to ``backtest``: its values and known-future covariates."""
+    import sys
+
+    class Seen(Exception):
+        pass
+
+    def stop(values, models, **settings):
+        raise Seen(values, settings["future_covariates"])
+
+    monkeypatch.setattr(sys.modules["sklearn_rnn.backtest"], "backtest", stop)
+    with pytest.raises(Seen) as seen:
+        main(argv)
+    return seen.value.args
+
+
+def test_command_line_season_dummies_are_the_position_in_the_season(tmp_path, monkeypatch):
+    n = len(SEASONAL)
+    promotion = np.arange(n) % 5 == 0
+    pd.DataFrame({"sales": SEASONAL, "promotion": promotion}).to_csv(
+        tmp_path / "sales.csv", index=False
+    )
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    argv += ["--lookback", "24", "--season", "12", "--season-dummies"]
+    _, known = _backtest_inputs(monkeypatch, argv)
+    assert known.shape == (n, 12)
+    np.testing.assert_array_equal(known.sum(axis=1), 1)  # one-hot
+    # Counted back from the last row: it is in the last column, a season earlier too.
+    assert known[-1, -1] == known[-13, -1] == 1 and known[-2, -2] == 1
+    # Beside the CSV's own covariates, after them.
+    _, known = _backtest_inputs(monkeypatch, argv + ["--covariates", "promotion"])
+    assert known.shape == (n, 13)
+    np.testing.assert_array_equal(known[:, 0], promotion)
+    np.testing.assert_array_equal(known[:, 1:], _backtest_inputs(monkeypatch, argv)[1])
+
+
+def test_command_line_season_dummies_of_several_series_align_their_ends(tmp_path, monkeypatch):
+    frame = pd.DataFrame({"shop": ["a"] * 30 + ["b"] * 25, "sales": np.arange(55.0)})
+    frame.to_csv(tmp_path / "shops.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "shops.csv"), "--column", "sales"]
+    argv += ["--series-column", "shop", "--lookback", "4", "--season", "4", "--season-dummies"]
+    values, known = _backtest_inputs(monkeypatch, argv)
+    assert [len(v) for v in values] == [len(k) for k in known] == [30, 25]
+    # backtest aligns the series at their ends, and so do the positions in the season.
+    np.testing.assert_array_equal(known[0][-25:], known[1])
+
+
+def test_command_line_season_dummies_need_a_season(tmp_path, capsys):
+    pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    assert main(argv + ["--lookback", "24", "--season-dummies"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--season-dummies needs --season of 2 or more (the steps per season); got 1." in err
+
+
 def test_command_line_backtest_of_several_series_with_covariates(tmp_path, capsys):
     rng = np.random.default_rng(0)
     frames = []
