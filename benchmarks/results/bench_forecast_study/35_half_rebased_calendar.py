@@ -9,9 +9,11 @@ calendar`` scores them (``sklearn_rnn.backtest``, 3 rolling-origin folds). Model
 of ``default_forecasters`` that learn (``ridge``, ``half-rebased ridge``, ``lstm``,
 ``half-rebased lstm``), each without and with the calendar (``+calendar``; the re-basing
 touches the series' column only, the covariate columns pass as they are).
+``--intervals``: the LSTMs as ``sklearn-rnn backtest --intervals`` fits them
+(``default_forecasters(intervals=True)``), and the coverage of their 80% intervals.
 
     python benchmarks/results/bench_forecast_study/35_half_rebased_calendar.py [--seeds 0,1]
-        [--series co2-monthly,...] [--out FILE]
+        [--series co2-monthly,...] [--intervals] [--out FILE]
 """
 
 import argparse
@@ -34,8 +36,8 @@ LEARNED = ("ridge", "half-rebased ridge", "lstm", "half-rebased lstm")
 DETERMINISTIC = ("ridge", "half-rebased ridge")
 
 
-def models(seed, first):
-    ref = default_forecasters(random_state=seed)
+def models(seed, first, intervals=False):
+    ref = default_forecasters(random_state=seed, intervals=intervals)
     # Ridge is deterministic: one seed is enough.
     return {m: ref[m] for m in LEARNED if first or m not in DETERMINISTIC}
 
@@ -46,6 +48,7 @@ def main():
         "--series", default="co2-monthly,elnino,airpassengers,wineind,ausbeer,woolyrnq"
     )
     parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--intervals", action="store_true")
     parser.add_argument("--out", default="35_half_rebased_calendar.json")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -60,15 +63,15 @@ def main():
         rows = []
         for seed in seeds:
             for suffix, covariates in (("", None), ("+calendar", calendar)):
-                result = backtest(
-                    values, models(seed, seed == seeds[0]), future_covariates=covariates, **settings
-                )
+                batch = models(seed, seed == seeds[0], args.intervals)
+                result = backtest(values, batch, future_covariates=covariates, **settings)
                 rows.append(result.assign(seed=seed, model=result["model"] + suffix))
         frame = pd.concat(rows, ignore_index=True)
-        by_fold[name] = frame[["model", "seed", "fold", "mae", "mase", "fit_seconds"]].to_dict(
-            orient="records"
-        )
+        by_fold[name] = frame[
+            ["model", "seed", "fold", "mae", "mase", "coverage", "fit_seconds"]
+        ].to_dict(orient="records")
         table = bp.summarise(frame, reference="ridge")
+        table["coverage80"] = frame.groupby("model")["coverage"].mean()
         out[name] = table.round(4).to_dict(orient="index")
         print(name, table["mase"].round(3).to_dict(), flush=True)
     mase = pd.DataFrame({n: {m: r["mase"] for m, r in t.items()} for n, t in out.items()}).T
@@ -79,10 +82,24 @@ def main():
         won = (ratio < 1).sum().to_dict()
         print(f"\nMASE relative to {ref}, geometric mean over series: {geo}\nseries won: {won}")
     print("\nseries with MASE >= 1:", {m: list(mase.index[mase[m] >= 1]) for m in mase})
+    if args.intervals:
+        cover = pd.DataFrame(
+            {n: {m: r["coverage80"] for m, r in t.items() if "lstm" in m} for n, t in out.items()}
+        ).T
+        print("\n80% interval coverage (mean over folds and seeds)\n" + cover.round(3).to_string())
+        inside = ((cover >= 0.75) & (cover <= 0.85)).sum().to_dict()
+        print(
+            "series in 0.75-0.85:",
+            inside,
+            "mean distance from 0.80:",
+            (cover - 0.8).abs().mean().round(3).to_dict(),
+        )
     command = shlex.join(["python", os.path.relpath(sys.argv[0]), *sys.argv[1:]])
     with open(args.out, "w") as f:
         json.dump(
-            {"command": command, "seeds": seeds, "series": out, "folds": by_fold}, f, indent=1
+            {"command": command, "seeds": seeds, "series": out, "folds": by_fold},
+            f,
+            indent=1,
         )
 
 
