@@ -186,39 +186,34 @@ def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
     assert rows.loc["half-rebased ridge", "coverage"].isna().all()
 
 
-def test_command_line_intervals_calibrate_on_the_latest_windows(tmp_path, monkeypatch):
+def _backtest_call(monkeypatch, argv):
+    """What the command line hands to ``backtest``: ``(values, models, settings)``."""
     import sys
 
     class Seen(Exception):
         pass
 
     def stop(values, models, **settings):
-        raise Seen(models)
+        raise Seen(values, models, settings)
 
     monkeypatch.setattr(sys.modules["sklearn_rnn.backtest"], "backtest", stop)
+    with pytest.raises(Seen) as seen:
+        main(argv)
+    return seen.value.args
+
+
+def test_command_line_intervals_calibrate_on_the_latest_windows(tmp_path, monkeypatch):
     pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
     argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
-    with pytest.raises(Seen) as seen:
-        main(argv + ["--lookback", "24", "--intervals"])
-    models = seen.value.args[0]
+    _, models, _ = _backtest_call(monkeypatch, argv + ["--lookback", "24", "--intervals"])
     for lstm in (models["lstm"][-1], models["half-rebased lstm"].regressor[-1]):
         assert (lstm.loss, lstm.validation_split) == ("gaussian_nll", "last")
 
 
 def _backtest_inputs(monkeypatch, argv):
     """What the command line hands to ``backtest``: its values and known-future covariates."""
-    import sys
-
-    class Seen(Exception):
-        pass
-
-    def stop(values, models, **settings):
-        raise Seen(values, settings["future_covariates"])
-
-    monkeypatch.setattr(sys.modules["sklearn_rnn.backtest"], "backtest", stop)
-    with pytest.raises(Seen) as seen:
-        main(argv)
-    return seen.value.args
+    values, _, settings = _backtest_call(monkeypatch, argv)
+    return values, settings["future_covariates"]
 
 
 def test_command_line_season_dummies_are_the_position_in_the_season(tmp_path, monkeypatch):
