@@ -11,20 +11,31 @@ gap=horizon - 1)`` over the windows, the same folds for every model), each
 fold trained on every window whose targets end before its test period
 (``co2-weekly`` on the last 1,000 of them: the setting of issue 18).
 
+``--series held-out`` runs the held-out panel instead: nine offline series
+that no default was chosen on, cut by the same rules (two seasons in and one
+out, or ten steps in and one out without a season): monthly euro-area
+electrical equipment orders (statsmodels' ``elec_equip``), quarterly
+Australian residents (pmdarima's ``austres``), a heart rate (``heartrate``),
+Microsoft's daily closing price (``msft``, the last 1,000 windows before each
+test period) and five quarterly US series of statsmodels' ``macrodata``
+(``cpi``, ``realinv``, ``tbilrate``, ``infl``, ``m1``). It tells whether the
+choices made on the development panel carry over to series they never saw.
+
 Models: ``last`` (repeat the last value), ``snaive`` (the value one season
 earlier), ``ridge`` (RidgeCV on the standardised lagged window),
 ``ridge-half`` (the same half re-based: ``RebasedRegressor(ridge,
 rebased_weight=0.5)``, the mean of Ridge's forecast and that of a Ridge fitted
 to the change since each window's last value), ``ets``
-(statsmodels' Holt-Winters: damped additive trend, additive season, fitted on
-the training part of the series, then run with those parameters to each test
-origin) and LSTM candidates: ``make_pipeline(SequenceScaler(),
+(:class:`sklearn_rnn.HoltWintersForecaster`, statsmodels' Holt-Winters:
+damped additive trend, additive season, fitted on the fold's training series,
+then run with those parameters to each test origin; its 80% intervals from
+simulated paths) and LSTM candidates: ``make_pipeline(SequenceScaler(),
 LSTMRegressor(...))`` with the defaults (``lstm``), half re-based as
 ``default_forecasters`` has it (``lstm-half``), or with parameters given as
 ``--candidate NAME='{"param": value}'`` (``"rebased_weight": w`` wraps the
 pipeline in ``RebasedRegressor(..., rebased_weight=w)``).
 
-    python benchmarks/bench_forecast.py [--series co2-monthly,...] [--models last,...]
+    python benchmarks/bench_forecast.py [--series co2-monthly,...|held-out] [--models last,...]
         [--candidate NAME=JSON ...] [--seeds 0] [--average]
         [--out benchmarks/results/bench_forecast.json]
 
@@ -47,8 +58,6 @@ import os
 import platform
 import shlex
 import sys
-import time
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -56,7 +65,7 @@ import torch
 from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import LSTMRegressor, RebasedRegressor, SequenceScaler, backtest, make_windows
+from sklearn_rnn import LSTMRegressor, RebasedRegressor, SequenceScaler, backtest
 from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -77,8 +86,12 @@ def _statsmodels(name):
         return sm.datasets.nile.load_pandas().data["volume"].to_numpy()
     if name == "elnino":
         return sm.datasets.elnino.load_pandas().data.iloc[:, 1:].to_numpy().ravel()
-    if name in ("realgdp", "unemp"):
+    if name in ("realgdp", "unemp", "cpi", "realinv", "tbilrate", "infl", "m1"):
         return sm.datasets.macrodata.load_pandas().data[name].to_numpy()
+    if name == "elec-equip":
+        from statsmodels.datasets import elec_equip
+
+        return elec_equip.load().data.iloc[:, 0].to_numpy(dtype=np.float64)
     raise KeyError(name)
 
 
@@ -91,6 +104,8 @@ def _pmdarima(name):
             "or leave it out of --series"
         ) from None
 
+    if name == "msft":  # daily closing prices, 1986-2017
+        return datasets.load_msft()["Close"].to_numpy(dtype=np.float64)
     return np.asarray(getattr(datasets, f"load_{name}")(), dtype=np.float64)
 
 
@@ -110,6 +125,22 @@ SERIES = {
     "lynx": (_pmdarima, 10, 20, 1, None),
     "taylor": (_pmdarima, 48, 96, 48, None),
 }
+#: The development panel: the series every study in results/bench_forecast_study chose on.
+DEVELOPMENT = tuple(SERIES)
+#: The held-out panel: offline series no default was chosen on, cut by the development
+#: panel's rules (two seasons in, a season out; ten steps in and one out without a season).
+HELD_OUT = {
+    "elec-equip": (_statsmodels, 12, 24, 12, None),
+    "austres": (_pmdarima, 4, 12, 4, None),
+    "heartrate": (_pmdarima, 1, 10, 1, None),
+    "msft": (_pmdarima, 1, 10, 1, 1000),
+    "cpi": (_statsmodels, 4, 12, 4, None),
+    "realinv": (_statsmodels, 4, 12, 4, None),
+    "tbilrate": (_statsmodels, 4, 12, 4, None),
+    "infl": (_statsmodels, 4, 12, 4, None),
+    "m1": (_statsmodels, 4, 12, 4, None),
+}
+SERIES.update(HELD_OUT)
 
 
 def load_series(name):
@@ -117,43 +148,6 @@ def load_series(name):
     values = loader(name)
     values = values[np.isfinite(values)] if name == "ausbeer" else values  # trailing NaN
     return values
-
-
-def _ets_forecasts(values, train_end, origins, season, horizon):
-    """Holt-Winters fitted on ``values[:train_end]``, forecasting from each origin."""
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-    seasonal = "add" if season > 1 and train_end >= 2 * season + 2 else None
-    spec = dict(
-        trend="add",
-        damped_trend=True,
-        seasonal=seasonal,
-        seasonal_periods=season if seasonal else None,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter on short series
-        fitted = ExponentialSmoothing(
-            values[:train_end], initialization_method="estimated", **spec
-        ).fit()
-        p = fitted.params
-        known = dict(
-            initialization_method="known",
-            initial_level=p["initial_level"],
-            initial_trend=p["initial_trend"],
-            initial_seasonal=p["initial_seasons"] if seasonal else None,
-        )
-        smoothing = dict(
-            smoothing_level=p["smoothing_level"],
-            smoothing_trend=p["smoothing_trend"],
-            damping_trend=p["damping_trend"],
-        )
-        if seasonal:
-            smoothing["smoothing_seasonal"] = p["smoothing_seasonal"]
-        out = []
-        for t in origins:
-            model = ExponentialSmoothing(values[:t], **spec, **known)
-            out.append(model.fit(optimized=False, **smoothing).forecast(horizon))
-    return np.asarray(out)
 
 
 def _lstm(params, seed):
@@ -180,7 +174,7 @@ def _records(result, seed):
 
 
 def run_series(name, models, candidates, seeds, average=False):
-    """Every model on the series' folds: ``sklearn_rnn.backtest`` per seed, and Holt-Winters.
+    """Every model on the series' folds: ``sklearn_rnn.backtest``, once per seed for the LSTMs.
 
     With ``average``, each candidate also gets a row ``NAME-avg`` scored on
     the mean of its seeds' forecasts (an ensemble of the seeds' networks).
@@ -194,6 +188,7 @@ def run_series(name, models, candidates, seeds, average=False):
     naive = {"last": reference["last value"], "snaive": reference["seasonal naive"]}
     naive["ridge"] = reference["ridge"]
     naive["ridge-half"] = reference["half-rebased ridge"]
+    naive["ets"] = reference["holt-winters"]
     runs = {}  # fold -> model -> list of runs
     scales = {}
     batches = [(None, {m: naive[m] for m in models if m in naive})]
@@ -229,22 +224,8 @@ def run_series(name, models, candidates, seeds, average=False):
                     }
                 ]
     averaged = [f"{m}-avg" for m in models if m in candidates] if average else []
-    origins = np.arange(lookback, lookback + n_windows)  # each window's first target step
-    _, y = make_windows(values, lookback=lookback, horizon=horizon)
     folds = []
     for fold, (train, test) in enumerate(cv.split(np.arange(n_windows))):
-        if "ets" in models:
-            start = time.perf_counter()
-            train_end = origins[train[-1]] + horizon  # the series the fold may read
-            pred = _ets_forecasts(values, train_end, origins[test], season, horizon)
-            err = pred.reshape(y[test].shape) - y[test]
-            ets = {
-                "seed": None,
-                "mae": float(np.abs(err).mean()),
-                "rmse": float(np.sqrt((err**2).mean())),
-                "fit_seconds": round(time.perf_counter() - start, 2),
-            }
-            runs.setdefault(fold, {})["ets"] = [ets]
         record = {
             "n_train": len(train),
             "n_test": len(test),
@@ -434,7 +415,12 @@ def print_tables(table, models):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--series", default=",".join(SERIES))
+    parser.add_argument(
+        "--series",
+        default="development",
+        help="comma-separated series, or 'development' (the default: the 13 series the "
+        "defaults were chosen on) or 'held-out' (9 series no default was chosen on)",
+    )
     parser.add_argument("--models", default="last,snaive,ridge,ridge-half,ets,lstm,lstm-half")
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--seeds", default="0")
@@ -457,7 +443,9 @@ def main():
         parser.error(f"unknown models {unknown}; baselines are {BASELINES}, or use --candidate")
     seeds = [int(s) for s in args.seeds.split(",")]
     results = {}
-    for name in args.series.split(","):
+    panels = {"development": DEVELOPMENT, "held-out": tuple(HELD_OUT)}
+    names = panels.get(args.series) or args.series.split(",")
+    for name in names:
         if name not in SERIES:
             parser.error(f"unknown series {name!r}; choose from {', '.join(SERIES)}")
         results[name] = run_series(name, models, candidates, seeds, args.average)

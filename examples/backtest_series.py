@@ -1,5 +1,5 @@
-"""Backtest an LSTM against naive forecasts, Ridge and intervals on three real series.
-===================================================================================
+"""Backtest an LSTM against naive forecasts, Holt-Winters, Ridge and intervals on three real series.
+=================================================================================================
 
 :func:`sklearn_rnn.backtest` scores forecasters by rolling origin: every model
 is fitted on each fold's past and forecasts the fold, on the same time-ordered
@@ -9,10 +9,12 @@ folds. Three series that ship with statsmodels, of different kinds:
 - yearly sunspot activity (a cycle of about 11 years; 1 year ahead),
 - quarterly US unemployment (no season, 4 quarters ahead).
 
-The models: the last value, the seasonal naive forecast, Ridge on the
-standardised lagged window and ``LSTMRegressor(loss='gaussian_nll',
-validation_split='last')`` with its other defaults (window re-basing and the
-linear path), whose 80% intervals are scored too; Ridge and the LSTM also
+The models: the last value, the seasonal naive forecast, statsmodels'
+Holt-Winters exponential smoothing (``HoltWintersForecaster``, run over the
+whole series to each origin), Ridge on the standardised lagged window and
+``LSTMRegressor(loss='gaussian_nll', validation_split='last')`` with its
+other defaults (window re-basing and the linear path); the 80% intervals of
+Holt-Winters and of the LSTMs are scored too; Ridge and the LSTM also
 half re-based (the mean of the model's forecast and that of a clone fitted to
 the change since each window's last value, ``RebasedRegressor(model,
 rebased_weight=0.5)``). MASE below 1 beats the in-sample seasonal naive

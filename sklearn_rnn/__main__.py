@@ -432,12 +432,8 @@ def load_series(data, column=None, series_column=None, covariates=None, sep=",")
     if data == "co2":
         if series_column or covariates:
             raise ValueError("--series-column and --covariates read a CSV, not --data co2.")
-        try:
-            import statsmodels.api as sm
-        except ImportError:
-            raise ValueError(
-                "--data co2 reads statsmodels' data set: pip install statsmodels."
-            ) from None
+        import statsmodels.api as sm
+
         weekly = sm.datasets.co2.load_pandas().data["co2"]
         values = weekly.resample("MS").mean().interpolate().to_numpy()
         return values, None, "Mauna Loa CO2 (monthly)"

@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn import (
+    HoltWintersForecaster,
     LastValueForecaster,
     LSTMRegressor,
     RebasedRegressor,
@@ -100,17 +101,18 @@ def test_default_forecasters_with_intervals_give_both_lstms_a_spread():
             assert (lstm.loss, lstm.validation_split) == (loss, split)
 
 
-def test_default_forecasters_are_the_documented_six():
+def test_default_forecasters_are_the_documented_seven():
     models = default_forecasters(season=12, random_state=0)
     assert list(models) == [
         "last value",
         "seasonal naive",
+        "holt-winters",
         "ridge",
         "half-rebased ridge",
         "lstm",
         "half-rebased lstm",
     ]
-    assert models["seasonal naive"].season == 12
+    assert models["seasonal naive"].season == models["holt-winters"].season == 12
     for name in ("ridge", "lstm"):
         half = models[f"half-rebased {name}"]
         assert half.rebased_weight == 0.5 and half.target == 0
@@ -164,7 +166,9 @@ def test_command_line_backtest_writes_the_report(tmp_path, capsys):
     assert "sales.csv: sales: 240 steps" in printed and "seasonal naive" in printed
     rows = pd.read_csv(out / "results.csv")
     assert set(rows["model"]) == set(default_forecasters())
-    assert len(pd.read_csv(out / "forecasts.csv")) == 6 * 2 * rows["n_test"].iloc[0] * 3
+    assert len(pd.read_csv(out / "forecasts.csv")) == 7 * 2 * rows["n_test"].iloc[0] * 3
+    # Holt-Winters predicts its spread, so the report scores its intervals.
+    assert rows.loc[rows["model"] == "holt-winters", "coverage"].between(0, 1).all()
     assert (out / "forecasts.png").exists() and (out / "error_by_step.png").exists()
     with open(out / "results.json") as f:
         assert json.load(f)["summary"]["seasonal naive"]["mae_vs_seasonal_naive"] == 1.0
@@ -495,3 +499,131 @@ def test_rebased_regressor_predict_checks_the_windows():
     flat = make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression())
     with pytest.raises(TypeError, match="return_std"):
         RebasedRegressor(flat).fit(X, y).predict(X, return_std=True)
+
+
+def _holt_winters_path(n, season, seed):
+    """A series that follows the additive damped Holt-Winters model, Gaussian errors of sd 1."""
+    rng = np.random.default_rng(seed)
+    level, trend, phi = 50.0, 0.3, 0.95
+    seasons = list(3 * np.sin(2 * np.pi * np.arange(season) / season))
+    out = []
+    for t in range(n):
+        e = rng.standard_normal()
+        s = seasons[t % season]
+        out.append(level + phi * trend + s + e)
+        level, trend = level + phi * trend + 0.3 * e, phi * trend + 0.05 * e
+        seasons[t % season] = s + 0.1 * e
+    return np.array(out)
+
+
+def test_holt_winters_reruns_the_fitted_model_and_reads_only_the_past():
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    series = _holt_winters_path(120, 12, seed=0)
+    hw = HoltWintersForecaster(season=12).fit(series[:96])
+    assert hw.seasonal_ and hw.n_steps_fit_ == 96
+    # From the end of the fitted series: statsmodels' own forecast of its fit.
+    own = ExponentialSmoothing(
+        series[:96],
+        trend="add",
+        damped_trend=True,
+        seasonal="add",
+        seasonal_periods=12,
+        initialization_method="estimated",
+    ).fit()
+    np.testing.assert_allclose(hw.forecast(series, [96], 6)[0], own.forecast(6), rtol=1e-9)
+    # A forecast reads the series before its origin and nothing after it.
+    changed = series.copy()
+    changed[100:] += 100.0
+    np.testing.assert_array_equal(
+        hw.forecast(series, [90, 100], 4), hw.forecast(changed, [90, 100], 4)
+    )
+    assert not np.allclose(hw.forecast(series, [101], 4), hw.forecast(changed, [101], 4))
+
+
+def test_holt_winters_intervals_cover_a_series_of_its_own_kind():
+    covered = []
+    for seed in range(4):
+        series = _holt_winters_path(300, 12, seed=seed)
+        hw = HoltWintersForecaster(season=12, random_state=seed).fit(series[:200])
+        origins = np.arange(200, 297)
+        pred, std = hw.forecast(series, origins, 3, return_std=True)
+        truth = np.stack([series[t : t + 3] for t in origins])
+        covered.append(np.abs(truth - pred) <= 1.2816 * std)
+        # Further ahead, wider: the spread grows with the step.
+        assert (np.diff(std, axis=1) > 0).mean() > 0.9
+    # 4 x 97 x 3 values, strongly dependent within a series: 80% within a few points.
+    assert 0.72 < np.mean(covered) < 0.88
+
+
+def test_holt_winters_drops_a_season_it_cannot_estimate():
+    hw = HoltWintersForecaster(season=12).fit(SEASONAL[:20])  # fewer than 2 * 12 + 2 steps
+    assert not hw.seasonal_
+    assert HoltWintersForecaster(season=12).fit(SEASONAL[:26]).seasonal_
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: HoltWintersForecaster().fit(np.arange(9.0)), "at least 10 steps"),
+        (lambda: HoltWintersForecaster().fit(np.ones((20, 2))), "one series"),
+        (lambda: HoltWintersForecaster().fit(np.r_[np.arange(20.0), np.nan]), "NaN"),
+        (lambda: HoltWintersForecaster(season=0).fit(SEASONAL), "season"),
+        (lambda: HoltWintersForecaster().fit(SEASONAL).forecast(SEASONAL, [300], 2), "origins"),
+        (lambda: HoltWintersForecaster().fit(SEASONAL).forecast(SEASONAL, [1.5], 2), "integer"),
+        (lambda: HoltWintersForecaster().fit(SEASONAL).forecast(SEASONAL, [50], 0), "horizon"),
+    ],
+)
+def test_holt_winters_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_backtest_runs_holt_winters_over_the_fold_s_past():
+    from sklearn.base import clone
+
+    hw = HoltWintersForecaster(season=12)
+    assert clone(hw).get_params() == hw.get_params()
+    series = _holt_winters_path(240, 12, seed=1)
+    settings = dict(lookback=24, horizon=3, season=12, n_splits=3, test_size=20)
+    result, fc = backtest(series, {"hw": hw}, return_forecasts=True, **settings)
+    # Fold 0's forecasts: the model fitted on the series up to the fold's last
+    # training target, run to each origin.
+    first = fc[fc["fold"] == 0]
+    # The gap of horizon - 1 windows puts the last training target just before the first origin.
+    end = first["origin"].min()
+    mine = HoltWintersForecaster(season=12).fit(series[:end])
+    origins = first.loc[first["step"] == 1, "origin"].to_numpy()
+    pred, std = mine.forecast(series, origins, 3, return_std=True)
+    np.testing.assert_allclose(first["y_pred"], pred.ravel())
+    np.testing.assert_allclose(first["y_std"], std.ravel())
+    # What comes after a fold's test period changes nothing in it.
+    later = series.copy()
+    later[fc.loc[fc["fold"] == 0, "origin"].max() + 3 :] *= 2
+    again = backtest(later, {"hw": hw}, **settings)
+    assert again.loc[0, "mae"] == result.loc[0, "mae"]
+    assert again.loc[2, "mae"] != result.loc[2, "mae"]
+
+
+def test_backtest_fits_holt_winters_to_each_of_several_series():
+    short = _holt_winters_path(150, 4, seed=2)
+    long = _holt_winters_path(200, 4, seed=3) * 3
+    result, fc = backtest(
+        [long, short],
+        {"hw": HoltWintersForecaster(season=4)},
+        lookback=8,
+        horizon=2,
+        season=4,
+        max_train_size=60,
+        return_forecasts=True,
+    )
+    assert set(fc["series"]) == {0, 1} and result["mae"].notna().all()
+    # Each series' forecasts are those of its own fit, on its own latest 60 + lookback steps.
+    fold = fc[(fc["fold"] == 2) & (fc["series"] == 1)]
+    origins = fold.loc[fold["step"] == 1, "origin"].to_numpy()
+    # The latest training window forecasts from origins.min() - 2 (the gap), the earliest
+    # 59 windows before it, and it reads the 8 steps before its origin.
+    first = origins.min() - 2 - 59 - 8
+    mine = HoltWintersForecaster(season=4).fit(short[first : origins.min()])
+    expected = mine.forecast(short[first:], origins - first, 2)
+    np.testing.assert_allclose(fold["y_pred"], expected.ravel())

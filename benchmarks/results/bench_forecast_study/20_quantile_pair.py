@@ -19,12 +19,12 @@ from sklearn.pipeline import make_pipeline
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 
-from bench_forecast import SERIES, load_series  # noqa: E402
+from bench_forecast import DEVELOPMENT, SERIES, load_series  # noqa: E402
 
 from sklearn_rnn import LSTMRegressor, SequenceScaler, backtest  # noqa: E402
 from sklearn_rnn.backtest import rolling_origin_cv  # noqa: E402
 
-NAMES = [n for n in SERIES if n != "taylor"]
+NAMES = [n for n in DEVELOPMENT if n != "taylor"]
 
 
 def model(**params):
