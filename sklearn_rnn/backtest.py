@@ -365,9 +365,9 @@ class HoltWintersForecaster(BaseEstimator):
     run with them fixed over the series up to each forecast origin
     (:meth:`forecast`). It is not a regressor on windows: its states start
     at the series' first step and carry every step since, and a window of a
-    few seasons cannot stand in for them (restarted on each 24-step window
-    it scored MASE 2.19 on wine sales and 1.19 on electrical equipment
-    orders, against 0.93 and 0.38 run over the whole series). :func:`backtest`
+    few seasons stands in for them poorly (restarted on each window, its
+    initial states estimated there, it scored 1.069 times the MASE, worse
+    on 17 of 21 real series; study 36 of the forecasting benchmark). :func:`backtest`
     so fits it on each fold's training series and forecasts each test window
     from the whole series before its origin, reading the target column alone.
 

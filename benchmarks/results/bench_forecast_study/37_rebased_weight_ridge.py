@@ -1,0 +1,92 @@
+"""Study 37: the re-based weight of the half re-based Ridge on both panels of bench_forecast.py.
+
+``RebasedRegressor(ridge, rebased_weight=w)`` for w in 0 (Ridge), 0.25, 0.5
+(what ``default_forecasters`` ships), 0.75 and 1 (re-based alone), on the
+development panel and on the held-out panel, the folds of
+``bench_forecast.py``. Ridge is deterministic, so one run says it all. Prints,
+per panel and weight, the MAE relative to Ridge (fold ratios averaged per
+series, geometric mean over series, range), the series where it is ahead of
+Ridge, and those where it loses to the last value.
+
+    python 37_rebased_weight_ridge.py [--weights 0,0.25,0.5,0.75,1] [--out FILE.json]
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", ".."))
+
+from bench_forecast import DEVELOPMENT, HELD_OUT, SERIES, load_series  # noqa: E402
+
+from sklearn_rnn import RebasedRegressor, backtest  # noqa: E402
+from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv  # noqa: E402
+
+
+def series_scores(name, weights):
+    """{model: [MAE per fold]} for the last value, Ridge and each weight."""
+    _, season, lookback, horizon, max_train = SERIES[name]
+    values = load_series(name)
+    n_windows = len(values) - lookback - horizon + 1
+    cv = rolling_origin_cv(n_windows, horizon=horizon, max_train_size=max_train)
+    reference = default_forecasters(season)
+    models = {"last": reference["last value"], "ridge": reference["ridge"]}
+    for w in weights:
+        models[f"w={w:g}"] = RebasedRegressor(reference["ridge"], rebased_weight=w)
+    result = backtest(
+        values,
+        models,
+        lookback=lookback,
+        horizon=horizon,
+        season=season,
+        max_train_size=max_train,
+        test_size=cv.test_size,
+    )
+    return {m: part["mae"].tolist() for m, part in result.groupby("model", sort=False)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", default="0,0.25,0.5,0.75,1")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    weights = [float(w) for w in args.weights.split(",")]
+    panels = {"development": DEVELOPMENT, "held-out": tuple(HELD_OUT)}
+    scores = {p: {n: series_scores(n, weights) for n in names} for p, names in panels.items()}
+    panels["both"] = panels["development"] + panels["held-out"]
+    scores["both"] = {**scores["development"], **scores["held-out"]}
+    summary = {}
+    for panel, names in panels.items():
+        print(f"\n{panel} panel ({len(names)} series)")
+        for w in weights:
+            model = f"w={w:g}"
+            rel = {n: np.mean(np.divide(scores[panel][n][model], scores[panel][n]["ridge"]))
+                   for n in names}  # fmt: skip
+            vs_last = {n: np.mean(np.divide(scores[panel][n][model], scores[panel][n]["last"]))
+                       for n in names}  # fmt: skip
+            gm = float(np.exp(np.mean(np.log(list(rel.values())))))
+            # w=0 is Ridge itself, up to float32 rounding (4e-6): ahead means by more than 0.01%.
+            won = [n for n, r in rel.items() if r < 1 - 1e-4]
+            lost_to_last = [n for n, r in vs_last.items() if r > 1 + 1e-4]
+            summary.setdefault(panel, {})[model] = {
+                "vs_ridge": gm,
+                "range": [min(rel.values()), max(rel.values())],
+                "won": won,
+                "lost_to_last_value": lost_to_last,
+            }
+            print(
+                f"  {model:>7}: {gm:.3f} times Ridge's MAE ({min(rel.values()):.2f}-"
+                f"{max(rel.values()):.2f}), ahead on {len(won)}/{len(names)}; loses to the "
+                f"last value on {len(lost_to_last)}: {', '.join(lost_to_last) or '-'}"
+            )
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"weights": weights, "summary": summary, "mae": scores}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
