@@ -173,17 +173,42 @@ def _records(result, seed):
     return out
 
 
+def _folds(name):
+    """The named series, its number of windows and the benchmark's folds of them."""
+    _, _, lookback, horizon, max_train = SERIES[name]
+    values = load_series(name)
+    n_windows = len(values) - lookback - horizon + 1
+    cv = rolling_origin_cv(n_windows, horizon=horizon, max_train_size=max_train)
+    return values, n_windows, cv
+
+
+def backtest_series(name, models, **kwargs):
+    """``sklearn_rnn.backtest`` of the models on the named series, cut as this benchmark cuts it.
+
+    ``kwargs`` go to ``backtest`` (``return_forecasts=True``, for one).
+    """
+    _, season, lookback, horizon, max_train = SERIES[name]
+    values, _, cv = _folds(name)
+    return backtest(
+        values,
+        models,
+        lookback=lookback,
+        horizon=horizon,
+        season=season,
+        max_train_size=max_train,
+        test_size=cv.test_size,
+        **kwargs,
+    )
+
+
 def run_series(name, models, candidates, seeds, average=False):
     """Every model on the series' folds: ``sklearn_rnn.backtest``, once per seed for the LSTMs.
 
     With ``average``, each candidate also gets a row ``NAME-avg`` scored on
     the mean of its seeds' forecasts (an ensemble of the seeds' networks).
     """
-    _, season, lookback, horizon, max_train = SERIES[name]
-    values = load_series(name)
-    n_windows = len(values) - lookback - horizon + 1
-    settings = dict(lookback=lookback, horizon=horizon, season=season, max_train_size=max_train)
-    cv = rolling_origin_cv(n_windows, horizon=horizon, max_train_size=max_train)
+    _, season, lookback, horizon, _ = SERIES[name]
+    values, n_windows, cv = _folds(name)
     reference = default_forecasters(season)
     naive = {"last": reference["last value"], "snaive": reference["seasonal naive"]}
     naive["ridge"] = reference["ridge"]
@@ -199,9 +224,7 @@ def run_series(name, models, candidates, seeds, average=False):
     for seed, batch in batches:
         if not batch:
             continue
-        result, fc = backtest(
-            values, batch, **settings, test_size=cv.test_size, return_forecasts=True
-        )
+        result, fc = backtest_series(name, batch, return_forecasts=True)
         forecasts.append(fc.assign(seed=seed))
         for fold, by_model in _records(result, seed).items():
             for model, (run, row) in by_model.items():

@@ -19,10 +19,9 @@ from sklearn.pipeline import make_pipeline
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 
-from bench_forecast import DEVELOPMENT, SERIES, load_series  # noqa: E402
+from bench_forecast import DEVELOPMENT, backtest_series  # noqa: E402
 
-from sklearn_rnn import LSTMRegressor, SequenceScaler, backtest  # noqa: E402
-from sklearn_rnn.backtest import rolling_origin_cv  # noqa: E402
+from sklearn_rnn import LSTMRegressor, SequenceScaler  # noqa: E402
 
 NAMES = [n for n in DEVELOPMENT if n != "taylor"]
 
@@ -35,25 +34,12 @@ def main():
     z = norm.ppf(0.9)
     rows = {}
     for name in NAMES:
-        _, season, lookback, horizon, max_train = SERIES[name]
-        values = load_series(name)
-        n_windows = len(values) - lookback - horizon + 1
-        cv = rolling_origin_cv(n_windows, horizon=horizon, max_train_size=max_train)
         models = {
             "q10": model(loss="quantile", quantile=0.1),
             "q90": model(loss="quantile", quantile=0.9),
             "gaussian": model(loss="gaussian_nll", validation_split="last"),
         }
-        result, fc = backtest(
-            values,
-            models,
-            lookback=lookback,
-            horizon=horizon,
-            season=season,
-            max_train_size=max_train,
-            test_size=cv.test_size,
-            return_forecasts=True,
-        )
+        result, fc = backtest_series(name, models, return_forecasts=True)
         keys = ["fold", "origin", "step"]
         lo = fc[fc.model == "q10"].set_index(keys)
         hi = fc[fc.model == "q90"].set_index(keys)

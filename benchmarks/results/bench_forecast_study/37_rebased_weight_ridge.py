@@ -21,31 +21,19 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 
-from bench_forecast import DEVELOPMENT, HELD_OUT, SERIES, load_series  # noqa: E402
+from bench_forecast import DEVELOPMENT, HELD_OUT, SERIES, backtest_series  # noqa: E402
 
-from sklearn_rnn import RebasedRegressor, backtest  # noqa: E402
-from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv  # noqa: E402
+from sklearn_rnn import RebasedRegressor  # noqa: E402
+from sklearn_rnn.backtest import default_forecasters  # noqa: E402
 
 
 def series_scores(name, weights):
     """{model: [MAE per fold]} for the last value, Ridge and each weight."""
-    _, season, lookback, horizon, max_train = SERIES[name]
-    values = load_series(name)
-    n_windows = len(values) - lookback - horizon + 1
-    cv = rolling_origin_cv(n_windows, horizon=horizon, max_train_size=max_train)
-    reference = default_forecasters(season)
+    reference = default_forecasters(SERIES[name][1])
     models = {"last": reference["last value"], "ridge": reference["ridge"]}
     for w in weights:
         models[f"w={w:g}"] = RebasedRegressor(reference["ridge"], rebased_weight=w)
-    result = backtest(
-        values,
-        models,
-        lookback=lookback,
-        horizon=horizon,
-        season=season,
-        max_train_size=max_train,
-        test_size=cv.test_size,
-    )
+    result = backtest_series(name, models)
     return {m: part["mae"].tolist() for m, part in result.groupby("model", sort=False)}
 
 
