@@ -382,7 +382,10 @@ class HoltWintersForecaster(BaseEstimator):
     n_paths : int, default=1000
         Simulated paths behind ``return_std``.
     random_state : int or None, default=0
-        Seed of the simulated paths.
+        Seed of the simulated paths: with an int, each origin's paths are
+        drawn from their own stream (the seed and the origin), so a
+        forecast's spread does not depend on which other origins are asked
+        for; None draws fresh ones.
 
     Attributes
     ----------
@@ -406,7 +409,7 @@ class HoltWintersForecaster(BaseEstimator):
         "season": [Interval(Integral, 1, None, closed="left")],
         "damped_trend": ["boolean"],
         "n_paths": [Interval(Integral, 2, None, closed="left")],
-        "random_state": ["random_state"],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(self, *, season=1, damped_trend=True, n_paths=1000, random_state=0):
@@ -417,7 +420,10 @@ class HoltWintersForecaster(BaseEstimator):
 
     @staticmethod
     def _check_series(series):
-        values = np.asarray(series, dtype=np.float64)
+        try:
+            values = np.asarray(series, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"The series must hold numbers: {exc}") from None
         if values.ndim == 2 and values.shape[1] == 1:
             values = values[:, 0]
         if values.ndim != 1:
@@ -516,7 +522,7 @@ class HoltWintersForecaster(BaseEstimator):
             smoothing["damping_trend"] = p["damping_trend"]
         if self.seasonal_:
             smoothing["smoothing_seasonal"] = p["smoothing_seasonal"]
-        rng = np.random.default_rng(self.random_state)
+        shared = np.random.default_rng() if self.random_state is None else None
         out, std = [], []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -525,6 +531,7 @@ class HoltWintersForecaster(BaseEstimator):
                 result = model.fit(optimized=False, **smoothing)
                 out.append(result.forecast(horizon))
                 if return_std:
+                    rng = shared or np.random.default_rng([self.random_state, int(t)])
                     paths = result.simulate(horizon, repetitions=self.n_paths, rng=rng)
                     std.append(np.asarray(paths).reshape(horizon, -1).std(axis=1, ddof=1))
         out = np.asarray(out, dtype=np.float64).reshape(len(origins), horizon)

@@ -539,6 +539,10 @@ def test_holt_winters_reruns_the_fitted_model_and_reads_only_the_past():
         hw.forecast(series, [90, 100], 4), hw.forecast(changed, [90, 100], 4)
     )
     assert not np.allclose(hw.forecast(series, [101], 4), hw.forecast(changed, [101], 4))
+    # A seeded spread is the origin's own: the same whatever else is asked for.
+    _, alone = hw.forecast(series, [100], 4, return_std=True)
+    _, among = hw.forecast(series, [90, 95, 100], 4, return_std=True)
+    np.testing.assert_array_equal(alone[0], among[2])
 
 
 def test_holt_winters_intervals_cover_a_series_of_its_own_kind():
@@ -568,6 +572,8 @@ def test_holt_winters_drops_a_season_it_cannot_estimate():
         (lambda: HoltWintersForecaster().fit(np.arange(9.0)), "at least 10 steps"),
         (lambda: HoltWintersForecaster().fit(np.ones((20, 2))), "one series"),
         (lambda: HoltWintersForecaster().fit(np.r_[np.arange(20.0), np.nan]), "NaN"),
+        (lambda: HoltWintersForecaster().fit(["a"] * 20), "must hold numbers"),
+        (lambda: HoltWintersForecaster(random_state=-1).fit(SEASONAL), "random_state"),
         (lambda: HoltWintersForecaster(season=0).fit(SEASONAL), "season"),
         (lambda: HoltWintersForecaster().fit(SEASONAL).forecast(SEASONAL, [300], 2), "origins"),
         (lambda: HoltWintersForecaster().fit(SEASONAL).forecast(SEASONAL, [1.5], 2), "integer"),
