@@ -43,7 +43,9 @@ Prints one row per series: each model's MASE (mean absolute error over every
 test forecast and horizon step, divided by the in-sample one-step seasonal
 naive MAE of the fold's training series; averaged over folds), then per
 model the mean and spread of its MAE relative to the seasonal naive and to
-Ridge, and the series where it loses to them; with several seeds, how far
+Ridge, and the series where it loses to them; the coverage of the 80%
+intervals of the models that predict a spread (Holt-Winters, and LSTMs with
+``loss='gaussian_nll'``); with several seeds, how far
 one seed's figure lands from another's (each seed scored alone: the mean,
 standard deviation and range of its MAE relative to Ridge, and of the series
 it wins). ``--average`` adds, for each
