@@ -203,6 +203,39 @@ def backtest_series(name, models, **kwargs):
     )
 
 
+def summarise_weights(scores, panels, weights, tol=0.0, heading="{panel} panel ({n} series)"):
+    """Print and return, per panel and re-based weight, the MAE against Ridge and the last value.
+
+    ``scores[panel][series]`` maps ``'ridge'``, ``'last'`` and ``'w=W'`` to the
+    MAE of each fold (studies 37 and 38). A model is ahead of Ridge, or
+    behind the last value, by more than ``tol`` (relative).
+    """
+    summary = {}
+    for panel, names in panels.items():
+        print("\n" + heading.format(panel=panel, n=len(names)))
+        for w in weights:
+            model = f"w={w:g}"
+            s = scores[panel]
+            rel = {n: float(np.mean(np.divide(s[n][model], s[n]["ridge"]))) for n in names}
+            vs_last = {n: float(np.mean(np.divide(s[n][model], s[n]["last"]))) for n in names}
+            gm = float(np.exp(np.mean(np.log(list(rel.values())))))
+            won = [n for n, r in rel.items() if r < 1 - tol]
+            lost_to_last = [n for n, r in vs_last.items() if r > 1 + tol]
+            summary.setdefault(panel, {})[model] = {
+                "vs_ridge": gm,
+                "range": [min(rel.values()), max(rel.values())],
+                "per_series": rel,
+                "won": won,
+                "lost_to_last_value": lost_to_last,
+            }
+            print(
+                f"  {model:>7}: {gm:.3f} times Ridge's MAE ({min(rel.values()):.2f}-"
+                f"{max(rel.values()):.2f}), ahead on {len(won)}/{len(names)}; loses to the "
+                f"last value on {len(lost_to_last)}: {', '.join(lost_to_last) or '-'}"
+            )
+    return summary
+
+
 def run_series(name, models, candidates, seeds, average=False):
     """Every model on the series' folds: ``sklearn_rnn.backtest``, once per seed for the LSTMs.
 

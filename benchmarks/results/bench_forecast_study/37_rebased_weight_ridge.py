@@ -16,12 +16,16 @@ import json
 import os
 import sys
 
-import numpy as np
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 
-from bench_forecast import DEVELOPMENT, HELD_OUT, SERIES, backtest_series  # noqa: E402
+from bench_forecast import (  # noqa: E402
+    DEVELOPMENT,
+    HELD_OUT,
+    SERIES,
+    backtest_series,
+    summarise_weights,
+)
 
 from sklearn_rnn import RebasedRegressor  # noqa: E402
 from sklearn_rnn.backtest import default_forecasters  # noqa: E402
@@ -47,30 +51,8 @@ def main():
     scores = {p: {n: series_scores(n, weights) for n in names} for p, names in panels.items()}
     panels["both"] = panels["development"] + panels["held-out"]
     scores["both"] = {**scores["development"], **scores["held-out"]}
-    summary = {}
-    for panel, names in panels.items():
-        print(f"\n{panel} panel ({len(names)} series)")
-        for w in weights:
-            model = f"w={w:g}"
-            rel = {n: np.mean(np.divide(scores[panel][n][model], scores[panel][n]["ridge"]))
-                   for n in names}  # fmt: skip
-            vs_last = {n: np.mean(np.divide(scores[panel][n][model], scores[panel][n]["last"]))
-                       for n in names}  # fmt: skip
-            gm = float(np.exp(np.mean(np.log(list(rel.values())))))
-            # w=0 is Ridge itself, up to float32 rounding (4e-6): ahead means by more than 0.01%.
-            won = [n for n, r in rel.items() if r < 1 - 1e-4]
-            lost_to_last = [n for n, r in vs_last.items() if r > 1 + 1e-4]
-            summary.setdefault(panel, {})[model] = {
-                "vs_ridge": gm,
-                "range": [min(rel.values()), max(rel.values())],
-                "won": won,
-                "lost_to_last_value": lost_to_last,
-            }
-            print(
-                f"  {model:>7}: {gm:.3f} times Ridge's MAE ({min(rel.values()):.2f}-"
-                f"{max(rel.values()):.2f}), ahead on {len(won)}/{len(names)}; loses to the "
-                f"last value on {len(lost_to_last)}: {', '.join(lost_to_last) or '-'}"
-            )
+    # w=0 is Ridge itself, up to float32 rounding (4e-6): ahead means by more than 0.01%.
+    summary = summarise_weights(scores, panels, weights, tol=1e-4)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"weights": weights, "summary": summary, "mae": scores}, f, indent=1)

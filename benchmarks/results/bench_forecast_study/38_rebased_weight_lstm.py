@@ -25,7 +25,13 @@ from sklearn.pipeline import make_pipeline
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 
-from bench_forecast import DEVELOPMENT, HELD_OUT, SERIES, backtest_series  # noqa: E402
+from bench_forecast import (  # noqa: E402
+    DEVELOPMENT,
+    HELD_OUT,
+    SERIES,
+    backtest_series,
+    summarise_weights,
+)
 
 from sklearn_rnn import LSTMRegressor, RebasedRegressor, SequenceScaler  # noqa: E402
 from sklearn_rnn.backtest import default_forecasters  # noqa: E402
@@ -77,28 +83,8 @@ def main():
         scores[panel] = {n: series_scores(n, seeds, weights) for n in names}
     panels["both"] = panels["development"] + panels["held-out"]
     scores["both"] = {**scores["development"], **scores["held-out"]}
-    summary = {}
-    for panel, names in panels.items():
-        print(f"\n{panel} panel ({len(names)} series, seeds {args.seeds})")
-        for w in weights:
-            model = f"w={w:g}"
-            s = scores[panel]
-            rel = {n: float(np.mean(np.divide(s[n][model], s[n]["ridge"]))) for n in names}
-            vs_last = {n: float(np.mean(np.divide(s[n][model], s[n]["last"]))) for n in names}
-            gm = float(np.exp(np.mean(np.log(list(rel.values())))))
-            won = [n for n, r in rel.items() if r < 1]
-            lost_to_last = [n for n, r in vs_last.items() if r > 1]
-            summary.setdefault(panel, {})[model] = {
-                "vs_ridge": gm,
-                "per_series": rel,
-                "won": won,
-                "lost_to_last_value": lost_to_last,
-            }
-            print(
-                f"  {model:>7}: {gm:.3f} times Ridge's MAE ({min(rel.values()):.2f}-"
-                f"{max(rel.values()):.2f}), ahead on {len(won)}/{len(names)}; loses to the "
-                f"last value on {len(lost_to_last)}: {', '.join(lost_to_last) or '-'}"
-            )
+    heading = "{panel} panel ({n} series, seeds " + args.seeds + ")"
+    summary = summarise_weights(scores, panels, weights, heading=heading)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"seeds": seeds, "weights": weights, "summary": summary, "mae": scores},
