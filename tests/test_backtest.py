@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn import (
+    ForecastCombination,
     HoltWintersForecaster,
     LastValueForecaster,
     LSTMRegressor,
@@ -101,7 +102,7 @@ def test_default_forecasters_with_intervals_give_both_lstms_a_spread():
             assert (lstm.loss, lstm.validation_split) == (loss, split)
 
 
-def test_default_forecasters_are_the_documented_seven():
+def test_default_forecasters_are_the_documented_nine():
     models = default_forecasters(season=12, random_state=0)
     assert list(models) == [
         "last value",
@@ -111,7 +112,11 @@ def test_default_forecasters_are_the_documented_seven():
         "half-rebased ridge",
         "lstm",
         "half-rebased lstm",
+        "ridge + holt-winters",
+        "lstm + holt-winters",
     ]
+    assert models["ridge + holt-winters"].models == ["half-rebased ridge", "holt-winters"]
+    assert models["lstm + holt-winters"].models == ["half-rebased lstm", "holt-winters"]
     assert models["seasonal naive"].season == models["holt-winters"].season == 12
     for name in ("ridge", "lstm"):
         half = models[f"half-rebased {name}"]
@@ -166,7 +171,7 @@ def test_command_line_backtest_writes_the_report(tmp_path, capsys):
     assert "sales.csv: sales: 240 steps" in printed and "seasonal naive" in printed
     rows = pd.read_csv(out / "results.csv")
     assert set(rows["model"]) == set(default_forecasters())
-    assert len(pd.read_csv(out / "forecasts.csv")) == 7 * 2 * rows["n_test"].iloc[0] * 3
+    assert len(pd.read_csv(out / "forecasts.csv")) == 9 * 2 * rows["n_test"].iloc[0] * 3
     # Holt-Winters predicts its spread, so the report scores its intervals.
     assert rows.loc[rows["model"] == "holt-winters", "coverage"].between(0, 1).all()
     assert (out / "forecasts.png").exists() and (out / "error_by_step.png").exists()
@@ -188,6 +193,9 @@ def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
     # So does the half re-based one, whose spread is that of its two networks' mixture.
     assert rows.loc["half-rebased lstm", "coverage"].notna().all()
     assert rows.loc["half-rebased ridge", "coverage"].isna().all()
+    # A combination has a spread when all its parts do: the LSTM's and Holt-Winters'.
+    assert rows.loc["lstm + holt-winters", "coverage"].notna().all()
+    assert rows.loc["ridge + holt-winters", "coverage"].isna().all()
 
 
 def _backtest_call(monkeypatch, argv):
@@ -633,3 +641,162 @@ def test_backtest_fits_holt_winters_to_each_of_several_series():
     mine = HoltWintersForecaster(season=4).fit(short[first : origins.min()])
     expected = mine.forecast(short[first:], origins - first, 2)
     np.testing.assert_allclose(fold["y_pred"], expected.ravel())
+
+
+class _ConstantSpread(LastValueForecaster):
+    """The last value, with a spread of ``scale`` that ``predict(return_std=True)`` returns."""
+
+    def __init__(self, target=0, scale=1.0):
+        super().__init__(target=target)
+        self.scale = scale
+
+    def predict(self, X, return_std=False):
+        pred = super().predict(X)
+        return (pred, np.full(np.shape(pred), self.scale)) if return_std else pred
+
+
+def _flat_linear():
+    return make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression())
+
+
+def test_forecast_combination_is_the_weighted_mean_of_its_parts():
+    models = {
+        "last": LastValueForecaster(),
+        "snaive": SeasonalNaiveForecaster(season=12),
+        "linear": _flat_linear(),
+        "hw": HoltWintersForecaster(season=12),
+        "mean": ForecastCombination(["last", "snaive"]),
+        "weighted": ForecastCombination(("linear", "hw", "snaive"), weights=[2, 1, 1]),
+    }
+    settings = dict(lookback=24, horizon=3, season=12)
+    result, fc = backtest(SEASONAL, models, return_forecasts=True, **settings)
+    pred = fc.pivot_table(index=["fold", "origin", "step"], columns="model", values="y_pred")
+    np.testing.assert_allclose(pred["mean"], (pred["last"] + pred["snaive"]) / 2)
+    np.testing.assert_allclose(
+        pred["weighted"], 0.5 * pred["linear"] + 0.25 * pred["hw"] + 0.25 * pred["snaive"]
+    )
+    rows = result.set_index(["model", "fold"])
+    truth = fc.pivot_table(index=["fold", "origin", "step"], columns="model", values="y_true")
+    mae = (pred["mean"] - truth["mean"]).abs().groupby(level="fold").mean()
+    np.testing.assert_allclose(rows.loc["mean", "mae"], mae)
+    # It costs its parts' fits, and it lies between them here.
+    np.testing.assert_allclose(
+        rows.loc["mean", "fit_seconds"],
+        rows.loc["last", "fit_seconds"] + rows.loc["snaive", "fit_seconds"],
+    )
+    assert (rows.loc["mean", "mae"] < rows.loc["last", "mae"]).all()
+    # The other models' figures are those of a backtest without the combinations.
+    alone = backtest(SEASONAL, {"last": LastValueForecaster(), "hw": models["hw"]}, **settings)
+    np.testing.assert_allclose(
+        alone.set_index(["model", "fold"])["mae"].sort_index(),
+        rows.loc[["last", "hw"], "mae"].sort_index(),
+    )
+    assert list(result["model"].unique()) == list(models)
+
+
+def test_forecast_combination_spread_is_the_weighted_mean_of_its_parts():
+    models = {
+        "narrow": _ConstantSpread(scale=0.1),
+        "wide": _ConstantSpread(scale=0.5),
+        "no spread": LastValueForecaster(),
+        "both": ForecastCombination(["narrow", "wide"], weights=[3, 1]),
+        "one without": ForecastCombination(["narrow", "no spread"]),
+    }
+    result, fc = backtest(SEASONAL, models, lookback=24, horizon=2, return_forecasts=True)
+    np.testing.assert_allclose(fc.loc[fc["model"] == "both", "y_std"], 0.75 * 0.1 + 0.25 * 0.5)
+    assert fc.loc[fc["model"] == "one without", "y_std"].isna().all()
+    rows = result.set_index("model")
+    assert rows.loc["both", "coverage"].between(0, 1).all()
+    assert rows.loc["one without", "coverage"].isna().all()
+    # The same forecasts as "narrow" and "wide" (both the last value): coverage lies between.
+    for fold in range(3):
+        cov = result[result["fold"] == fold].set_index("model")["coverage"]
+        assert cov["narrow"] <= cov["both"] <= cov["wide"]
+
+
+def test_forecast_combination_of_several_series():
+    other = 5 + np.cos(2 * np.pi * T[:200] / 12)
+    models = {
+        "last": LastValueForecaster(),
+        "hw": HoltWintersForecaster(season=12),
+        "mean": ForecastCombination(["last", "hw"]),
+    }
+    result, fc = backtest([SEASONAL, other], models, lookback=24, horizon=2, season=12,
+                          return_forecasts=True)  # fmt: skip
+    assert set(fc["series"]) == {0, 1}
+    pred = fc.pivot_table(index=["fold", "series", "origin", "step"], columns="model",
+                          values="y_pred")  # fmt: skip
+    np.testing.assert_allclose(pred["mean"], (pred["last"] + pred["hw"]) / 2)
+    assert result["mase"].notna().all()
+
+
+@pytest.mark.parametrize(
+    "combination, error, match",
+    [
+        (ForecastCombination(["last", "nowhere"]), ValueError, "names 'nowhere', which is not"),
+        (ForecastCombination(["last"]), ValueError, "at least two different model names"),
+        (ForecastCombination(["last", "last"]), ValueError, "at least two different"),
+        (ForecastCombination("last"), TypeError, "must be a list of model names"),
+        (ForecastCombination(["last", "other mean"]), ValueError, "not one of the backtest's"),
+        (ForecastCombination(["last", "snaive"], weights=[1]), ValueError, "2 positive numbers"),
+        (ForecastCombination(["last", "snaive"], weights=[1, -1]), ValueError, "positive"),
+        (ForecastCombination(["last", "snaive"], weights=[1, np.nan]), ValueError, "positive"),
+        (ForecastCombination(["last", "snaive"], weights=["a", 1]), TypeError, "must be numbers"),
+    ],
+)
+def test_forecast_combination_bad_input_is_refused_before_any_fit(combination, error, match):
+    class Unfittable(LastValueForecaster):
+        def fit(self, X, y):
+            raise AssertionError("fitted before the combination was checked")
+
+    models = {
+        "last": Unfittable(),
+        "snaive": SeasonalNaiveForecaster(season=12),
+        "other mean": ForecastCombination(["last", "snaive"]),
+        "mean": combination,
+    }
+    with pytest.raises(error, match=match):
+        backtest(SEASONAL, models, lookback=24)
+
+
+def test_forecast_combination_has_no_fit_of_its_own():
+    from sklearn.base import clone
+
+    combination = ForecastCombination(["a", "b"], weights=[1, 2])
+    assert clone(combination).get_params() == {"models": ["a", "b"], "weights": [1, 2]}
+    X, y = make_windows(SEASONAL, lookback=12)
+    with pytest.raises(TypeError, match="fits nothing of its own.*inside backtest"):
+        combination.fit(X, y)
+
+
+def test_plot_backtest_draws_the_models_asked_for():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_rnn.backtest import plot_backtest
+
+    models = {
+        "last": _ConstantSpread(scale=0.3),
+        "snaive": SeasonalNaiveForecaster(season=12),
+        "mean": ForecastCombination(["last", "snaive"]),
+    }
+    _, fc = backtest(SEASONAL, models, lookback=24, horizon=2, season=12, return_forecasts=True)
+    every = plot_backtest(fc, SEASONAL)
+    labels = [line.get_label() for line in every["forecasts"].axes[0].get_lines()]
+    assert labels == ["observed", "last", "snaive", "mean"]
+    two = plot_backtest(fc, SEASONAL, models=["mean", "last"])
+    labels = [line.get_label() for line in two["forecasts"].axes[0].get_lines()]
+    assert labels == ["observed", "mean", "last"]
+    # The interval of "last" is drawn; "mean" has none (snaive predicts no spread).
+    fills = [c.get_label() for c in two["forecasts"].axes[0].collections]
+    assert fills == ["last 80% interval"]
+    by_step = [line.get_label() for line in two["error_by_step"].axes[0].get_lines()]
+    assert by_step == ["mean", "last"]
+    with pytest.raises(ValueError, match=r"\['nowhere'\]; the forecasts hold"):
+        plot_backtest(fc, models=["last", "nowhere"])
+    with pytest.raises(ValueError, match="none given"):
+        plot_backtest(fc, models=[])
+    plt.close("all")
