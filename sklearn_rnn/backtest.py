@@ -1074,7 +1074,7 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0, model
             raise ValueError(f"series_index={series_index!r}: no forecasts of that series.")
         shown = forecasts[forecasts["series"] == series_index]
     last = shown[(shown["fold"] == shown["fold"].max()) & (shown["step"] == 1)]
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, ax = plt.subplots(figsize=(11, 4.5))
     if series is not None:
         start = max(0, int(last["origin"].min()) - 3 * len(last["origin"].unique()) // 2)
         end = int(last["origin"].max()) + 1
@@ -1093,12 +1093,14 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0, model
             )
     ax.set_xlabel("step of the series")
     ax.set_title("One-step forecasts in the last fold")
-    ax.legend()
+    # Beside the axes: with the default nine models a legend inside hides the forecasts.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     fig.tight_layout()
     errors = forecasts.assign(abs_error=(forecasts["y_pred"] - forecasts["y_true"]).abs())
     by_step = errors.groupby(["model", "step"], sort=False)["abs_error"].mean().unstack(0)
-    fig2, ax2 = plt.subplots(figsize=(6, 4))
+    fig2, ax2 = plt.subplots(figsize=(8, 4))
     by_step.plot(ax=ax2, marker="o")
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     ax2.set_xlabel("steps ahead")
     ax2.set_ylabel("MAE (all folds)")
     ax2.set_title("Error by step ahead")
