@@ -33,7 +33,11 @@ simulated paths) and LSTM candidates: ``make_pipeline(SequenceScaler(),
 LSTMRegressor(...))`` with the defaults (``lstm``), half re-based as
 ``default_forecasters`` has it (``lstm-half``), or with parameters given as
 ``--candidate NAME='{"param": value}'`` (``"rebased_weight": w`` wraps the
-pipeline in ``RebasedRegressor(..., rebased_weight=w)``).
+pipeline in ``RebasedRegressor(..., rebased_weight=w)``). ``A+B`` (or
+``A+B+C``) is the mean of those models' forecasts, window by window
+(:class:`sklearn_rnn.ForecastCombination`, as ``default_forecasters`` has
+``ridge-half+ets`` and ``lstm-half+ets``); with a network among its parts it
+runs once per seed.
 
     python benchmarks/bench_forecast.py [--series co2-monthly,...|held-out] [--models last,...]
         [--candidate NAME=JSON ...] [--seeds 0] [--average]
@@ -67,7 +71,13 @@ import torch
 from run_all import cpu_description  # benchmarks/run_all.py, beside this script
 from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import LSTMRegressor, RebasedRegressor, SequenceScaler, backtest
+from sklearn_rnn import (
+    ForecastCombination,
+    LSTMRegressor,
+    RebasedRegressor,
+    SequenceScaler,
+    backtest,
+)
 from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -255,6 +265,17 @@ def run_series(name, models, candidates, seeds, average=False):
     batches += [
         (seed, {m: _lstm(candidates[m], seed) for m in models if m in candidates}) for seed in seeds
     ]
+    for combo in (m for m in models if "+" in m):
+        parts = combo.split("+")
+        if not any(p in candidates for p in parts):  # deterministic: once, with the baselines
+            batches[0][1].update({p: naive[p] for p in parts})
+            batches[0][1][combo] = ForecastCombination(parts)
+            continue
+        for seed, batch in batches[1:]:  # each seed's networks, beside copies of the baselines
+            names = [p if p in candidates else f"_{p}" for p in parts]
+            batch.update({p: _lstm(candidates[p], seed) for p in parts if p in candidates})
+            batch.update({f"_{p}": naive[p] for p in parts if p not in candidates})
+            batch[combo] = ForecastCombination(names)
     forecasts = []
     for seed, batch in batches:
         if not batch:
@@ -479,7 +500,11 @@ def main():
         help="comma-separated series, or 'development' (the default: the 13 series the "
         "defaults were chosen on) or 'held-out' (9 series no default was chosen on)",
     )
-    parser.add_argument("--models", default="last,snaive,ridge,ridge-half,ets,lstm,lstm-half")
+    parser.add_argument(
+        "--models",
+        default="last,snaive,ridge,ridge-half,ets,lstm,lstm-half,ridge-half+ets,lstm-half+ets",
+        help="comma-separated; A+B is the mean of A's and B's forecasts (ForecastCombination)",
+    )
     parser.add_argument("--candidate", action="append", default=[], metavar="NAME=JSON")
     parser.add_argument("--seeds", default="0")
     parser.add_argument(
@@ -496,7 +521,12 @@ def main():
         candidates[key] = json.loads(params)
     models = args.models.split(",")
     models += [c for c in candidates if c not in models and c not in ("lstm", "lstm-half")]
-    unknown = [m for m in models if m not in BASELINES and m not in candidates]
+    unknown = [
+        m
+        for m in models
+        if any(p not in BASELINES and p not in candidates for p in m.split("+"))
+        or len(set(m.split("+"))) != len(m.split("+"))
+    ]
     if unknown:
         parser.error(f"unknown models {unknown}; baselines are {BASELINES}, or use --candidate")
     seeds = [int(s) for s in args.seeds.split(",")]

@@ -44,7 +44,7 @@ from sklearn_rnn.backtest import (  # noqa: E402
 )
 
 #: The models drawn: nine lines would hide each other.
-SHOWN = ["seasonal naive", "holt-winters", "half-rebased lstm", "lstm + holt-winters"]
+SHOWN = ["seasonal naive", "holt-winters", "half-rebased lstm", "half-rebased lstm + holt-winters"]
 HERE = os.path.dirname(os.path.abspath(globals().get("__file__", sys.argv[0])))
 
 

@@ -669,11 +669,11 @@ def default_forecasters(season=1, random_state=None, target=0, intervals=False):
     each.
 
     Each half re-based model comes once more, averaged with Holt-Winters
-    (:class:`ForecastCombination`; no extra fit): ``'lstm + holt-winters'``
-    is the best model with a recurrent network in it on both forecasting
+    (:class:`ForecastCombination`; no extra fit): ``'half-rebased lstm +
+    holt-winters'`` is the best model with a recurrent network in it on both forecasting
     panels (study 40, 21 series, seeds 0 and 1: 0.913 times Ridge's MAE,
     geometric mean, ahead of Ridge on 17 series, against 0.951 and 12 for
-    the half re-based LSTM), and ``'ridge + holt-winters'`` (0.915, 18
+    the half re-based LSTM), and ``'half-rebased ridge + holt-winters'`` (0.915, 18
     series) is the classical model it must beat.
 
     Parameters
@@ -701,8 +701,8 @@ def default_forecasters(season=1, random_state=None, target=0, intervals=False):
         season, run over the whole series), ``'ridge'`` (RidgeCV on the
         standardised lagged window), ``'half-rebased ridge'``, ``'lstm'``
         (``LSTMRegressor()`` with its defaults behind a ``SequenceScaler``),
-        ``'half-rebased lstm'``, ``'ridge + holt-winters'`` and ``'lstm +
-        holt-winters'`` (the half re-based Ridge and LSTM, each averaged with
+        ``'half-rebased lstm'``, ``'half-rebased ridge + holt-winters'`` and
+        ``'half-rebased lstm + holt-winters'`` (the half re-based Ridge and LSTM, each averaged with
         Holt-Winters).
     """
 
@@ -724,8 +724,12 @@ def default_forecasters(season=1, random_state=None, target=0, intervals=False):
         "half-rebased ridge": RebasedRegressor(ridge(), target=target, rebased_weight=0.5),
         "lstm": lstm(),
         "half-rebased lstm": RebasedRegressor(lstm(), target=target, rebased_weight=0.5),
-        "ridge + holt-winters": ForecastCombination(["half-rebased ridge", "holt-winters"]),
-        "lstm + holt-winters": ForecastCombination(["half-rebased lstm", "holt-winters"]),
+        "half-rebased ridge + holt-winters": ForecastCombination(
+            ["half-rebased ridge", "holt-winters"]
+        ),
+        "half-rebased lstm + holt-winters": ForecastCombination(
+            ["half-rebased lstm", "holt-winters"]
+        ),
     }
 
 

@@ -112,11 +112,17 @@ def test_default_forecasters_are_the_documented_nine():
         "half-rebased ridge",
         "lstm",
         "half-rebased lstm",
-        "ridge + holt-winters",
-        "lstm + holt-winters",
+        "half-rebased ridge + holt-winters",
+        "half-rebased lstm + holt-winters",
     ]
-    assert models["ridge + holt-winters"].models == ["half-rebased ridge", "holt-winters"]
-    assert models["lstm + holt-winters"].models == ["half-rebased lstm", "holt-winters"]
+    assert models["half-rebased ridge + holt-winters"].models == [
+        "half-rebased ridge",
+        "holt-winters",
+    ]
+    assert models["half-rebased lstm + holt-winters"].models == [
+        "half-rebased lstm",
+        "holt-winters",
+    ]
     assert models["seasonal naive"].season == models["holt-winters"].season == 12
     for name in ("ridge", "lstm"):
         half = models[f"half-rebased {name}"]
@@ -194,8 +200,8 @@ def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
     assert rows.loc["half-rebased lstm", "coverage"].notna().all()
     assert rows.loc["half-rebased ridge", "coverage"].isna().all()
     # A combination has a spread when all its parts do: the LSTM's and Holt-Winters'.
-    assert rows.loc["lstm + holt-winters", "coverage"].notna().all()
-    assert rows.loc["ridge + holt-winters", "coverage"].isna().all()
+    assert rows.loc["half-rebased lstm + holt-winters", "coverage"].notna().all()
+    assert rows.loc["half-rebased ridge + holt-winters", "coverage"].isna().all()
 
 
 def _backtest_call(monkeypatch, argv):

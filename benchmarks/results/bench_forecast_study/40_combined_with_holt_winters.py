@@ -39,7 +39,8 @@ from sklearn_rnn import ForecastCombination  # noqa: E402
 from sklearn_rnn.backtest import default_forecasters  # noqa: E402
 
 #: study name -> the models it averages (ForecastCombination). The first two are what
-#: default_forecasters() calls 'ridge + holt-winters' and 'lstm + holt-winters'.
+#: default_forecasters() calls 'half-rebased ridge + holt-winters' and
+#: 'half-rebased lstm + holt-winters'.
 COMBINATIONS = {
     "ridge-half+hw": ("half-rebased ridge", "holt-winters"),
     "lstm-half+hw": ("half-rebased lstm", "holt-winters"),
@@ -55,8 +56,9 @@ def fold_scores(name, seed, intervals=False, keep=None):
     ``keep``: a list that gets the backtest's forecasts (with ``name`` and ``seed``).
     """
     models = default_forecasters(SERIES[name][1], random_state=seed, intervals=intervals)
-    for key in ("seasonal naive", "ridge + holt-winters", "lstm + holt-winters"):
-        del models[key]
+    for key in list(models):  # the study's own names for default_forecasters' means
+        if key == "seasonal naive" or isinstance(models[key], ForecastCombination):
+            del models[key]
     models.update({c: ForecastCombination(list(parts)) for c, parts in COMBINATIONS.items()})
     result, forecasts = backtest_series(name, models, return_forecasts=True)
     if keep is not None:
