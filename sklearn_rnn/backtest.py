@@ -8,6 +8,8 @@ and scores its forecasts of the fold: MAE, RMSE, MASE (scaled by the
 in-sample one-step seasonal-naive error of the fold's training series) and,
 for models that predict their spread (``predict(X, return_std=True)``), the
 coverage of their central intervals. The same folds serve every model.
+:func:`forecast` then fits the same models on the whole series and forecasts
+past its end.
 
 :class:`LastValueForecaster` and :class:`SeasonalNaiveForecaster` are the
 reference forecasts as scikit-learn regressors on windows, so they go
@@ -30,7 +32,13 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .regressor import LSTMRegressor
-from .timeseries import RollingOriginSplit, SequenceScaler, _as_series_list, make_windows
+from .timeseries import (
+    RollingOriginSplit,
+    SequenceScaler,
+    _as_series_list,
+    forecast_windows,
+    make_windows,
+)
 
 
 def _check_windows(X):
@@ -797,6 +805,33 @@ def _series_forecasts(model, histories, index, train, test, end, lookback, horiz
     return pred, std
 
 
+def _split_combinations(models):
+    """``(names of the models to fit, {combination: (names, weights)})``, all checked."""
+    if not isinstance(models, dict) or not models:
+        raise ValueError(
+            f"models must be a non-empty dict of name to estimator, or None; got {models!r}."
+        )
+    for name, model in models.items():
+        if not (hasattr(model, "fit") and hasattr(model, "get_params")):
+            raise TypeError(f"models[{name!r}] is not a scikit-learn estimator: {model!r}.")
+    fitted = [n for n, m in models.items() if not isinstance(m, ForecastCombination)]
+    combinations = {
+        n: m._weights(fitted) for n, m in models.items() if isinstance(m, ForecastCombination)
+    }
+    return fitted, combinations
+
+
+def _combine(outputs, combinations):
+    """Add each combination's ``(prediction, spread or None, seconds)`` to ``outputs``."""
+    for name, (names, weights) in combinations.items():
+        parts = [outputs[n] for n in names]
+        pred = sum(w * part[0] for w, part in zip(weights, parts))
+        std = None
+        if all(part[1] is not None for part in parts):
+            std = sum(w * part[1] for w, part in zip(weights, parts))
+        outputs[name] = (pred, std, sum(part[2] for part in parts))
+
+
 def backtest(
     series,
     models=None,
@@ -906,18 +941,7 @@ def backtest(
     longest = max(len(v) for v in values)
     if models is None:
         models = default_forecasters(season, target=column)
-    if not isinstance(models, dict) or not models:
-        raise ValueError(
-            f"models must be a non-empty dict of name to estimator, or None; got {models!r}."
-        )
-    for name, model in models.items():
-        if not (hasattr(model, "fit") and hasattr(model, "get_params")):
-            raise TypeError(f"models[{name!r}] is not a scikit-learn estimator: {model!r}.")
-    fitted_names = [n for n, m in models.items() if not isinstance(m, ForecastCombination)]
-    # Checked before any fit: (names, weights) of each combination.
-    combinations = {
-        n: m._weights(fitted_names) for n, m in models.items() if isinstance(m, ForecastCombination)
-    }
+    fitted_names, combinations = _split_combinations(models)
     times = index["time"].to_numpy()
     cv = rolling_origin_cv(
         len(np.unique(times)),
@@ -953,13 +977,7 @@ def backtest(
             if std is not None:
                 std = np.asarray(std, dtype=np.float64).reshape(y[test].shape)
             outputs[name] = (pred, std, time.perf_counter() - start)
-        for name, (names, weights) in combinations.items():
-            parts = [outputs[n] for n in names]
-            pred = sum(w * part[0] for w, part in zip(weights, parts))
-            std = None
-            if all(part[1] is not None for part in parts):
-                std = sum(w * part[1] for w, part in zip(weights, parts))
-            outputs[name] = (pred, std, sum(part[2] for part in parts))
+        _combine(outputs, combinations)
         for name in models:
             pred, std, seconds = outputs[name]
             err = pred - y[test]
@@ -1004,6 +1022,145 @@ def backtest(
     if return_forecasts:
         return result, pd.concat(forecasts, ignore_index=True)
     return result
+
+
+def forecast(
+    series,
+    models=None,
+    *,
+    lookback,
+    horizon=1,
+    season=1,
+    target=None,
+    future_covariates=None,
+):
+    """Fit forecasters on the whole series and forecast the ``horizon`` steps after its end.
+
+    What follows a :func:`backtest`: the same ``models`` dict (regressors on
+    windows, :class:`HoltWintersForecaster`, :class:`ForecastCombination`),
+    each now fitted on every window of the series and asked for the future,
+    so the model the backtest chose, a combination included, gives its
+    forecast. Regressors on windows are fitted on
+    :func:`~sklearn_rnn.make_windows` of the series and predict from
+    :func:`~sklearn_rnn.forecast_windows`; Holt-Winters is fitted on each
+    series' target column and forecasts from its end.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_steps,) or (n_steps, n_features), or a list of them
+        The series, oldest first; a list is forecast by one model of all of
+        them, as in :func:`backtest`.
+    models : dict of str to estimator, default=None
+        As in :func:`backtest`; None is :func:`default_forecasters`
+        (``season``, ``target``).
+    lookback : int
+        Steps of history each window reads.
+    horizon : int, default=1
+        Steps forecast after the end.
+    season : int, default=1
+        Steps per season, for the default models.
+    target : int or None, default=None
+        The column to forecast when the series has several (required then).
+    future_covariates : array-like of shape (n_steps + horizon, n_covariates), or a list of them
+        Covariates known ahead, one row per step of each series and of the
+        ``horizon`` steps after its end (as :func:`~sklearn_rnn.forecast_windows`
+        takes them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, series and step ahead: ``model``, ``series`` (its
+        position in the list; 0 for one series), ``step`` (1 to ``horizon``:
+        the step after the series' end that it forecasts), ``y_pred`` and
+        ``y_std`` (NaN for models without a spread).
+
+    Examples
+    --------
+    >>> t = np.arange(120)
+    >>> series = 10 + np.sin(2 * np.pi * t / 12) + 0.05 * t
+    >>> models = {
+    ...     "seasonal naive": SeasonalNaiveForecaster(season=12),
+    ...     "holt-winters": HoltWintersForecaster(season=12),
+    ...     "mean": ForecastCombination(["seasonal naive", "holt-winters"]),
+    ... }
+    >>> future = forecast(series, models, lookback=24, horizon=3)
+    >>> future.pivot(index="step", columns="model", values="y_pred").round(2)
+    model  holt-winters   mean  seasonal naive
+    step
+    1             16.00  15.70           15.40
+    2             16.55  16.25           15.95
+    3             16.96  16.67           16.37
+    """
+    values, is_list = _as_series_list(series, "series")
+    n_columns = values[0].shape[1]
+    if n_columns > 1 and target is None:
+        raise ValueError(f"The series has {n_columns} columns; say which to forecast with target=.")
+    column = 0 if target is None else target
+    if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
+        raise ValueError(f"horizon must be an integer >= 1; got {horizon!r}.")
+    past = None
+    if future_covariates is not None:
+        covariates, _ = _as_series_list(future_covariates, "future_covariates")
+        if len(covariates) != len(values):
+            raise ValueError(
+                f"future_covariates holds {len(covariates)} series; the series {len(values)}."
+            )
+        for i, (c, v) in enumerate(zip(covariates, values)):
+            if len(c) != len(v) + horizon:
+                raise ValueError(
+                    f"future_covariates[{i}] has {len(c)} rows; it needs one per step of its "
+                    f"series and of the horizon after it: {len(v)} + {horizon} = "
+                    f"{len(v) + horizon}."
+                )
+        past = [c[: len(v)] for c, v in zip(covariates, values)]
+        past = past if is_list else past[0]
+    X, y = make_windows(
+        series,
+        lookback=lookback,
+        horizon=horizon,
+        target=column,
+        future_covariates=past,
+    )
+    X_future = forecast_windows(series, lookback, horizon, future_covariates=future_covariates)
+    if models is None:
+        models = default_forecasters(season, target=column)
+    fitted_names, combinations = _split_combinations(models)
+    outputs = {}
+    for name in fitted_names:
+        model = models[name]
+        start = time.perf_counter()
+        if isinstance(model, HoltWintersForecaster):
+            parts = [
+                clone(model)
+                .fit(v[:, column])
+                .forecast(v[:, column], [len(v)], horizon, return_std=True)
+                for v in values
+            ]
+            pred = np.concatenate([p for p, _ in parts])
+            std = np.concatenate([sd for _, sd in parts])
+        else:
+            fitted = clone(model).fit(X, y)
+            pred, std = _predict_with_spread(fitted, X_future)
+        pred = np.asarray(pred, dtype=np.float64).reshape(len(values), horizon)
+        if std is not None:
+            std = np.asarray(std, dtype=np.float64).reshape(pred.shape)
+        outputs[name] = (pred, std, time.perf_counter() - start)
+    _combine(outputs, combinations)
+    frames = []
+    for name in models:
+        pred, std, _ = outputs[name]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": name,
+                    "series": np.repeat(np.arange(len(values)), horizon),
+                    "step": np.tile(np.arange(1, horizon + 1), len(values)),
+                    "y_pred": pred.ravel(),
+                    "y_std": np.nan if std is None else std.ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def summarize_backtest(result, reference="seasonal naive"):

@@ -806,3 +806,95 @@ def test_plot_backtest_draws_the_models_asked_for():
     with pytest.raises(ValueError, match="none given"):
         plot_backtest(fc, models=[])
     plt.close("all")
+
+
+def test_forecast_fits_every_model_on_the_whole_series_and_forecasts_past_its_end():
+    from sklearn_rnn import forecast_windows
+    from sklearn_rnn.backtest import forecast
+
+    models = {
+        "linear": _flat_linear(),
+        "hw": HoltWintersForecaster(season=12),
+        "spread": _ConstantSpread(scale=0.5),
+        "mean": ForecastCombination(["linear", "hw"], weights=[1, 3]),
+    }
+    future = forecast(SEASONAL, models, lookback=24, horizon=4)
+    assert list(future.columns) == ["model", "series", "step", "y_pred", "y_std"]
+    assert list(future["model"].unique()) == list(models)
+    pred = future.pivot(index="step", columns="model", values="y_pred")
+    X, y = make_windows(SEASONAL, lookback=24, horizon=4)
+    linear = _flat_linear().fit(X, y).predict(forecast_windows(SEASONAL, 24, 4))
+    np.testing.assert_allclose(pred["linear"], linear.ravel(), rtol=1e-6)
+    hw = HoltWintersForecaster(season=12).fit(SEASONAL)
+    expected, std = hw.forecast(SEASONAL, [len(SEASONAL)], 4, return_std=True)
+    np.testing.assert_allclose(pred["hw"], expected.ravel())
+    np.testing.assert_allclose(pred["mean"], 0.25 * pred["linear"] + 0.75 * pred["hw"])
+    spread = future.pivot(index="step", columns="model", values="y_std")
+    np.testing.assert_allclose(spread["hw"], std.ravel())
+    np.testing.assert_allclose(spread["spread"], 0.5)
+    assert spread["linear"].isna().all() and spread["mean"].isna().all()
+    # The forecast continues the series: the seasonal sine and the trend, within 0.1.
+    t = np.arange(len(SEASONAL), len(SEASONAL) + 4)
+    truth = 10 + np.sin(2 * np.pi * t / 12) + 0.02 * t
+    np.testing.assert_allclose(pred["hw"], truth, atol=0.1)
+
+
+def test_forecast_of_several_series_with_known_future_covariates():
+    from sklearn_rnn import forecast_windows
+    from sklearn_rnn.backtest import forecast
+
+    rng = np.random.default_rng(0)
+    lengths = (100, 80)
+    panel = [np.sin(np.arange(n) / 3) + 0.1 * rng.normal(size=n) for n in lengths]
+    covariates = [np.cos(np.arange(n + 2) / 5)[:, None] for n in lengths]
+    models = {"linear": _flat_linear(), "last": LastValueForecaster()}
+    future = forecast(panel, models, lookback=6, horizon=2, future_covariates=covariates)
+    assert future.groupby("model").size().tolist() == [4, 4]
+    X, y = make_windows(panel, lookback=6, horizon=2,
+                        future_covariates=[c[:n] for c, n in zip(covariates, lengths)])  # fmt: skip
+    X_future = forecast_windows(panel, 6, 2, future_covariates=covariates)
+    expected = _flat_linear().fit(X, y).predict(X_future)
+    mine = future[future["model"] == "linear"].sort_values(["series", "step"])["y_pred"]
+    np.testing.assert_allclose(mine, expected.ravel(), rtol=1e-6)
+    last = future[future["model"] == "last"].sort_values(["series", "step"])["y_pred"]
+    np.testing.assert_allclose(last, np.repeat([panel[0][-1], panel[1][-1]], 2), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(horizon=0), ValueError, "horizon must be an integer >= 1"),
+        (dict(future_covariates=np.ones((240, 1))), ValueError, r"240 rows.*240 \+ 3 = 243"),
+        (dict(future_covariates=[np.ones((243, 1))] * 2), ValueError, "holds 2 series"),
+        (dict(models={"x": ForecastCombination(["a", "b"])}), ValueError, "not one of the"),
+        (dict(models={"x": object()}), TypeError, "not a scikit-learn estimator"),
+        (dict(models={}), ValueError, "non-empty dict"),
+    ],
+)
+def test_forecast_bad_input(kwargs, error, match):
+    from sklearn_rnn.backtest import forecast
+
+    settings = dict(models={"last": LastValueForecaster()}, lookback=12, horizon=3)
+    with pytest.raises(error, match=match):
+        forecast(SEASONAL, **{**settings, **kwargs})
+
+
+def test_forecast_of_several_columns_needs_the_target(monkeypatch):
+    import sys
+
+    from sklearn_rnn.backtest import forecast
+
+    two = np.c_[np.arange(80.0), SEASONAL[:80]]
+    with pytest.raises(ValueError, match="say which to forecast with target="):
+        forecast(two, {"last": LastValueForecaster()}, lookback=8)
+    # models=None: default_forecasters of the season and the target column.
+    asked = {}
+
+    def only_naive(season, target):
+        asked.update(season=season, target=target)
+        return {"last value": LastValueForecaster(target=target)}
+
+    monkeypatch.setattr(sys.modules["sklearn_rnn.backtest"], "default_forecasters", only_naive)
+    future = forecast(two, lookback=8, horizon=2, season=4, target=1)
+    assert asked == {"season": 4, "target": 1}
+    np.testing.assert_allclose(future["y_pred"], SEASONAL[79])
