@@ -821,6 +821,22 @@ def _split_combinations(models):
     return fitted, combinations
 
 
+def _target_column(values, target):
+    """The column forecast: ``target``, required when the series has several columns."""
+    n_columns = values[0].shape[1]
+    if n_columns > 1 and target is None:
+        raise ValueError(f"The series has {n_columns} columns; say which to forecast with target=.")
+    return 0 if target is None else target
+
+
+def _output(pred, std, shape, start):
+    """``(prediction, spread or None, seconds since start)``, as float64 arrays of ``shape``."""
+    pred = np.asarray(pred, dtype=np.float64).reshape(shape)
+    if std is not None:
+        std = np.asarray(std, dtype=np.float64).reshape(shape)
+    return pred, std, time.perf_counter() - start
+
+
 def _combine(outputs, combinations):
     """Add each combination's ``(prediction, spread or None, seconds)`` to ``outputs``."""
     for name, (names, weights) in combinations.items():
@@ -921,10 +937,7 @@ def backtest(
     {'last value': 7.66, 'seasonal naive': 1.0}
     """
     values, _ = _as_series_list(series, "series")
-    n_columns = values[0].shape[1]
-    if n_columns > 1 and target is None:
-        raise ValueError(f"The series has {n_columns} columns; say which to forecast with target=.")
-    column = 0 if target is None else target
+    column = _target_column(values, target)
     if not isinstance(coverage, Real) or not 0 < coverage < 1:
         raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
     if isinstance(season, bool) or not isinstance(season, Integral) or season < 1:
@@ -973,10 +986,7 @@ def backtest(
             else:
                 fitted = clone(model).fit(X[train], y[train])
                 pred, std = _predict_with_spread(fitted, X[test])
-            pred = np.asarray(pred, dtype=np.float64).reshape(y[test].shape)
-            if std is not None:
-                std = np.asarray(std, dtype=np.float64).reshape(y[test].shape)
-            outputs[name] = (pred, std, time.perf_counter() - start)
+            outputs[name] = _output(pred, std, y[test].shape, start)
         _combine(outputs, combinations)
         for name in models:
             pred, std, seconds = outputs[name]
@@ -1092,10 +1102,7 @@ def forecast(
     3             16.96  16.67           16.37
     """
     values, is_list = _as_series_list(series, "series")
-    n_columns = values[0].shape[1]
-    if n_columns > 1 and target is None:
-        raise ValueError(f"The series has {n_columns} columns; say which to forecast with target=.")
-    column = 0 if target is None else target
+    column = _target_column(values, target)
     if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
         raise ValueError(f"horizon must be an integer >= 1; got {horizon!r}.")
     past = None
@@ -1141,10 +1148,7 @@ def forecast(
         else:
             fitted = clone(model).fit(X, y)
             pred, std = _predict_with_spread(fitted, X_future)
-        pred = np.asarray(pred, dtype=np.float64).reshape(len(values), horizon)
-        if std is not None:
-            std = np.asarray(std, dtype=np.float64).reshape(pred.shape)
-        outputs[name] = (pred, std, time.perf_counter() - start)
+        outputs[name] = _output(pred, std, (len(values), horizon), start)
     _combine(outputs, combinations)
     frames = []
     for name in models:
