@@ -27,7 +27,8 @@ QUICK_ARGS = {
     ],
     "bench_buckets_accuracy.py": ["--n", "300", "--seeds", "2"],
     "bench_forecast.py": [
-        *("--series", "nile", "--models", "last,snaive,ridge,ridge-half,lstm,lstm-half")
+        *("--series", "nile", "--models"),
+        "last,snaive,ridge,ridge-half,ets,lstm,lstm-half,ridge-half+ets,lstm-half+ets",
     ],
     "bench_forecast_panel.py": ["--panels", "macro", "--series", "woolyrnq"],
     "bench_tagging.py": ["--n-train", "500", "--models", "most-frequent,crf,rnn"],
