@@ -273,8 +273,11 @@ def run_series(name, models, candidates, seeds, average=False):
             continue
         for seed, batch in batches[1:]:  # each seed's networks, beside copies of the baselines
             names = [p if p in candidates else f"_{p}" for p in parts]
-            batch.update({p: _lstm(candidates[p], seed) for p in parts if p in candidates})
-            batch.update({f"_{p}": naive[p] for p in parts if p not in candidates})
+            for p in parts:  # the seed's own network; a baseline again (refitted per seed)
+                if p in candidates:
+                    batch.setdefault(p, _lstm(candidates[p], seed))
+                else:
+                    batch.setdefault(f"_{p}", naive[p])
             batch[combo] = ForecastCombination(names)
     forecasts = []
     for seed, batch in batches:
