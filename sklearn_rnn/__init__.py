@@ -54,6 +54,7 @@ _LAZY = {
     "TokenSequences": "._sequences",
     "pad_sequences": "._sequences",
     "load_word_vectors": "._vectors",
+    "AdaptiveIntervals": ".intervals",
     "ForecastCombination": ".backtest",
     "HoltWintersForecaster": ".backtest",
     "LastValueForecaster": ".backtest",
@@ -77,6 +78,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AdaptiveIntervals",
     "BOS_ID",
     "EOS_ID",
     "N_RESERVED",

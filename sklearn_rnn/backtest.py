@@ -7,7 +7,9 @@ targets reach into the test period), fits every model on each fold's past
 and scores its forecasts of the fold: MAE, RMSE, MASE (scaled by the
 in-sample one-step seasonal-naive error of the fold's training series) and,
 for models that predict their spread (``predict(X, return_std=True)``), the
-coverage of their central intervals. The same folds serve every model.
+coverage of their central intervals, as predicted and as
+:class:`~sklearn_rnn.AdaptiveIntervals` adapts them to the misses seen along
+the test periods. The same folds serve every model.
 :func:`forecast` then fits the same models on the whole series and forecasts
 past its end.
 
@@ -16,6 +18,7 @@ reference forecasts as scikit-learn regressors on windows, so they go
 through the same backtest, Pipeline and cross-validation as any model.
 """
 
+import heapq
 import time
 import warnings
 from numbers import Integral, Real
@@ -31,6 +34,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .intervals import AdaptiveIntervals
 from .regressor import LSTMRegressor
 from .timeseries import (
     RollingOriginSplit,
@@ -816,6 +820,47 @@ def _series_forecasts(model, histories, index, train, test, end, lookback, horiz
     return pred, std
 
 
+class _AdaptiveTrack:
+    """One model's adaptive intervals on one series: the calibrator and the outcomes to come."""
+
+    def __init__(self, calibrator):
+        self.calibrator = calibrator
+        self.pending = []  # heap of (step observed, order issued, y, lower, upper)
+        self.issued = 0
+
+    def observe_before(self, step):
+        """Feed the calibrator every pending outcome observed before ``step``."""
+        seen = []
+        while self.pending and self.pending[0][0] < step:
+            seen.append(heapq.heappop(self.pending)[2:])
+        if seen:
+            self.calibrator.update(*np.asarray(seen).T)
+
+    def issue(self, origin, y_true, pred, std):
+        """The window's intervals at the current level; its outcomes wait until observed."""
+        self.observe_before(origin)
+        lower, upper = self.calibrator.interval(pred, std)
+        for h in range(len(pred)):
+            heapq.heappush(self.pending, (origin + h, self.issued, y_true[h], lower[h], upper[h]))
+            self.issued += 1
+        return lower, upper
+
+
+def _adaptive_intervals(tracks, name, series_id, origins, y_true, pred, std, calibrator):
+    """Adaptive intervals of one model's test windows, each series' windows in time order.
+
+    ``tracks`` holds each (model, series) calibrator and its unobserved
+    outcomes from fold to fold; ``calibrator`` starts the missing ones.
+    """
+    lower, upper = np.empty_like(pred), np.empty_like(pred)
+    for i in np.unique(series_id):
+        track = tracks.setdefault((name, i), _AdaptiveTrack(clone(calibrator)))
+        rows = np.flatnonzero(series_id == i)
+        for r in rows[np.argsort(origins[rows], kind="stable")]:
+            lower[r], upper[r] = track.issue(origins[r], y_true[r], pred[r], std[r])
+    return lower, upper
+
+
 def _split_combinations(models):
     """``(names of the models to fit, {combination: (names, weights)})``, all checked."""
     if not isinstance(models, dict) or not models:
@@ -872,6 +917,7 @@ def backtest(
     test_size=None,
     max_train_size=None,
     coverage=0.8,
+    adaptive_step_size=0.02,
     return_forecasts=False,
 ):
     """Score forecasters on a series, or several, by rolling origin, the same folds for every model.
@@ -915,6 +961,15 @@ def backtest(
     coverage : float, default=0.8
         Nominal coverage of the central intervals scored for models that
         predict their spread.
+    adaptive_step_size : float or None, default=0.02
+        For models that predict their spread, also score the intervals that
+        :class:`~sklearn_rnn.AdaptiveIntervals` (this ``step_size``) draws
+        around their forecasts: one per model and series, run through the
+        test windows of every fold in time order, each window's interval at
+        the level the outcomes known at its origin have set (the targets
+        before it, of earlier windows and folds). This is how the intervals
+        would fare if each outcome were fed back as it came in; the forecasts
+        themselves are unchanged. None: not scored.
     return_forecasts : bool, default=False
         Also return every test forecast.
 
@@ -922,9 +977,10 @@ def backtest(
     -------
     result : pandas.DataFrame
         One row per model and fold: ``model``, ``fold``, ``n_train``,
-        ``n_test`` (windows), ``mae``, ``rmse``, ``mase``, ``coverage`` (NaN
-        for models without a spread) and ``fit_seconds``. For several series,
-        ``mae``, ``rmse`` and ``coverage`` pool the windows of all of them and
+        ``n_test`` (windows), ``mae``, ``rmse``, ``mase``, ``coverage`` and
+        ``adaptive_coverage`` (NaN for models without a spread) and
+        ``fit_seconds``. For several series, ``mae``, ``rmse`` and the
+        coverages pool the windows of all of them and
         ``mase`` is the mean over series of each one's MASE (each scaled by
         its own seasonal-naive error). Average over folds with
         ``result.groupby("model").mean()``.
@@ -932,8 +988,11 @@ def backtest(
         One row per model, test window and step ahead: ``model``, ``fold``,
         ``series`` (its position in the list; 0 for one series), ``origin``
         (the step of that series the window forecasts first), ``step`` (1 to
-        ``horizon``), ``y_true``, ``y_pred`` and ``y_std`` (NaN without a
-        spread).
+        ``horizon``), ``y_true``, ``y_pred``, ``y_std`` and the adaptive
+        interval ``adaptive_lower``, ``adaptive_upper`` (NaN without a
+        spread). Feeding a model's outcomes and adaptive intervals to
+        :meth:`AdaptiveIntervals.update` in the order they were observed
+        (``origin + step``) gives the level to carry on with.
 
     Examples
     --------
@@ -951,6 +1010,14 @@ def backtest(
     column = _target_column(values, target)
     if not isinstance(coverage, Real) or not 0 < coverage < 1:
         raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+    if adaptive_step_size is not None and (
+        isinstance(adaptive_step_size, bool)
+        or not isinstance(adaptive_step_size, Real)
+        or not adaptive_step_size > 0
+    ):
+        raise ValueError(
+            f"adaptive_step_size must be a number > 0, or None; got {adaptive_step_size!r}."
+        )
     if isinstance(season, bool) or not isinstance(season, Integral) or season < 1:
         raise ValueError(f"season must be an integer >= 1 (steps per season); got {season!r}.")
     X, y, index = make_windows(
@@ -977,6 +1044,8 @@ def backtest(
     z = norm.ppf((1 + coverage) / 2)
     rows, forecasts = [], []
     series_id = index["series"].to_numpy()
+    origins = index["origin"].to_numpy()
+    tracks = {}  # (model, series) -> _AdaptiveTrack, carried from fold to fold
     for fold, (train, test) in enumerate(cv.split(X, groups=times)):
         # Each series up to the fold's last training target: what the fold may
         # read, and the in-sample scale of its MASE.
@@ -1002,9 +1071,22 @@ def backtest(
         for name in models:
             pred, std, seconds = outputs[name]
             err = pred - y[test]
-            covered = np.nan
+            covered = adaptive = np.nan
+            lower = upper = np.full(err.shape, np.nan)
             if std is not None:
                 covered = float(np.mean(np.abs(err) <= z * std))
+            if std is not None and adaptive_step_size is not None:
+                lower, upper = _adaptive_intervals(
+                    tracks,
+                    name,
+                    series_id[test],
+                    origins[test],
+                    y[test],
+                    pred,
+                    std,
+                    AdaptiveIntervals(coverage, step_size=adaptive_step_size),
+                )
+                adaptive = float(np.mean((lower <= y[test]) & (y[test] <= upper)))
             abs_err = np.abs(err).mean(axis=1)
             mase = [
                 abs_err[series_id[test] == i].mean() / s if s > 0 else np.nan
@@ -1018,11 +1100,13 @@ def backtest(
                             "model": name,
                             "fold": fold,
                             "series": np.repeat(series_id[test], steps),
-                            "origin": np.repeat(index["origin"].to_numpy()[test], steps),
+                            "origin": np.repeat(origins[test], steps),
                             "step": np.tile(np.arange(1, steps + 1), n),
                             "y_true": y[test].ravel(),
                             "y_pred": (y[test] + err).ravel(),
                             "y_std": np.nan if std is None else std.ravel(),
+                            "adaptive_lower": lower.ravel(),
+                            "adaptive_upper": upper.ravel(),
                         }
                     )
                 )
@@ -1036,6 +1120,7 @@ def backtest(
                     "rmse": float(np.sqrt((err**2).mean())),
                     "mase": float(np.mean(mase)),
                     "coverage": covered,
+                    "adaptive_coverage": adaptive,
                     "fit_seconds": seconds,
                 }
             )
@@ -1192,11 +1277,13 @@ def summarize_backtest(result, reference="seasonal naive"):
     -------
     pandas.DataFrame
         Indexed by model (in the order run): ``mae``, ``rmse``, ``mase``,
-        ``coverage``, ``fit_seconds`` (means over folds) and, with the
+        ``coverage``, ``adaptive_coverage``, ``fit_seconds`` (means over
+        folds; a result without ``adaptive_coverage`` has none) and, with the
         reference, ``mae_vs_<reference>`` (the mean over folds of the ratio).
     """
     order = list(dict.fromkeys(result["model"]))
-    columns = ["mae", "rmse", "mase", "coverage", "fit_seconds"]
+    columns = ["mae", "rmse", "mase", "coverage", "adaptive_coverage", "fit_seconds"]
+    columns = [c for c in columns if c in result]
     summary = result.groupby("model")[columns].mean().loc[order]
     if reference in order:
         ref = result[result["model"] == reference].set_index("fold")["mae"]

@@ -4,11 +4,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn import (
+    AdaptiveIntervals,
     ForecastCombination,
     HoltWintersForecaster,
     LastValueForecaster,
@@ -20,7 +22,7 @@ from sklearn_rnn import (
     make_windows,
 )
 from sklearn_rnn.__main__ import main
-from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv
+from sklearn_rnn.backtest import default_forecasters, rolling_origin_cv, summarize_backtest
 
 T = np.arange(240)
 SEASONAL = 10 + np.sin(2 * np.pi * T / 12) + 0.02 * T
@@ -734,6 +736,75 @@ def test_forecast_combination_of_several_series():
                           values="y_pred")  # fmt: skip
     np.testing.assert_allclose(pred["mean"], (pred["last"] + pred["hw"]) / 2)
     assert result["mase"].notna().all()
+
+
+def _replay_adaptive(fc, model, coverage=0.8, step_size=0.02):
+    """AdaptiveIntervals by hand over a backtest's forecasts: each series' windows in
+    time order, each outcome fed back once observed (before the origin of a later window)."""
+    rows = fc[fc["model"] == model]
+    lower = pd.Series(np.nan, index=rows.index)
+    upper = lower.copy()
+    for _, part in rows.groupby("series"):
+        aci = AdaptiveIntervals(coverage, step_size=step_size)
+        observed = (part["origin"] + part["step"] - 1).to_numpy()
+        fed = np.zeros(len(part), dtype=bool)
+        for origin, window in part.groupby("origin", sort=True):
+            new = ~fed & (observed < origin)
+            aci.update(part["y_true"][new], lower[part.index[new]], upper[part.index[new]])
+            fed |= new
+            lower[window.index], upper[window.index] = aci.interval(
+                window["y_pred"], window["y_std"]
+            )
+    return lower, upper
+
+
+def test_backtest_adaptive_intervals_follow_the_outcomes_in_time_order():
+    noisy = SEASONAL + np.random.default_rng(0).normal(0, 0.3, len(SEASONAL))
+    other = 5 + np.cos(2 * np.pi * T[:200] / 12)
+    models = {
+        "narrow": _ConstantSpread(scale=0.4),
+        "hw": HoltWintersForecaster(season=12),
+        "last": LastValueForecaster(),
+    }
+    result, fc = backtest([noisy, other], models, lookback=24, horizon=3, season=12,
+                          return_forecasts=True)  # fmt: skip
+    for model in ("narrow", "hw"):
+        lower, upper = _replay_adaptive(fc, model)
+        rows = fc[fc["model"] == model]
+        np.testing.assert_allclose(rows["adaptive_lower"], lower)
+        np.testing.assert_allclose(rows["adaptive_upper"], upper)
+        inside = rows["adaptive_lower"].le(rows["y_true"]) & rows["y_true"].le(
+            rows["adaptive_upper"]
+        )
+        per_fold = result[result["model"] == model].set_index("fold")["adaptive_coverage"]
+        np.testing.assert_allclose(per_fold, inside.groupby(rows["fold"]).mean())
+    # The first window of each series gets the nominal interval; later ones adapt.
+    first = fc[(fc["model"] == "narrow") & (fc["fold"] == 0)].groupby("series").head(3)
+    z = norm.ppf(0.9)
+    np.testing.assert_allclose(first["adaptive_upper"] - first["y_pred"], z * 0.4)
+    rows = result.set_index("model")
+    # A spread too narrow: its own 80% intervals hold about half the outcomes; adapted,
+    # more in every fold, and near 80% once the first fold has set the level.
+    own, adapted = rows.loc["narrow", "coverage"], rows.loc["narrow", "adaptive_coverage"]
+    assert (own < 0.55).all() and (adapted > own).all()
+    assert abs(adapted.iloc[1:].mean() - 0.8) < 0.05
+    assert rows.loc["last", "adaptive_coverage"].isna().all()
+    assert fc.loc[fc["model"] == "last", ["adaptive_lower", "adaptive_upper"]].isna().all().all()
+    assert "adaptive_coverage" in summarize_backtest(result)
+
+
+def test_backtest_adaptive_step_size():
+    models = {"narrow": _ConstantSpread(scale=0.05)}
+    settings = {"lookback": 24, "horizon": 2, "season": 12, "return_forecasts": True}
+    result, fc = backtest(SEASONAL, models, adaptive_step_size=0.1, **settings)
+    lower, upper = _replay_adaptive(fc, "narrow", step_size=0.1)
+    np.testing.assert_allclose(fc["adaptive_lower"], lower)
+    result, fc = backtest(SEASONAL, models, adaptive_step_size=None, **settings)
+    assert result["adaptive_coverage"].isna().all() and result["coverage"].notna().all()
+    assert fc[["adaptive_lower", "adaptive_upper"]].isna().all().all()
+    for bad in (0, -0.1, True, "0.05"):
+        with pytest.raises(ValueError, match="adaptive_step_size must be a number > 0, or None"):
+            backtest(SEASONAL, models, adaptive_step_size=bad, **settings)
 
 
 @pytest.mark.parametrize(
