@@ -49,7 +49,8 @@ naive MAE of the fold's training series; averaged over folds), then per
 model the mean and spread of its MAE relative to the seasonal naive and to
 Ridge, and the series where it loses to them; the coverage of the 80%
 intervals of the models that predict a spread (Holt-Winters, and LSTMs with
-``loss='gaussian_nll'``); with several seeds, how far
+``loss='gaussian_nll'``), as predicted and as ``AdaptiveIntervals`` adapts
+them along the test periods (``backtest``'s ``adaptive_coverage``); with several seeds, how far
 one seed's figure lands from another's (each seed scored alone: the mean,
 standard deviation and range of its MAE relative to Ridge, and of the series
 it wins). ``--average`` adds, for each
@@ -181,6 +182,8 @@ def _records(result, seed):
         }
         if not np.isnan(row.coverage):
             run["coverage80"] = row.coverage
+        if not np.isnan(row.adaptive_coverage):
+            run["adaptive80"] = row.adaptive_coverage
         out.setdefault(row.fold, {})[row.model] = (run, row)
     return out
 
@@ -349,14 +352,13 @@ def summarise(results, models):
                 if "ridge" in fold["models"]:
                     rel_ridge.append(mae / fold["models"]["ridge"][0]["mae"])
                 secs.append(np.mean([r["fit_seconds"] for r in fold["models"][model]]))
-            cover = [
-                r["coverage80"]
-                for fold in res["folds"]
-                for r in fold["models"][model]
-                if "coverage80" in r
-            ]
+            cover, adaptive = (
+                [r[key] for fold in res["folds"] for r in fold["models"][model] if key in r]
+                for key in ("coverage80", "adaptive80")
+            )
             row[model] = {
                 "coverage80": float(np.mean(cover)) if cover else None,
+                "adaptive80": float(np.mean(adaptive)) if adaptive else None,
                 "mase": float(np.mean(mase)),
                 "mae_vs_snaive": float(np.mean(rel_snaive)) if rel_snaive else None,
                 "mae_vs_ridge": float(np.mean(rel_ridge)) if rel_ridge else None,
@@ -457,12 +459,20 @@ def print_tables(table, models):
             )
         secs = np.mean([row[m]["fit_seconds"] for row in table.values()])
         print(line + f"  [fit {secs:.1f} s per fold]")
-    covered = [m for m in models if all(row[m]["coverage80"] is not None for row in table.values())]
+    for key, whose in (
+        ("coverage80", "as the models predict them"),
+        ("adaptive80", "adapted to the misses seen so far (AdaptiveIntervals, backtest's default)"),
+    ):
+        print_coverage(table, models, key, whose, width)
+
+
+def print_coverage(table, models, key, whose, width):
+    covered = [m for m in models if all(row[m].get(key) is not None for row in table.values())]
     if covered:
         print(
-            "\nCoverage of the central 80% intervals (target 0.75-0.85); 'calibrated': the range "
-            "a perfectly\ncalibrated interval reaches 95% of the time on that many held-out "
-            "values, and how often it lands in 0.75-0.85"
+            f"\nCoverage of the central 80% intervals, {whose} (target 0.75-0.85); "
+            "'calibrated': the range a perfectly\ncalibrated interval reaches 95% of the time "
+            "on that many held-out values, and how often it lands in 0.75-0.85"
         )
         print(
             f"{'series':14s}"
@@ -475,18 +485,16 @@ def print_tables(table, models):
             lo, hi, inside = calibrated[name]
             print(
                 f"{name:14s}"
-                + "".join(f"{row[m]['coverage80']:>{width + 1}.3f}" for m in covered)
+                + "".join(f"{row[m][key]:>{width + 1}.3f}" for m in covered)
                 + f"{row['_n_values']:>8d}  {lo:.2f}-{hi:.2f}, in target {inside:.0%}"
             )
         for m in covered:
             within = [
-                n
-                for n, row in table.items()
-                if calibrated[n][0] <= row[m]["coverage80"] <= calibrated[n][1]
+                n for n, row in table.items() if calibrated[n][0] <= row[m][key] <= calibrated[n][1]
             ]
             print(
                 f"{m}: in 0.75-0.85 on "
-                f"{sum(0.75 <= row[m]['coverage80'] <= 0.85 for row in table.values())}"
+                f"{sum(0.75 <= row[m][key] <= 0.85 for row in table.values())}"
                 f"/{len(table)}; within the calibrated range on {len(within)}/{len(table)}"
             )
         print(

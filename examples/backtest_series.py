@@ -14,7 +14,9 @@ Holt-Winters exponential smoothing (``HoltWintersForecaster``, run over the
 whole series to each origin), Ridge on the standardised lagged window and
 ``LSTMRegressor(loss='gaussian_nll', validation_split='last')`` with its
 other defaults (window re-basing and the linear path); the 80% intervals of
-Holt-Winters and of the LSTMs are scored too; Ridge and the LSTM also
+Holt-Winters and of the LSTMs are scored too, as predicted and as
+``AdaptiveIntervals`` adapts them to the misses seen along the test periods
+(``adaptive_coverage``); Ridge and the LSTM also
 half re-based (the mean of the model's forecast and that of a clone fitted to
 the change since each window's last value, ``RebasedRegressor(model,
 rebased_weight=0.5)``), and each half re-based model averaged with
@@ -81,7 +83,8 @@ def main():
         )
         summary = summarize_backtest(result)
         print(f"\n{name}: {len(values)} steps, {lookback} in, {horizon} ahead, season {season}")
-        print(summary[["mae", "mase", "mae_vs_seasonal_naive", "coverage"]].round(3).to_string())
+        columns = ["mae", "mase", "mae_vs_seasonal_naive", "coverage", "adaptive_coverage"]
+        print(summary[columns].round(3).to_string())
         figures = plot_backtest(forecasts, values, models=SHOWN)
         figures["forecasts"].axes[0].set_title(f"{name}: one-step forecasts in the last fold")
         slug = name.split()[0].lower()

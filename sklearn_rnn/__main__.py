@@ -385,6 +385,14 @@ def _parser():
         "latest training windows: validation_split='last'): 80%% intervals",
     )
     bt.add_argument(
+        "--adaptive-step-size",
+        type=float,
+        default=0.02,
+        help="step size of the intervals that adapt to the misses seen so far "
+        "(AdaptiveIntervals), scored as adaptive_coverage for every model with a spread; "
+        "0: not scored",
+    )
+    bt.add_argument(
         "--rebased",
         action="store_true",
         help="also Ridge and the LSTM fitted to the change since each window's last value "
@@ -491,6 +499,15 @@ def _with_season_dummies(values, covariates, season):
     return dummies if covariates is None else np.column_stack([covariates, dummies])
 
 
+def _adaptive_step_size(value):
+    """--adaptive-step-size as backtest takes it: 0 is None (not scored)."""
+    if value == 0:
+        return None
+    if not value > 0:  # negative or NaN
+        raise UserError(f"--adaptive-step-size must be a number >= 0; got {value}.")
+    return value
+
+
 def _run_backtest(args):
     import json
 
@@ -521,6 +538,7 @@ def _run_backtest(args):
         n_splits=args.folds,
         test_size=args.test_size,
         max_train_size=args.max_train_size,
+        adaptive_step_size=_adaptive_step_size(args.adaptive_step_size),
         return_forecasts=True,
     )
     summary = summarize_backtest(result)

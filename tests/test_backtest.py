@@ -230,6 +230,24 @@ def test_command_line_intervals_calibrate_on_the_latest_windows(tmp_path, monkey
         assert (lstm.loss, lstm.validation_split) == ("gaussian_nll", "last")
 
 
+@pytest.mark.parametrize("given, expected", [([], 0.02), (["0.1"], 0.1), (["0"], None)])
+def test_command_line_adaptive_step_size(tmp_path, monkeypatch, given, expected):
+    pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    argv += ["--lookback", "24"] + (["--adaptive-step-size"] + given if given else [])
+    _, _, settings = _backtest_call(monkeypatch, argv)
+    assert settings["adaptive_step_size"] == expected
+
+
+@pytest.mark.parametrize("bad", ["-0.1", "nan"])
+def test_command_line_bad_adaptive_step_size(tmp_path, capsys, bad):
+    pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    assert main(argv + ["--lookback", "24", "--adaptive-step-size", bad]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--adaptive-step-size must be a number >= 0" in err[0]
+
+
 def _backtest_inputs(monkeypatch, argv):
     """What the command line hands to ``backtest``: its values and known-future covariates."""
     values, _, settings = _backtest_call(monkeypatch, argv)

@@ -139,6 +139,7 @@ def main():
         "held-out": [n for n in HELD_OUT if n not in skip],
     }
     panels["both"] = panels["development"] + panels["held-out"]
+    panels = {panel: names for panel, names in panels.items() if names}  # --skip may empty one
     start = time.time()
     per_seed, coverage_per_seed, kept = {}, {}, []
     for name in panels["both"]:
@@ -147,6 +148,8 @@ def main():
             per_seed.setdefault(name, {})[seed] = mae
             coverage_per_seed.setdefault(name, {})[seed] = coverage
         print(f"{name}: done at {time.time() - start:.0f} s", flush=True)
+    if args.forecasts:  # first, so that a failure in the summaries loses no fit
+        pd.concat(kept, ignore_index=True).to_csv(args.forecasts, index=False)
     # Folds of every seed, side by side: the ratios average over folds and seeds.
     scores = {
         n: {m: sum((per_seed[n][s][m] for s in seeds), []) for m in per_seed[n][seeds[0]]}
@@ -161,8 +164,6 @@ def main():
     if args.intervals:
         coverage = summarise_coverage(coverage_per_seed, panels, seeds)
     print(f"\n{time.time() - start:.0f} s")
-    if args.forecasts:
-        pd.concat(kept, ignore_index=True).to_csv(args.forecasts, index=False)
     if args.out:
         record = {
             "command": "python " + " ".join(sys.argv),
