@@ -820,6 +820,21 @@ def _series_forecasts(model, histories, index, train, test, end, lookback, horiz
     return pred, std
 
 
+def _check_coverage(coverage):
+    if not isinstance(coverage, Real) or not 0 < coverage < 1:
+        raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+
+
+def _check_adaptive_step_size(step_size, none=True):
+    if step_size is None and none:
+        return
+    if isinstance(step_size, bool) or not isinstance(step_size, Real) or not step_size > 0:
+        raise ValueError(
+            f"adaptive_step_size must be a number > 0{', or None' if none else ''}; "
+            f"got {step_size!r}."
+        )
+
+
 class _AdaptiveTrack:
     """One model's adaptive intervals on one series: the calibrator and the outcomes to come."""
 
@@ -1008,16 +1023,8 @@ def backtest(
     """
     values, _ = _as_series_list(series, "series")
     column = _target_column(values, target)
-    if not isinstance(coverage, Real) or not 0 < coverage < 1:
-        raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-    if adaptive_step_size is not None and (
-        isinstance(adaptive_step_size, bool)
-        or not isinstance(adaptive_step_size, Real)
-        or not adaptive_step_size > 0
-    ):
-        raise ValueError(
-            f"adaptive_step_size must be a number > 0, or None; got {adaptive_step_size!r}."
-        )
+    _check_coverage(coverage)
+    _check_adaptive_step_size(adaptive_step_size)
     if isinstance(season, bool) or not isinstance(season, Integral) or season < 1:
         raise ValueError(f"season must be an integer >= 1 (steps per season); got {season!r}.")
     X, y, index = make_windows(
@@ -1139,6 +1146,9 @@ def forecast(
     season=1,
     target=None,
     future_covariates=None,
+    adaptive_from=None,
+    coverage=0.8,
+    adaptive_step_size=0.02,
 ):
     """Fit forecasters on the whole series and forecast the ``horizon`` steps after its end.
 
@@ -1171,6 +1181,17 @@ def forecast(
         Covariates known ahead, one row per step of each series and of the
         ``horizon`` steps after its end (as :func:`~sklearn_rnn.forecast_windows`
         takes them).
+    adaptive_from : pandas.DataFrame or None, default=None
+        The forecasts of a :func:`backtest` of these models on these series
+        (``return_forecasts=True``), run with the same ``coverage`` and
+        ``adaptive_step_size``. For each model with a spread, the outcomes of
+        its adaptive intervals there are fed, in the order they were observed,
+        to an :class:`~sklearn_rnn.AdaptiveIntervals` per series, and its
+        forecasts here get intervals at the level reached.
+    coverage : float, default=0.8
+        Nominal coverage of the adaptive intervals (with ``adaptive_from``).
+    adaptive_step_size : float, default=0.02
+        Their step size (with ``adaptive_from``).
 
     Returns
     -------
@@ -1178,7 +1199,11 @@ def forecast(
         One row per model, series and step ahead: ``model``, ``series`` (its
         position in the list; 0 for one series), ``step`` (1 to ``horizon``:
         the step after the series' end that it forecasts), ``y_pred`` and
-        ``y_std`` (NaN for models without a spread).
+        ``y_std`` (NaN for models without a spread); with ``adaptive_from``
+        also ``adaptive_lower`` and ``adaptive_upper`` (NaN without a
+        spread). Each step's interval is at the level reached by the end of
+        the series; as new values arrive, feed them back
+        (:meth:`AdaptiveIntervals.update`) to move it.
 
     Examples
     --------
@@ -1201,6 +1226,10 @@ def forecast(
     column = _target_column(values, target)
     if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
         raise ValueError(f"horizon must be an integer >= 1; got {horizon!r}.")
+    if adaptive_from is not None:
+        _check_adaptive_from(adaptive_from, len(values))
+        _check_coverage(coverage)
+        _check_adaptive_step_size(adaptive_step_size, none=False)
     past = None
     if future_covariates is not None:
         covariates, _ = _as_series_list(future_covariates, "future_covariates")
@@ -1249,18 +1278,75 @@ def forecast(
     frames = []
     for name in models:
         pred, std, _ = outputs[name]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": name,
-                    "series": np.repeat(np.arange(len(values)), horizon),
-                    "step": np.tile(np.arange(1, horizon + 1), len(values)),
-                    "y_pred": pred.ravel(),
-                    "y_std": np.nan if std is None else std.ravel(),
-                }
-            )
+        frame = pd.DataFrame(
+            {
+                "model": name,
+                "series": np.repeat(np.arange(len(values)), horizon),
+                "step": np.tile(np.arange(1, horizon + 1), len(values)),
+                "y_pred": pred.ravel(),
+                "y_std": np.nan if std is None else std.ravel(),
+            }
         )
+        if adaptive_from is not None:
+            calibrator = AdaptiveIntervals(coverage, step_size=adaptive_step_size)
+            lower, upper = _adapted(adaptive_from, name, pred, std, calibrator)
+            frame["adaptive_lower"], frame["adaptive_upper"] = lower.ravel(), upper.ravel()
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+#: The columns of a backtest's forecasts that replaying its adaptive intervals reads.
+_ADAPTIVE_COLUMNS = [
+    "model",
+    "series",
+    "origin",
+    "step",
+    "y_true",
+    "adaptive_lower",
+    "adaptive_upper",
+]
+
+
+def _check_adaptive_from(forecasts, n_series):
+    if not isinstance(forecasts, pd.DataFrame):
+        raise TypeError(
+            "adaptive_from must be the forecasts DataFrame of a backtest "
+            f"(return_forecasts=True); got {type(forecasts).__name__}."
+        )
+    missing = [c for c in _ADAPTIVE_COLUMNS if c not in forecasts]
+    if missing:
+        raise ValueError(
+            f"adaptive_from lacks the column(s) {missing}: pass the forecasts of a backtest "
+            "run with return_forecasts=True."
+        )
+    extra = sorted(set(forecasts["series"]) - set(range(n_series)))
+    if extra:
+        raise ValueError(
+            f"adaptive_from holds series {extra}, which the {n_series} series given here "
+            "do not have: pass the forecasts of a backtest of these series."
+        )
+
+
+def _adapted(forecasts, name, pred, std, calibrator):
+    """``name``'s intervals around ``pred`` (series x steps), each series' level replayed."""
+    lower, upper = np.full(pred.shape, np.nan), np.full(pred.shape, np.nan)
+    if std is None:
+        return lower, upper
+    mine = forecasts[forecasts["model"] == name]
+    if mine.empty or mine[["adaptive_lower", "adaptive_upper"]].isna().any().any():
+        raise ValueError(
+            f"adaptive_from has no adaptive intervals of the model {name!r}, which predicts "
+            "a spread: pass the forecasts of a backtest of the same models (with "
+            "adaptive_step_size set)."
+        )
+    for i in range(len(pred)):
+        rows = mine[mine["series"] == i]
+        rows = rows.iloc[np.argsort((rows["origin"] + rows["step"]).to_numpy(), kind="stable")]
+        aci = clone(calibrator).update(
+            rows["y_true"], rows["adaptive_lower"], rows["adaptive_upper"]
+        )
+        lower[i], upper[i] = aci.interval(pred[i], std[i])
+    return lower, upper
 
 
 def summarize_backtest(result, reference="seasonal naive"):

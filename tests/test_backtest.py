@@ -968,6 +968,72 @@ def test_forecast_bad_input(kwargs, error, match):
         forecast(SEASONAL, **{**settings, **kwargs})
 
 
+def test_forecast_adaptive_intervals_carry_on_from_the_backtest():
+    from sklearn_rnn.backtest import forecast
+
+    noisy = SEASONAL + np.random.default_rng(0).normal(0, 0.3, len(SEASONAL))
+    other = 5 + np.cos(2 * np.pi * T[:200] / 12)
+    models = {
+        "narrow": _ConstantSpread(scale=0.2),
+        "hw": HoltWintersForecaster(season=12),
+        "last": LastValueForecaster(),
+        "mean": ForecastCombination(["narrow", "hw"]),
+    }
+    settings = {"lookback": 24, "horizon": 3}
+    _, fc = backtest([noisy, other], models, season=12, return_forecasts=True, **settings)
+    future = forecast([noisy, other], models, adaptive_from=fc, **settings)
+    plain = forecast([noisy, other], models, **settings)
+    assert "adaptive_lower" not in plain
+    pd.testing.assert_frame_equal(future[list(plain.columns)], plain)
+    for name in ("narrow", "hw", "mean"):
+        for series in (0, 1):
+            rows = fc[(fc["model"] == name) & (fc["series"] == series)]
+            rows = rows.assign(seen=rows["origin"] + rows["step"]).sort_values(
+                "seen", kind="stable"
+            )
+            aci = AdaptiveIntervals().update(
+                rows["y_true"], rows["adaptive_lower"], rows["adaptive_upper"]
+            )
+            mine = future[(future["model"] == name) & (future["series"] == series)]
+            lower, upper = aci.interval(mine["y_pred"], mine["y_std"])
+            np.testing.assert_allclose(mine["adaptive_lower"], lower)
+            np.testing.assert_allclose(mine["adaptive_upper"], upper)
+    # The spread of 0.2 is too narrow for these series: the level reached is wider than 80%.
+    narrow = future[future["model"] == "narrow"]
+    width = (narrow["adaptive_upper"] - narrow["adaptive_lower"]) / (2 * narrow["y_std"])
+    assert (width > norm.ppf(0.9)).all()
+    assert (
+        future.loc[future["model"] == "last", ["adaptive_lower", "adaptive_upper"]]
+        .isna()
+        .all()
+        .all()
+    )
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        (lambda fc: fc.to_numpy(), TypeError, "adaptive_from must be the forecasts DataFrame"),
+        (lambda fc: fc.drop(columns="adaptive_lower"), ValueError, r"\(s\) \['adaptive_lower'\]"),
+        (lambda fc: fc.assign(series=3), ValueError, r"holds series \[3\], which the 1 series"),
+        (lambda fc: fc[fc["model"] != "hw"], ValueError, "no adaptive intervals of the model 'hw'"),
+        (lambda fc: fc.assign(adaptive_lower=np.nan), ValueError, "no adaptive intervals of"),
+    ],
+)  # fmt: skip
+def test_forecast_adaptive_from_bad_input(change, error, match):
+    from sklearn_rnn.backtest import forecast
+
+    models = {"hw": HoltWintersForecaster(season=12), "last": LastValueForecaster()}
+    settings = {"lookback": 24, "horizon": 2}
+    _, fc = backtest(SEASONAL, models, season=12, return_forecasts=True, **settings)
+    with pytest.raises(error, match=match):
+        forecast(SEASONAL, models, adaptive_from=change(fc), **settings)
+    with pytest.raises(ValueError, match="adaptive_step_size must be a number > 0; got None"):
+        forecast(SEASONAL, models, adaptive_from=fc, adaptive_step_size=None, **settings)
+    with pytest.raises(ValueError, match="coverage must be in"):
+        forecast(SEASONAL, models, adaptive_from=fc, coverage=80, **settings)
+
+
 def test_forecast_of_several_columns_needs_the_target(monkeypatch):
     import sys
 
