@@ -461,7 +461,11 @@ def print_tables(table, models):
         print(line + f"  [fit {secs:.1f} s per fold]")
     for key, whose in (
         ("coverage80", "as the models predict them"),
-        ("adaptive80", "adapted to the misses seen so far (AdaptiveIntervals, backtest's default)"),
+        (
+            "adaptive80",
+            "adapted to the misses seen so far (AdaptiveIntervals; steered by the outcomes "
+            "it is scored on, so the 'calibrated' range of a fixed interval does not bound it)",
+        ),
     ):
         print_coverage(table, models, key, whose, width)
 
