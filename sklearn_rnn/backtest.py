@@ -1378,7 +1378,9 @@ def summarize_backtest(result, reference="seasonal naive"):
     return summary
 
 
-def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0, models=None):
+def plot_backtest(
+    forecasts, series=None, *, coverage=0.8, series_index=0, models=None, intervals="predicted"
+):
     """Two figures: the last fold's one-step forecasts (with intervals) and MAE by step ahead.
 
     Parameters
@@ -1397,6 +1399,11 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0, model
         The models drawn in both figures, in the order given; None: every
         model of ``forecasts`` (nine for :func:`default_forecasters`, which
         crowds the first figure).
+    intervals : {'predicted', 'adaptive'}, default='predicted'
+        The intervals drawn: the models' own (``coverage`` around their
+        spread), or those :class:`~sklearn_rnn.AdaptiveIntervals` drew in the
+        backtest (``adaptive_lower``, ``adaptive_upper``, at the backtest's
+        coverage: ``coverage`` is then not read).
 
     Returns
     -------
@@ -1406,6 +1413,13 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0, model
     import matplotlib.pyplot as plt
 
     z = norm.ppf((1 + coverage) / 2)
+    if intervals not in ("predicted", "adaptive"):
+        raise ValueError(f"intervals must be 'predicted' or 'adaptive'; got {intervals!r}.")
+    if intervals == "adaptive" and "adaptive_lower" not in forecasts:
+        raise ValueError(
+            "intervals='adaptive' draws the adaptive_lower and adaptive_upper columns of a "
+            "backtest's forecasts; these forecasts have none (adaptive_step_size=None?)."
+        )
     if models is not None:
         names = [models] if isinstance(models, str) else list(models)
         present = list(dict.fromkeys(forecasts["model"]))
@@ -1431,14 +1445,15 @@ def plot_backtest(forecasts, series=None, *, coverage=0.8, series_index=0, model
     for name, rows in last.groupby("model", sort=False):
         line = ax.plot(rows["origin"], rows["y_pred"], label=name, alpha=0.8)[0]
         if rows["y_std"].notna().any():
-            half = z * rows["y_std"]
+            if intervals == "adaptive":
+                lower, upper = rows["adaptive_lower"], rows["adaptive_upper"]
+                label = f"{name} interval, adapted"
+            else:
+                lower = rows["y_pred"] - z * rows["y_std"]
+                upper = rows["y_pred"] + z * rows["y_std"]
+                label = f"{name} {coverage:.0%} interval"
             ax.fill_between(
-                rows["origin"],
-                rows["y_pred"] - half,
-                rows["y_pred"] + half,
-                color=line.get_color(),
-                alpha=0.2,
-                label=f"{name} {coverage:.0%} interval",
+                rows["origin"], lower, upper, color=line.get_color(), alpha=0.2, label=label
             )
     ax.set_xlabel("step of the series")
     ax.set_title("One-step forecasts in the last fold")

@@ -897,6 +897,33 @@ def test_plot_backtest_draws_the_models_asked_for():
     plt.close("all")
 
 
+def test_plot_backtest_draws_the_adaptive_intervals():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_rnn.backtest import plot_backtest
+
+    models = {"narrow": _ConstantSpread(scale=0.05), "last": LastValueForecaster()}
+    _, fc = backtest(SEASONAL, models, lookback=24, horizon=2, season=12, return_forecasts=True)
+    figure = plot_backtest(fc, SEASONAL, intervals="adaptive")["forecasts"]
+    (band,) = figure.axes[0].collections
+    assert band.get_label() == "narrow interval, adapted"
+    # The band's top edge is adaptive_upper of the last fold's one-step forecasts.
+    last = fc[(fc["model"] == "narrow") & (fc["fold"] == 2) & (fc["step"] == 1)]
+    top = band.get_paths()[0].vertices[:, 1]
+    assert np.isclose(top, last["adaptive_upper"].max()).any()
+    assert last["adaptive_upper"].max() > (last["y_pred"] + norm.ppf(0.9) * 0.05).max()
+    with pytest.raises(ValueError, match="intervals must be 'predicted' or 'adaptive'"):
+        plot_backtest(fc, intervals="own")
+    plain = fc.drop(columns=["adaptive_lower", "adaptive_upper"])
+    with pytest.raises(ValueError, match="these forecasts have none"):
+        plot_backtest(plain, intervals="adaptive")
+    plt.close("all")
+
+
 def test_forecast_fits_every_model_on_the_whole_series_and_forecasts_past_its_end():
     from sklearn_rnn import forecast_windows
     from sklearn_rnn.backtest import forecast
