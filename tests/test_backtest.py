@@ -776,16 +776,21 @@ def _replay_adaptive(fc, model, coverage=0.8, step_size=0.02):
     return lower, upper
 
 
-def test_backtest_adaptive_intervals_follow_the_outcomes_in_time_order():
+def _two_series_with_spreads(scale):
+    """Two series (one noisy) and models with and without a spread (``scale``: too narrow)."""
     noisy = SEASONAL + np.random.default_rng(0).normal(0, 0.3, len(SEASONAL))
     other = 5 + np.cos(2 * np.pi * T[:200] / 12)
     models = {
-        "narrow": _ConstantSpread(scale=0.4),
+        "narrow": _ConstantSpread(scale=scale),
         "hw": HoltWintersForecaster(season=12),
         "last": LastValueForecaster(),
     }
-    result, fc = backtest([noisy, other], models, lookback=24, horizon=3, season=12,
-                          return_forecasts=True)  # fmt: skip
+    return [noisy, other], models
+
+
+def test_backtest_adaptive_intervals_follow_the_outcomes_in_time_order():
+    panel, models = _two_series_with_spreads(scale=0.4)
+    result, fc = backtest(panel, models, lookback=24, horizon=3, season=12, return_forecasts=True)
     for model in ("narrow", "hw"):
         lower, upper = _replay_adaptive(fc, model)
         rows = fc[fc["model"] == model]
@@ -998,18 +1003,12 @@ def test_forecast_bad_input(kwargs, error, match):
 def test_forecast_adaptive_intervals_carry_on_from_the_backtest():
     from sklearn_rnn.backtest import forecast
 
-    noisy = SEASONAL + np.random.default_rng(0).normal(0, 0.3, len(SEASONAL))
-    other = 5 + np.cos(2 * np.pi * T[:200] / 12)
-    models = {
-        "narrow": _ConstantSpread(scale=0.2),
-        "hw": HoltWintersForecaster(season=12),
-        "last": LastValueForecaster(),
-        "mean": ForecastCombination(["narrow", "hw"]),
-    }
+    panel, models = _two_series_with_spreads(scale=0.2)
+    models["mean"] = ForecastCombination(["narrow", "hw"])
     settings = {"lookback": 24, "horizon": 3}
-    _, fc = backtest([noisy, other], models, season=12, return_forecasts=True, **settings)
-    future = forecast([noisy, other], models, adaptive_from=fc, **settings)
-    plain = forecast([noisy, other], models, **settings)
+    _, fc = backtest(panel, models, season=12, return_forecasts=True, **settings)
+    future = forecast(panel, models, adaptive_from=fc, **settings)
+    plain = forecast(panel, models, **settings)
     assert "adaptive_lower" not in plain
     pd.testing.assert_frame_equal(future[list(plain.columns)], plain)
     for name in ("narrow", "hw", "mean"):

@@ -25,6 +25,7 @@ mean over series and seeds).
 
 import argparse
 import json
+import os
 import sys
 from unittest import mock
 
@@ -35,17 +36,9 @@ from scipy.stats import norm
 from sklearn_rnn import AdaptiveIntervals, intervals
 from sklearn_rnn.backtest import _adaptive_intervals
 
-HELD_OUT = [
-    "elec-equip",
-    "austres",
-    "heartrate",
-    "msft",
-    "cpi",
-    "realinv",
-    "tbilrate",
-    "infl",
-    "m1",
-]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from bench_forecast import HELD_OUT  # noqa: E402
+
 COVERAGE = 0.8
 
 
@@ -140,7 +133,7 @@ def main():
         table["interval_score"].to_numpy()
         / own.loc[list(zip(table["model"], table["name"], table["seed"]))].to_numpy()
     )
-    table["panel"] = np.where(table["name"].isin(HELD_OUT), "held-out", "development")
+    table["panel"] = np.where(table["name"].isin(list(HELD_OUT)), "held-out", "development")
     summary = {}
     for (model, variant), part in table.groupby(["model", "variant"], sort=False):
         line = []

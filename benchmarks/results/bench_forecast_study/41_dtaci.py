@@ -17,23 +17,16 @@ deviations; the single-step rows therefore differ slightly from
 """
 
 import heapq
+import os
 import sys
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-HELD_OUT = [
-    "elec-equip",
-    "austres",
-    "heartrate",
-    "msft",
-    "cpi",
-    "realinv",
-    "tbilrate",
-    "infl",
-    "m1",
-]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from bench_forecast import HELD_OUT  # noqa: E402
+
 MODELS = ["half-rebased lstm", "holt-winters", "lstm-half+hw", "lstm"]
 A = 0.2
 ZMAX = norm.ppf(1 - 0.002 / 2)
@@ -95,7 +88,7 @@ def main():
             score = np.mean((up - lo) + 10 * (np.maximum(lo - yt, 0) + np.maximum(yt - up, 0)))
             rows.append({"model": m, "name": name, "v": v, "cov": cov, "rel": score / own})
     r = pd.DataFrame(rows)
-    r["panel"] = np.where(r["name"].isin(HELD_OUT), "held-out", "development")
+    r["panel"] = np.where(r["name"].isin(list(HELD_OUT)), "held-out", "development")
     for (m, v), q in r.groupby(["model", "v"], sort=False):
         out = []
         for panel in ("development", "held-out"):
