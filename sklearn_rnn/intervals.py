@@ -145,6 +145,12 @@ class AdaptiveIntervals(BaseEstimator):
         self._start()
         arrays = _floats(y_true, y_lower, y_upper, ("y_true", "y_lower", "y_upper"))
         y_true, y_lower, y_upper = (a.ravel() for a in arrays)
+        if np.any(y_lower > y_upper):
+            i = int(np.argmax(y_lower > y_upper))
+            raise ValueError(
+                f"y_lower must not exceed y_upper; outcome {i} has the interval "
+                f"[{y_lower[i]:g}, {y_upper[i]:g}]."
+            )
         missed = ~((y_lower <= y_true) & (y_true <= y_upper))
         target = 1.0 - self.coverage
         # Each outcome moves the level by step_size * (target - miss); the

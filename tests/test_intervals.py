@@ -110,6 +110,10 @@ def test_adaptive_intervals_bad_parameters(params, match):
         (lambda a: a.interval(0.0, -1.0), "y_std must be non-negative"),
         (lambda a: a.interval(np.nan, 1.0), "y_pred holds NaN"),
         (lambda a: a.update([1.0], [0.0], [np.nan]), "y_upper holds NaN"),
+        (
+            lambda a: a.update([1.0, 2.0], [0.0, 3.0], [2.0, 1.0]),
+            r"outcome 1 has the interval \[3, 1\]",
+        ),
         (lambda a: a.update([1.0, 2.0], [0.0], [2.0]), "y_true, y_lower, y_upper must"),
     ],
 )
