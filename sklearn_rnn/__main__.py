@@ -503,8 +503,8 @@ def _adaptive_step_size(value):
     """--adaptive-step-size as backtest takes it: 0 is None (not scored)."""
     if value == 0:
         return None
-    if not value > 0:  # negative or NaN
-        raise UserError(f"--adaptive-step-size must be a number >= 0; got {value}.")
+    if not 0 < value < float("inf"):  # negative, infinite or NaN
+        raise UserError(f"--adaptive-step-size must be a finite number >= 0; got {value}.")
     return value
 
 

@@ -828,9 +828,9 @@ def _check_coverage(coverage):
 def _check_adaptive_step_size(step_size, none=True):
     if step_size is None and none:
         return
-    if isinstance(step_size, bool) or not isinstance(step_size, Real) or not step_size > 0:
+    if isinstance(step_size, bool) or not isinstance(step_size, Real) or not 0 < step_size < np.inf:
         raise ValueError(
-            f"adaptive_step_size must be a number > 0{', or None' if none else ''}; "
+            f"adaptive_step_size must be a finite number > 0{', or None' if none else ''}; "
             f"got {step_size!r}."
         )
 

@@ -87,7 +87,7 @@ class AdaptiveIntervals(BaseEstimator):
 
     _parameter_constraints = {
         "coverage": [Interval(Real, 0, 1, closed="neither")],
-        "step_size": [Interval(Real, 0, None, closed="right")],
+        "step_size": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(self, coverage=0.8, *, step_size=0.02):
@@ -97,6 +97,8 @@ class AdaptiveIntervals(BaseEstimator):
     def _start(self):
         if not hasattr(self, "alpha_"):
             self._validate_params()
+            if not np.isfinite(self.step_size):
+                raise ValueError(f"step_size must be finite; got {self.step_size!r}.")
             self.alpha_ = 1.0 - self.coverage
             self.n_updates_ = 0
             self.n_misses_ = 0

@@ -239,13 +239,13 @@ def test_command_line_adaptive_step_size(tmp_path, monkeypatch, given, expected)
     assert settings["adaptive_step_size"] == expected
 
 
-@pytest.mark.parametrize("bad", ["-0.1", "nan"])
+@pytest.mark.parametrize("bad", ["-0.1", "nan", "inf"])
 def test_command_line_bad_adaptive_step_size(tmp_path, capsys, bad):
     pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
     argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
     assert main(argv + ["--lookback", "24", "--adaptive-step-size", bad]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--adaptive-step-size must be a number >= 0" in err[0]
+    assert len(err) == 1 and "--adaptive-step-size must be a finite number >= 0" in err[0]
 
 
 def _backtest_inputs(monkeypatch, argv):
@@ -825,8 +825,10 @@ def test_backtest_adaptive_step_size():
     result, fc = backtest(SEASONAL, models, adaptive_step_size=None, **settings)
     assert result["adaptive_coverage"].isna().all() and result["coverage"].notna().all()
     assert fc[["adaptive_lower", "adaptive_upper"]].isna().all().all()
-    for bad in (0, -0.1, True, "0.05"):
-        with pytest.raises(ValueError, match="adaptive_step_size must be a number > 0, or None"):
+    for bad in (0, -0.1, np.inf, True, "0.05"):
+        with pytest.raises(
+            ValueError, match="adaptive_step_size must be a finite number > 0, or N"
+        ):
             backtest(SEASONAL, models, adaptive_step_size=bad, **settings)
 
 
@@ -1054,7 +1056,7 @@ def test_forecast_adaptive_from_bad_input(change, error, match):
     _, fc = backtest(SEASONAL, models, season=12, return_forecasts=True, **settings)
     with pytest.raises(error, match=match):
         forecast(SEASONAL, models, adaptive_from=change(fc), **settings)
-    with pytest.raises(ValueError, match="adaptive_step_size must be a number > 0; got None"):
+    with pytest.raises(ValueError, match="adaptive_step_size must be a finite number > 0; got No"):
         forecast(SEASONAL, models, adaptive_from=fc, adaptive_step_size=None, **settings)
     with pytest.raises(ValueError, match="coverage must be in"):
         forecast(SEASONAL, models, adaptive_from=fc, coverage=80, **settings)
