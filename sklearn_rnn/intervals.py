@@ -97,8 +97,6 @@ class AdaptiveIntervals(BaseEstimator):
     def _start(self):
         if not hasattr(self, "alpha_"):
             self._validate_params()
-            if not np.isfinite(self.step_size):
-                raise ValueError(f"step_size must be finite; got {self.step_size!r}.")
             self.alpha_ = 1.0 - self.coverage
             self.n_updates_ = 0
             self.n_misses_ = 0

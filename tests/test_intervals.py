@@ -93,7 +93,10 @@ def test_adaptive_intervals_clone_keeps_parameters_not_state():
             {"coverage": 0.8, "step_size": 0},
             "'step_size' parameter of AdaptiveIntervals must be a float",
         ),
-        ({"coverage": 0.8, "step_size": np.inf}, "step_size must be finite; got inf"),
+        (
+            {"coverage": 0.8, "step_size": np.inf},
+            r"must be a float in the range \(0.0, inf\). Got inf",
+        ),
     ],
 )
 def test_adaptive_intervals_bad_parameters(params, match):
