@@ -1053,6 +1053,8 @@ def backtest(
     series_id = index["series"].to_numpy()
     origins = index["origin"].to_numpy()
     tracks = {}  # (model, series) -> _AdaptiveTrack, carried from fold to fold
+    if adaptive_step_size is not None:
+        calibrator = AdaptiveIntervals(coverage, step_size=adaptive_step_size)
     for fold, (train, test) in enumerate(cv.split(X, groups=times)):
         # Each series up to the fold's last training target: what the fold may
         # read, and the in-sample scale of its MASE.
@@ -1091,7 +1093,7 @@ def backtest(
                     y[test],
                     pred,
                     std,
-                    AdaptiveIntervals(coverage, step_size=adaptive_step_size),
+                    calibrator,
                 )
                 adaptive = float(np.mean((lower <= y[test]) & (y[test] <= upper)))
             abs_err = np.abs(err).mean(axis=1)

@@ -124,7 +124,7 @@ class AdaptiveIntervals(BaseEstimator):
         -------
         lower, upper : ndarray (0-d for scalars)
         """
-        y_pred, y_std = _floats(y_pred, y_std, ("y_pred", "y_std"))
+        y_pred, y_std = _floats(y_pred=y_pred, y_std=y_std)
         if np.any(y_std < 0):
             raise ValueError("y_std must be non-negative (standard deviations).")
         half = self.z_ * y_std
@@ -144,7 +144,7 @@ class AdaptiveIntervals(BaseEstimator):
         self
         """
         self._start()
-        arrays = _floats(y_true, y_lower, y_upper, ("y_true", "y_lower", "y_upper"))
+        arrays = _floats(y_true=y_true, y_lower=y_lower, y_upper=y_upper)
         y_true, y_lower, y_upper = (a.ravel() for a in arrays)
         if np.any(y_lower > y_upper):
             i = int(np.argmax(y_lower > y_upper))
@@ -162,17 +162,16 @@ class AdaptiveIntervals(BaseEstimator):
         return self
 
 
-def _floats(*arrays_and_names):
-    *arrays, names = arrays_and_names
-    out = [np.asarray(a, dtype=np.float64) for a in arrays]
-    shapes = {a.shape for a in out}
-    if len(shapes) > 1:
+def _floats(**arrays):
+    """The named arrays as float64, checked: one shape, no NaN."""
+    out = {name: np.asarray(a, dtype=np.float64) for name, a in arrays.items()}
+    if len({a.shape for a in out.values()}) > 1:
         raise ValueError(
-            f"{', '.join(names)} must have one shape; got "
-            + ", ".join(str(a.shape) for a in out)
+            f"{', '.join(out)} must have one shape; got "
+            + ", ".join(str(a.shape) for a in out.values())
             + "."
         )
-    for a, name in zip(out, names):
+    for name, a in out.items():
         if np.isnan(a).any():
             raise ValueError(f"{name} holds NaN.")
-    return out
+    return list(out.values())
