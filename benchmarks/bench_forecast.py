@@ -49,8 +49,10 @@ naive MAE of the fold's training series; averaged over folds), then per
 model the mean and spread of its MAE relative to the seasonal naive and to
 Ridge, and the series where it loses to them; the coverage of the 80%
 intervals of the models that predict a spread (Holt-Winters, and LSTMs with
-``loss='gaussian_nll'``), as predicted and as ``AdaptiveIntervals`` adapts
-them along the test periods (``backtest``'s ``adaptive_coverage``); with several seeds, how far
+``loss='gaussian_nll'``), as predicted, and of every model as adapted along the
+test periods (``backtest``'s ``adaptive_coverage``: ``AdaptiveIntervals``
+around the spread, ``ConformalIntervals`` from the past errors of the models
+without one, over the values that have an interval); with several seeds, how far
 one seed's figure lands from another's (each seed scored alone: the mean,
 standard deviation and range of its MAE relative to Ridge, and of the series
 it wins). ``--average`` adds, for each
@@ -463,8 +465,10 @@ def print_tables(table, models):
         ("coverage80", "as the models predict them"),
         (
             "adaptive80",
-            "adapted to the misses seen so far (AdaptiveIntervals; steered by the outcomes "
-            "it is scored on, so the 'calibrated' range of a fixed interval does not bound it)",
+            "adapted to the misses seen so far (AdaptiveIntervals around the spread, "
+            "ConformalIntervals from past errors without one: over the values with an "
+            "interval, after 5 past errors; steered by the outcomes it is scored on, so the "
+            "'calibrated' range of a fixed interval does not bound it)",
         ),
     ):
         print_coverage(table, models, key, whose, width)

@@ -16,7 +16,8 @@ whole series to each origin), Ridge on the standardised lagged window and
 other defaults (window re-basing and the linear path); the 80% intervals of
 Holt-Winters and of the LSTMs are scored too, as predicted and as
 ``AdaptiveIntervals`` adapts them to the misses seen along the test periods
-(``adaptive_coverage``); Ridge and the LSTM also
+(``adaptive_coverage``), and every other model's intervals from its past
+errors (``ConformalIntervals``, the same column); Ridge and the LSTM also
 half re-based (the mean of the model's forecast and that of a clone fitted to
 the change since each window's last value, ``RebasedRegressor(model,
 rebased_weight=0.5)``), and each half re-based model averaged with

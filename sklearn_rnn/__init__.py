@@ -55,6 +55,7 @@ _LAZY = {
     "pad_sequences": "._sequences",
     "load_word_vectors": "._vectors",
     "AdaptiveIntervals": ".intervals",
+    "ConformalIntervals": ".intervals",
     "ForecastCombination": ".backtest",
     "HoltWintersForecaster": ".backtest",
     "LastValueForecaster": ".backtest",
@@ -80,6 +81,7 @@ _LAZY = {
 __all__ = [
     "AdaptiveIntervals",
     "BOS_ID",
+    "ConformalIntervals",
     "EOS_ID",
     "N_RESERVED",
     "OOV_ID",

@@ -388,9 +388,9 @@ def _parser():
         "--adaptive-step-size",
         type=float,
         default=0.02,
-        help="step size of the intervals that adapt to the misses seen so far "
-        "(AdaptiveIntervals), scored as adaptive_coverage for every model with a spread; "
-        "0: not scored",
+        help="step size of the intervals that adapt to the misses seen so far, scored as "
+        "adaptive_coverage for every model (AdaptiveIntervals around a spread, "
+        "ConformalIntervals from past errors without one); 0: not scored",
     )
     bt.add_argument(
         "--rebased",

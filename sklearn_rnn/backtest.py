@@ -7,9 +7,11 @@ targets reach into the test period), fits every model on each fold's past
 and scores its forecasts of the fold: MAE, RMSE, MASE (scaled by the
 in-sample one-step seasonal-naive error of the fold's training series) and,
 for models that predict their spread (``predict(X, return_std=True)``), the
-coverage of their central intervals, as predicted and as
-:class:`~sklearn_rnn.AdaptiveIntervals` adapts them to the misses seen along
-the test periods. The same folds serve every model.
+coverage of their central intervals as predicted; and the coverage of
+intervals that adapt to the misses seen along the test periods, around the
+spread (:class:`~sklearn_rnn.AdaptiveIntervals`) or, for models without
+one, from their past errors (:class:`~sklearn_rnn.ConformalIntervals`).
+The same folds serve every model.
 :func:`forecast` then fits the same models on the whole series and forecasts
 past its end.
 
@@ -34,7 +36,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .intervals import AdaptiveIntervals
+from .intervals import AdaptiveIntervals, ConformalIntervals
 from .regressor import LSTMRegressor
 from .timeseries import (
     RollingOriginSplit,
@@ -836,11 +838,17 @@ def _check_adaptive_step_size(step_size, none=True):
 
 
 class _AdaptiveTrack:
-    """One model's adaptive intervals on one series: the calibrator and the outcomes to come."""
+    """One model's adaptive intervals on one series: the calibrator and the outcomes to come.
+
+    An :class:`AdaptiveIntervals` draws them around the spread, a
+    :class:`ConformalIntervals` (``std`` None) from the past errors of each
+    step ahead.
+    """
 
     def __init__(self, calibrator):
         self.calibrator = calibrator
-        self.pending = []  # heap of (step observed, order issued, y, lower, upper)
+        # heap of (step observed, order issued, y, lower, upper, prediction, step ahead)
+        self.pending = []
         self.issued = 0
 
     def observe_before(self, step):
@@ -849,14 +857,25 @@ class _AdaptiveTrack:
         while self.pending and self.pending[0][0] < step:
             seen.append(heapq.heappop(self.pending)[2:])
         if seen:
-            self.calibrator.update(*np.asarray(seen).T)
+            y, lower, upper, pred, ahead = np.asarray(seen).T
+            if isinstance(self.calibrator, ConformalIntervals):
+                self.calibrator.update(y, lower, upper, y_pred=pred, step=ahead.astype(np.int64))
+            else:
+                self.calibrator.update(y, lower, upper)
 
     def issue(self, origin, y_true, pred, std):
         """The window's intervals at the current level; its outcomes wait until observed."""
         self.observe_before(origin)
-        lower, upper = self.calibrator.interval(pred, std)
+        ahead = np.arange(1, len(pred) + 1)
+        if std is None:
+            lower, upper = self.calibrator.interval(pred, step=ahead)
+        else:
+            lower, upper = self.calibrator.interval(pred, std)
         for h in range(len(pred)):
-            heapq.heappush(self.pending, (origin + h, self.issued, y_true[h], lower[h], upper[h]))
+            heapq.heappush(
+                self.pending,
+                (origin + h, self.issued, y_true[h], lower[h], upper[h], pred[h], ahead[h]),
+            )
             self.issued += 1
         return lower, upper
 
@@ -865,14 +884,18 @@ def _adaptive_intervals(tracks, name, series_id, origins, y_true, pred, std, cal
     """Adaptive intervals of one model's test windows, each series' windows in time order.
 
     ``tracks`` holds each (model, series) calibrator and its unobserved
-    outcomes from fold to fold; ``calibrator`` starts the missing ones.
+    outcomes from fold to fold; ``calibrator`` starts the missing ones
+    (:class:`AdaptiveIntervals` with a spread, :class:`ConformalIntervals`
+    with ``std`` None). NaN where a conformal step has too few past errors.
     """
     lower, upper = np.empty_like(pred), np.empty_like(pred)
     for i in np.unique(series_id):
         track = tracks.setdefault((name, i), _AdaptiveTrack(clone(calibrator)))
         rows = np.flatnonzero(series_id == i)
         for r in rows[np.argsort(origins[rows], kind="stable")]:
-            lower[r], upper[r] = track.issue(origins[r], y_true[r], pred[r], std[r])
+            lower[r], upper[r] = track.issue(
+                origins[r], y_true[r], pred[r], None if std is None else std[r]
+            )
     return lower, upper
 
 
@@ -977,14 +1000,18 @@ def backtest(
         Nominal coverage of the central intervals scored for models that
         predict their spread.
     adaptive_step_size : float or None, default=0.02
-        For models that predict their spread, also score the intervals that
-        :class:`~sklearn_rnn.AdaptiveIntervals` (this ``step_size``) draws
-        around their forecasts: one per model and series, run through the
-        test windows of every fold in time order, each window's interval at
-        the level the outcomes known at its origin have set (the targets
-        before it, of earlier windows and folds). This is how the intervals
-        would fare if each outcome were fed back as it came in; the forecasts
-        themselves are unchanged. None: not scored.
+        Also score intervals that adapt to the misses (this ``step_size``):
+        those :class:`~sklearn_rnn.AdaptiveIntervals` draws around the
+        forecasts of models that predict their spread, and those
+        :class:`~sklearn_rnn.ConformalIntervals` takes from the past errors
+        of the others (one history per step ahead; none drawn until a step
+        has 5 past errors). One calibrator per model and series, run through
+        the test windows of every fold in time order, each window's interval
+        at the level (and from the errors) that the outcomes known at its
+        origin have set (the targets before it, of earlier windows and
+        folds). This is how the intervals would fare if each outcome were fed
+        back as it came in; the forecasts themselves are unchanged. None: not
+        scored.
     return_forecasts : bool, default=False
         Also return every test forecast.
 
@@ -992,8 +1019,11 @@ def backtest(
     -------
     result : pandas.DataFrame
         One row per model and fold: ``model``, ``fold``, ``n_train``,
-        ``n_test`` (windows), ``mae``, ``rmse``, ``mase``, ``coverage`` and
-        ``adaptive_coverage`` (NaN for models without a spread) and
+        ``n_test`` (windows), ``mae``, ``rmse``, ``mase``, ``coverage`` (NaN
+        for models without a spread), ``adaptive_coverage`` (over the values
+        that have an adaptive interval), ``adaptive_drawn`` (the share of
+        the fold's values that have one: 1 for models with a spread, less
+        where a model without one had too few past errors) and
         ``fit_seconds``. For several series, ``mae``, ``rmse`` and the
         coverages pool the windows of all of them and
         ``mase`` is the mean over series of each one's MASE (each scaled by
@@ -1003,11 +1033,12 @@ def backtest(
         One row per model, test window and step ahead: ``model``, ``fold``,
         ``series`` (its position in the list; 0 for one series), ``origin``
         (the step of that series the window forecasts first), ``step`` (1 to
-        ``horizon``), ``y_true``, ``y_pred``, ``y_std`` and the adaptive
-        interval ``adaptive_lower``, ``adaptive_upper`` (NaN without a
-        spread). Feeding a model's outcomes and adaptive intervals to
-        :meth:`AdaptiveIntervals.update` in the order they were observed
-        (``origin + step``) gives the level to carry on with.
+        ``horizon``), ``y_true``, ``y_pred``, ``y_std`` (NaN without a
+        spread) and the adaptive interval ``adaptive_lower``,
+        ``adaptive_upper`` (NaN where none was drawn). Feeding a model's
+        outcomes and adaptive intervals to the calibrator's ``update`` in the
+        order they were observed (``origin + step``) gives the level to carry
+        on with; :func:`forecast` does it with ``adaptive_from``.
 
     Examples
     --------
@@ -1054,7 +1085,10 @@ def backtest(
     origins = index["origin"].to_numpy()
     tracks = {}  # (model, series) -> _AdaptiveTrack, carried from fold to fold
     if adaptive_step_size is not None:
-        calibrator = AdaptiveIntervals(coverage, step_size=adaptive_step_size)
+        calibrators = {
+            True: AdaptiveIntervals(coverage, step_size=adaptive_step_size),
+            False: ConformalIntervals(coverage, step_size=adaptive_step_size),
+        }
     for fold, (train, test) in enumerate(cv.split(X, groups=times)):
         # Each series up to the fold's last training target: what the fold may
         # read, and the in-sample scale of its MASE.
@@ -1080,11 +1114,11 @@ def backtest(
         for name in models:
             pred, std, seconds = outputs[name]
             err = pred - y[test]
-            covered = adaptive = np.nan
+            covered = adaptive = drawn = np.nan
             lower = upper = np.full(err.shape, np.nan)
             if std is not None:
                 covered = float(np.mean(np.abs(err) <= z * std))
-            if std is not None and adaptive_step_size is not None:
+            if adaptive_step_size is not None:
                 lower, upper = _adaptive_intervals(
                     tracks,
                     name,
@@ -1093,9 +1127,13 @@ def backtest(
                     y[test],
                     pred,
                     std,
-                    calibrator,
+                    calibrators[std is not None],
                 )
-                adaptive = float(np.mean((lower <= y[test]) & (y[test] <= upper)))
+                given = ~np.isnan(lower)
+                drawn = float(given.mean())
+                if given.any():
+                    inside = (lower <= y[test]) & (y[test] <= upper)
+                    adaptive = float(inside[given].mean())
             abs_err = np.abs(err).mean(axis=1)
             mase = [
                 abs_err[series_id[test] == i].mean() / s if s > 0 else np.nan
@@ -1130,6 +1168,7 @@ def backtest(
                     "mase": float(np.mean(mase)),
                     "coverage": covered,
                     "adaptive_coverage": adaptive,
+                    "adaptive_drawn": drawn,
                     "fit_seconds": seconds,
                 }
             )
@@ -1186,10 +1225,12 @@ def forecast(
     adaptive_from : pandas.DataFrame or None, default=None
         The forecasts of a :func:`backtest` of these models on these series
         (``return_forecasts=True``), run with the same ``coverage`` and
-        ``adaptive_step_size``. For each model with a spread, the outcomes of
-        its adaptive intervals there are fed, in the order they were observed,
-        to an :class:`~sklearn_rnn.AdaptiveIntervals` per series, and its
-        forecasts here get intervals at the level reached.
+        ``adaptive_step_size``. For each model, the outcomes of its adaptive
+        intervals there are fed, in the order they were observed, to a
+        calibrator per series (:class:`~sklearn_rnn.AdaptiveIntervals` for
+        a model with a spread, :class:`~sklearn_rnn.ConformalIntervals`,
+        which also keeps the errors of each step ahead, for one without),
+        and its forecasts here get intervals at the level reached.
     coverage : float, default=0.8
         Nominal coverage of the adaptive intervals (with ``adaptive_from``).
     adaptive_step_size : float, default=0.02
@@ -1202,10 +1243,12 @@ def forecast(
         position in the list; 0 for one series), ``step`` (1 to ``horizon``:
         the step after the series' end that it forecasts), ``y_pred`` and
         ``y_std`` (NaN for models without a spread); with ``adaptive_from``
-        also ``adaptive_lower`` and ``adaptive_upper`` (NaN without a
-        spread). Each step's interval is at the level reached by the end of
-        the series; as new values arrive, feed them back
-        (:meth:`AdaptiveIntervals.update`) to move it.
+        also ``adaptive_lower`` and ``adaptive_upper`` (NaN for a step
+        beyond the backtest's horizon, or one with fewer past errors than
+        :class:`~sklearn_rnn.ConformalIntervals` needs, for a model without
+        a spread). Each step's interval is at the level reached by the end of
+        the series; as new values arrive, feed them back (the calibrator's
+        ``update``) to move it.
 
     Examples
     --------
@@ -1290,7 +1333,10 @@ def forecast(
             }
         )
         if adaptive_from is not None:
-            calibrator = AdaptiveIntervals(coverage, step_size=adaptive_step_size)
+            if std is None:
+                calibrator = ConformalIntervals(coverage, step_size=adaptive_step_size)
+            else:
+                calibrator = AdaptiveIntervals(coverage, step_size=adaptive_step_size)
             lower, upper = _adapted(adaptive_from, name, pred, std, calibrator)
             frame["adaptive_lower"], frame["adaptive_upper"] = lower.ravel(), upper.ravel()
         frames.append(frame)
@@ -1304,6 +1350,7 @@ _ADAPTIVE_COLUMNS = [
     "origin",
     "step",
     "y_true",
+    "y_pred",
     "adaptive_lower",
     "adaptive_upper",
 ]
@@ -1330,24 +1377,29 @@ def _check_adaptive_from(forecasts, n_series):
 
 
 def _adapted(forecasts, name, pred, std, calibrator):
-    """``name``'s intervals around ``pred`` (series x steps), each series' level replayed."""
+    """``name``'s intervals around ``pred`` (series x steps), each series' calibrator replayed."""
     lower, upper = np.full(pred.shape, np.nan), np.full(pred.shape, np.nan)
-    if std is None:
-        return lower, upper
     mine = forecasts[forecasts["model"] == name]
-    if mine.empty or mine[["adaptive_lower", "adaptive_upper"]].isna().any().any():
+    ends = mine[["adaptive_lower", "adaptive_upper"]]
+    # A model with a spread has an interval for every value; one without, for
+    # all but the first few of each step (too few past errors).
+    if mine.empty or (ends.isna().any().any() if std is not None else ends.isna().all().all()):
         raise ValueError(
-            f"adaptive_from has no adaptive intervals of the model {name!r}, which predicts "
-            "a spread: pass the forecasts of a backtest of the same models (with "
-            "adaptive_step_size set)."
+            f"adaptive_from has no adaptive intervals of the model {name!r}: pass the "
+            "forecasts of a backtest of the same models (with adaptive_step_size set)."
         )
+    steps = np.arange(1, pred.shape[1] + 1)
     for i in range(len(pred)):
         rows = mine[mine["series"] == i]
         rows = rows.iloc[np.argsort((rows["origin"] + rows["step"]).to_numpy(), kind="stable")]
-        aci = clone(calibrator).update(
-            rows["y_true"], rows["adaptive_lower"], rows["adaptive_upper"]
-        )
-        lower[i], upper[i] = aci.interval(pred[i], std[i])
+        outcomes = rows["y_true"], rows["adaptive_lower"], rows["adaptive_upper"]
+        if std is None:
+            step = rows["step"].to_numpy(dtype=np.int64)
+            aci = clone(calibrator).update(*outcomes, y_pred=rows["y_pred"], step=step)
+            lower[i], upper[i] = aci.interval(pred[i], step=steps)
+        else:
+            aci = clone(calibrator).update(*outcomes)
+            lower[i], upper[i] = aci.interval(pred[i], std[i])
     return lower, upper
 
 
@@ -1365,12 +1417,21 @@ def summarize_backtest(result, reference="seasonal naive"):
     -------
     pandas.DataFrame
         Indexed by model (in the order run): ``mae``, ``rmse``, ``mase``,
-        ``coverage``, ``adaptive_coverage``, ``fit_seconds`` (means over
-        folds; a result without ``adaptive_coverage`` has none) and, with the
+        ``coverage``, ``adaptive_coverage``, ``adaptive_drawn``,
+        ``fit_seconds`` (means over folds; a result without the adaptive
+        columns has none) and, with the
         reference, ``mae_vs_<reference>`` (the mean over folds of the ratio).
     """
     order = list(dict.fromkeys(result["model"]))
-    columns = ["mae", "rmse", "mase", "coverage", "adaptive_coverage", "fit_seconds"]
+    columns = [
+        "mae",
+        "rmse",
+        "mase",
+        "coverage",
+        "adaptive_coverage",
+        "adaptive_drawn",
+        "fit_seconds",
+    ]
     columns = [c for c in columns if c in result]
     summary = result.groupby("model")[columns].mean().loc[order]
     if reference in order:
@@ -1403,9 +1464,10 @@ def plot_backtest(
         crowds the first figure).
     intervals : {'predicted', 'adaptive'}, default='predicted'
         The intervals drawn: the models' own (``coverage`` around their
-        spread), or those :class:`~sklearn_rnn.AdaptiveIntervals` drew in the
-        backtest (``adaptive_lower``, ``adaptive_upper``, at the backtest's
-        coverage: ``coverage`` is then not read).
+        spread), or the adaptive intervals of the backtest
+        (``adaptive_lower``, ``adaptive_upper``, at the backtest's coverage:
+        ``coverage`` is then not read), drawn for models without a spread
+        too.
 
     Returns
     -------
@@ -1446,17 +1508,18 @@ def plot_backtest(
         ax.plot(range(start, end), np.asarray(series)[start:end], color="black", label="observed")
     for name, rows in last.groupby("model", sort=False):
         line = ax.plot(rows["origin"], rows["y_pred"], label=name, alpha=0.8)[0]
-        if rows["y_std"].notna().any():
-            if intervals == "adaptive":
-                lower, upper = rows["adaptive_lower"], rows["adaptive_upper"]
-                label = f"{name} interval, adapted"
-            else:
-                lower = rows["y_pred"] - z * rows["y_std"]
-                upper = rows["y_pred"] + z * rows["y_std"]
-                label = f"{name} {coverage:.0%} interval"
-            ax.fill_between(
-                rows["origin"], lower, upper, color=line.get_color(), alpha=0.2, label=label
-            )
+        if intervals == "adaptive" and rows["adaptive_lower"].notna().any():
+            lower, upper = rows["adaptive_lower"], rows["adaptive_upper"]
+            label = f"{name} interval, adapted"
+        elif intervals == "predicted" and rows["y_std"].notna().any():
+            lower = rows["y_pred"] - z * rows["y_std"]
+            upper = rows["y_pred"] + z * rows["y_std"]
+            label = f"{name} {coverage:.0%} interval"
+        else:
+            continue
+        ax.fill_between(
+            rows["origin"], lower, upper, color=line.get_color(), alpha=0.2, label=label
+        )
     ax.set_xlabel("step of the series")
     ax.set_title("One-step forecasts in the last fold")
     # Beside the axes: with the default nine models a legend inside hides the forecasts.

@@ -8,9 +8,12 @@ for the whole period. Adaptive conformal inference (Gibbs & Candes, 2021,
 as they arrive and moves the interval's level after each one: a miss widens
 the next intervals, a hit narrows them, so that the share of misses over a
 period approaches the nominal one whatever the model's calibration.
+:class:`AdaptiveIntervals` draws them around a model's predicted spread;
+:class:`ConformalIntervals` takes their width from the model's own past
+errors, for models that predict no spread.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import norm
@@ -23,7 +26,27 @@ from sklearn.utils._param_validation import Interval
 MAX_Z = float(norm.ppf(1 - 0.002 / 2))
 
 
-class AdaptiveIntervals(BaseEstimator):
+class _AdaptiveLevel(BaseEstimator):
+    """The working miss rate that both kinds of adaptive intervals move."""
+
+    def _start(self):
+        if not hasattr(self, "alpha_"):
+            self._validate_params()
+            self.alpha_ = 1.0 - self.coverage
+            self.n_updates_ = 0
+            self.n_misses_ = 0
+
+    def _move(self, missed):
+        """Move the level by the outcomes of intervals given earlier (a boolean per outcome)."""
+        # Each outcome moves the level by step_size * (target - miss); the
+        # intervals were given already, so the moves simply add up.
+        target = 1.0 - self.coverage
+        self.alpha_ += float(self.step_size * (target * len(missed) - missed.sum()))
+        self.n_updates_ += len(missed)
+        self.n_misses_ += int(missed.sum())
+
+
+class AdaptiveIntervals(_AdaptiveLevel):
     """Central Gaussian intervals whose level adapts to the misses seen so far.
 
     Keeps a working miss rate ``alpha_``, starting at ``1 - coverage``. Its
@@ -95,13 +118,6 @@ class AdaptiveIntervals(BaseEstimator):
         self.coverage = coverage
         self.step_size = step_size
 
-    def _start(self):
-        if not hasattr(self, "alpha_"):
-            self._validate_params()
-            self.alpha_ = 1.0 - self.coverage
-            self.n_updates_ = 0
-            self.n_misses_ = 0
-
     @property
     def z_(self):
         """The half-width of the next intervals, in standard deviations."""
@@ -146,24 +162,195 @@ class AdaptiveIntervals(BaseEstimator):
         self._start()
         arrays = _floats(y_true=y_true, y_lower=y_lower, y_upper=y_upper)
         y_true, y_lower, y_upper = (a.ravel() for a in arrays)
-        if np.any(y_lower > y_upper):
-            i = int(np.argmax(y_lower > y_upper))
-            raise ValueError(
-                f"y_lower must not exceed y_upper; outcome {i} has the interval "
-                f"[{y_lower[i]:g}, {y_upper[i]:g}]."
-            )
-        missed = ~((y_lower <= y_true) & (y_true <= y_upper))
-        target = 1.0 - self.coverage
-        # Each outcome moves the level by step_size * (target - miss); the
-        # intervals were given already, so the moves simply add up.
-        self.alpha_ += float(self.step_size * (target * len(missed) - missed.sum()))
-        self.n_updates_ += len(missed)
-        self.n_misses_ += int(missed.sum())
+        _check_order(y_lower, y_upper)
+        self._move(~((y_lower <= y_true) & (y_true <= y_upper)))
         return self
 
 
-def _floats(**arrays):
-    """The named arrays as float64, checked: one shape, no NaN."""
+class ConformalIntervals(_AdaptiveLevel):
+    """Intervals from a model's own past errors, their level adapting to the misses seen so far.
+
+    For a forecaster that predicts no spread (Ridge on lagged windows, the
+    last value, a combination of such). Its intervals are ``y_pred -+ q``,
+    ``q`` the ``1 - alpha_`` quantile of the absolute errors observed so far
+    (online split conformal prediction), one history of errors per ``step``
+    (the steps ahead of a multi-step forecaster, whose errors grow with the
+    step). The working miss rate ``alpha_`` starts at ``1 - coverage`` and
+    moves as in :class:`AdaptiveIntervals` (Gibbs & Candes 2021): a miss
+    widens the next intervals, a hit narrows them, so the share of misses
+    approaches ``1 - coverage`` as the errors drift, as long as the largest
+    past error (the widest interval drawn) holds the outcomes.
+
+    Until a step has ``min_errors`` past errors its intervals are NaN: no
+    interval is drawn for a model's first forecasts. Their outcomes add
+    their errors and do not move the level. :func:`~sklearn_rnn.backtest`
+    scores these intervals for every model without a spread (its
+    ``adaptive_coverage``, over the values that have one, and
+    ``adaptive_drawn``, the share that do).
+
+    Parameters
+    ----------
+    coverage : float, default=0.8
+        The share of outcomes the intervals should hold, in (0, 1).
+    step_size : float, default=0.02
+        How far one outcome moves the level (Gibbs & Candes' gamma), as in
+        :class:`AdaptiveIntervals`. On the forecasting panels (study 42) it
+        put Ridge's 80% intervals at 75-85% coverage on 16 of 22 series (12
+        of the 13 development series), against 10 for the plain quantile of
+        its past errors (study 41); 0.05 put 18 in range at a 3% higher
+        interval score on the development series.
+    min_errors : int, default=5
+        Past errors a step needs before its intervals are drawn.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The working miss rate (may leave [0, 1]: at 0 or below the
+        half-width is the largest past error of the step, at 1 or above the
+        smallest).
+    errors_ : dict of int to list of float
+        The absolute errors observed at each step, in the order fed.
+    n_updates_ : int
+        Outcomes that had an interval (those that moved the level).
+    n_misses_ : int
+        Of those, outcomes outside their interval.
+
+    Examples
+    --------
+    Errors whose scale doubles halfway: over the second half, the plain
+    quantile of the past errors (a step size near 0) holds 55% of the
+    outcomes, the adapted one 79%.
+
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.normal(size=2000) * np.repeat([1.0, 2.0], 1000)
+    >>> def coverage(calibrator):
+    ...     inside = []
+    ...     for t in range(2000):
+    ...         lower, upper = calibrator.interval(0.0)
+    ...         if not np.isnan(lower):
+    ...             inside.append(lower <= y[t] <= upper)
+    ...         _ = calibrator.update(y[t], lower, upper, y_pred=0.0)
+    ...     return round(float(np.mean(inside[1000:])), 2)
+    >>> coverage(ConformalIntervals(step_size=1e-6)), coverage(ConformalIntervals())
+    (0.55, 0.79)
+    """
+
+    _parameter_constraints = {
+        "coverage": [Interval(Real, 0, 1, closed="neither")],
+        "step_size": [Interval(Real, 0, None, closed="neither")],
+        "min_errors": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, coverage=0.8, *, step_size=0.02, min_errors=5):
+        self.coverage = coverage
+        self.step_size = step_size
+        self.min_errors = min_errors
+
+    def _start(self):
+        if not hasattr(self, "alpha_"):
+            super()._start()
+            self.errors_ = {}
+
+    def _half_width(self, errors):
+        if len(errors) < self.min_errors:
+            return np.nan
+        level = min(max(1.0 - self.alpha_, 0.0), 1.0)
+        return float(np.quantile(errors, level, method="higher"))
+
+    def interval(self, y_pred, step=None):
+        """The lower and upper ends of the intervals at the current level.
+
+        Parameters
+        ----------
+        y_pred : float or array-like
+            Forecasts.
+        step : int or array-like of int, default=None
+            Which history of errors each forecast's interval comes from (its
+            steps ahead), broadcast to ``y_pred``'s shape; None: one history.
+
+        Returns
+        -------
+        lower, upper : ndarray (0-d for scalars)
+            NaN where the step has fewer than ``min_errors`` past errors.
+        """
+        self._start()
+        (y_pred,) = _floats(y_pred=y_pred)
+        step = _steps(step, y_pred.shape)
+        half = np.empty(y_pred.shape)
+        for h in np.unique(step):
+            half[step == h] = self._half_width(self.errors_.get(int(h), []))
+        return y_pred - half, y_pred + half
+
+    def update(self, y_true, y_lower, y_upper, *, y_pred, step=None):
+        """Record the errors of forecasts given earlier and move the level by their misses.
+
+        Parameters
+        ----------
+        y_true, y_lower, y_upper : float or array-like of one shape
+            Outcomes and the intervals that :meth:`interval` gave for them
+            (NaN, both ends, where it gave none); arrays are read in C order,
+            one outcome after the other.
+        y_pred : float or array-like of that shape
+            The forecasts of those outcomes.
+        step : int or array-like of int, default=None
+            Their steps, as given to :meth:`interval`.
+
+        Returns
+        -------
+        self
+        """
+        self._start()
+        y_true, y_pred = _floats(y_true=y_true, y_pred=y_pred)
+        y_lower, y_upper = _floats(y_lower=y_lower, y_upper=y_upper, allow_nan=True)
+        if y_lower.shape != y_true.shape:
+            raise ValueError(
+                f"y_true, y_lower, y_upper must have one shape; got {y_true.shape}, "
+                f"{y_lower.shape}, {y_upper.shape}."
+            )
+        step = _steps(step, y_true.shape).ravel()
+        y_true, y_pred, y_lower, y_upper = (a.ravel() for a in (y_true, y_pred, y_lower, y_upper))
+        if np.any(np.isnan(y_lower) != np.isnan(y_upper)):
+            i = int(np.argmax(np.isnan(y_lower) != np.isnan(y_upper)))
+            raise ValueError(
+                "y_lower and y_upper must be NaN together (no interval given); outcome "
+                f"{i} has the interval [{y_lower[i]:g}, {y_upper[i]:g}]."
+            )
+        _check_order(y_lower, y_upper)
+        for h, error in zip(step.tolist(), np.abs(y_true - y_pred).tolist()):
+            self.errors_.setdefault(h, []).append(error)
+        given = ~np.isnan(y_lower)
+        inside = (y_lower[given] <= y_true[given]) & (y_true[given] <= y_upper[given])
+        self._move(~inside)
+        return self
+
+
+def _steps(step, shape):
+    """``step`` as integers of ``shape``: zeros for None."""
+    if step is None:
+        return np.zeros(shape, dtype=np.int64)
+    step = np.asarray(step)
+    if step.dtype.kind not in "iu":
+        raise TypeError(f"step must be integers (the steps ahead); got dtype {step.dtype}.")
+    try:
+        return np.broadcast_to(step, shape)
+    except ValueError:
+        raise ValueError(
+            f"step of shape {step.shape} does not match the forecasts' shape {shape}."
+        ) from None
+
+
+def _check_order(y_lower, y_upper):
+    wrong = y_lower > y_upper
+    if np.any(wrong):
+        i = int(np.argmax(wrong))
+        raise ValueError(
+            f"y_lower must not exceed y_upper; outcome {i} has the interval "
+            f"[{y_lower[i]:g}, {y_upper[i]:g}]."
+        )
+
+
+def _floats(allow_nan=False, **arrays):
+    """The named arrays as float64, checked: one shape, no NaN (unless allowed)."""
     out = {name: np.asarray(a, dtype=np.float64) for name, a in arrays.items()}
     if len({a.shape for a in out.values()}) > 1:
         raise ValueError(
@@ -172,6 +359,6 @@ def _floats(**arrays):
             + "."
         )
     for name, a in out.items():
-        if np.isnan(a).any():
+        if not allow_nan and np.isnan(a).any():
             raise ValueError(f"{name} holds NaN.")
     return list(out.values())

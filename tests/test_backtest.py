@@ -11,6 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn import (
     AdaptiveIntervals,
+    ConformalIntervals,
     ForecastCombination,
     HoltWintersForecaster,
     LastValueForecaster,
@@ -776,6 +777,37 @@ def _replay_adaptive(fc, model, coverage=0.8, step_size=0.02):
     return lower, upper
 
 
+def _replay_conformal(fc, model, coverage=0.8, step_size=0.02, min_errors=5):
+    """Online conformal intervals by hand, without ConformalIntervals: for each series,
+    window by window in time order, the 1 - alpha quantile of the absolute errors at each
+    step observed before the window's origin; alpha moved by each outcome that had one."""
+    rows = fc[fc["model"] == model]
+    lower = pd.Series(np.nan, index=rows.index)
+    upper = lower.copy()
+    for _, part in rows.groupby("series"):
+        alpha, errors = 1 - coverage, {}
+        observed = (part["origin"] + part["step"] - 1).to_numpy()
+        fed = np.zeros(len(part), dtype=bool)
+        for origin, window in part.groupby("origin", sort=True):
+            given = misses = 0
+            for i in np.flatnonzero(~fed & (observed < origin)):
+                r = part.iloc[i]
+                errors.setdefault(r["step"], []).append(abs(r["y_true"] - r["y_pred"]))
+                if not np.isnan(lower[part.index[i]]):
+                    given += 1
+                    misses += not lower[part.index[i]] <= r["y_true"] <= upper[part.index[i]]
+                fed[i] = True
+            # The outcomes observed together move alpha together (the same sum, in one step).
+            alpha += step_size * ((1 - coverage) * given - misses)
+            for j, r in window.iterrows():
+                past = sorted(errors.get(r["step"], []))
+                if len(past) >= min_errors:
+                    level = min(max(1 - alpha, 0), 1)
+                    q = past[int(np.ceil(level * (len(past) - 1)))]
+                    lower[j], upper[j] = r["y_pred"] - q, r["y_pred"] + q
+    return lower, upper
+
+
 def _two_series_with_spreads(scale):
     """Two series (one noisy) and models with and without a spread (``scale``: too narrow)."""
     noisy = SEASONAL + np.random.default_rng(0).normal(0, 0.3, len(SEASONAL))
@@ -811,9 +843,36 @@ def test_backtest_adaptive_intervals_follow_the_outcomes_in_time_order():
     own, adapted = rows.loc["narrow", "coverage"], rows.loc["narrow", "adaptive_coverage"]
     assert (own < 0.55).all() and (adapted > own).all()
     assert abs(adapted.iloc[1:].mean() - 0.8) < 0.05
-    assert rows.loc["last", "adaptive_coverage"].isna().all()
-    assert fc.loc[fc["model"] == "last", ["adaptive_lower", "adaptive_upper"]].isna().all().all()
-    assert "adaptive_coverage" in summarize_backtest(result)
+    assert (rows.loc[["narrow", "hw"], "adaptive_drawn"] == 1).all()
+    assert {"adaptive_coverage", "adaptive_drawn"} <= set(summarize_backtest(result))
+
+
+def test_backtest_conformal_intervals_for_models_without_a_spread():
+    panel, models = _two_series_with_spreads(scale=0.4)
+    result, fc = backtest(panel, models, lookback=24, horizon=3, season=12, return_forecasts=True)
+    rows = fc[fc["model"] == "last"]
+    assert rows["y_std"].isna().all()
+    lower, upper = _replay_conformal(fc, "last")
+    np.testing.assert_allclose(rows["adaptive_lower"], lower)
+    np.testing.assert_allclose(rows["adaptive_upper"], upper)
+    # No interval until a step has 5 past errors: the first 5 + step - 1 windows
+    # of each series, in the first fold; every later value has one.
+    for (_, step), part in rows.groupby(["series", "step"]):
+        missing = part.sort_values("origin")["adaptive_lower"].isna().to_numpy()
+        assert missing[: 5 + step - 1].all() and not missing[5 + step - 1 :].any()
+    given = rows["adaptive_lower"].notna()
+    inside = rows["adaptive_lower"].le(rows["y_true"]) & rows["y_true"].le(rows["adaptive_upper"])
+    mine = result[result["model"] == "last"].set_index("fold")
+    np.testing.assert_allclose(
+        mine["adaptive_coverage"], inside[given].groupby(rows["fold"][given]).mean()
+    )
+    np.testing.assert_allclose(mine["adaptive_drawn"], given.groupby(rows["fold"]).mean())
+    assert mine.loc[0, "adaptive_drawn"] < 1 and (mine.loc[1:, "adaptive_drawn"] == 1).all()
+    assert mine["coverage"].isna().all()
+    # The errors grow with the step ahead, and so do the intervals.
+    width = (rows["adaptive_upper"] - rows["adaptive_lower"]).groupby(rows["step"]).mean()
+    assert width.is_monotonic_increasing
+    assert abs(mine["adaptive_coverage"].mean() - 0.8) < 0.08
 
 
 def test_backtest_adaptive_step_size():
@@ -822,8 +881,14 @@ def test_backtest_adaptive_step_size():
     result, fc = backtest(SEASONAL, models, adaptive_step_size=0.1, **settings)
     lower, upper = _replay_adaptive(fc, "narrow", step_size=0.1)
     np.testing.assert_allclose(fc["adaptive_lower"], lower)
+    result, fc = backtest(
+        SEASONAL, {"last": LastValueForecaster()}, adaptive_step_size=0.1, **settings
+    )
+    lower, upper = _replay_conformal(fc, "last", step_size=0.1)
+    np.testing.assert_allclose(fc["adaptive_lower"], lower)
     result, fc = backtest(SEASONAL, models, adaptive_step_size=None, **settings)
     assert result["adaptive_coverage"].isna().all() and result["coverage"].notna().all()
+    assert result["adaptive_drawn"].isna().all()
     assert fc[["adaptive_lower", "adaptive_upper"]].isna().all().all()
     for bad in (0, -0.1, np.inf, True, "0.05"):
         with pytest.raises(
@@ -916,8 +981,15 @@ def test_plot_backtest_draws_the_adaptive_intervals():
     models = {"narrow": _ConstantSpread(scale=0.05), "last": LastValueForecaster()}
     _, fc = backtest(SEASONAL, models, lookback=24, horizon=2, season=12, return_forecasts=True)
     figure = plot_backtest(fc, SEASONAL, intervals="adaptive")["forecasts"]
-    (band,) = figure.axes[0].collections
+    # The model without a spread gets its band from its past errors.
+    band, errors_band = figure.axes[0].collections
     assert band.get_label() == "narrow interval, adapted"
+    assert errors_band.get_label() == "last interval, adapted"
+    last_value = fc[(fc["model"] == "last") & (fc["fold"] == 2) & (fc["step"] == 1)]
+    top = errors_band.get_paths()[0].vertices[:, 1]
+    assert np.isclose(top, last_value["adaptive_upper"].max()).any()
+    (own,) = plot_backtest(fc, SEASONAL)["forecasts"].axes[0].collections
+    assert own.get_label() == "narrow 80% interval"
     # The band's top edge is adaptive_upper of the last fold's one-step forecasts.
     last = fc[(fc["model"] == "narrow") & (fc["fold"] == 2) & (fc["step"] == 1)]
     top = band.get_paths()[0].vertices[:, 1]
@@ -1030,12 +1102,26 @@ def test_forecast_adaptive_intervals_carry_on_from_the_backtest():
     narrow = future[future["model"] == "narrow"]
     width = (narrow["adaptive_upper"] - narrow["adaptive_lower"]) / (2 * narrow["y_std"])
     assert (width > norm.ppf(0.9)).all()
-    assert (
-        future.loc[future["model"] == "last", ["adaptive_lower", "adaptive_upper"]]
-        .isna()
-        .all()
-        .all()
-    )
+    # The model without a spread: its errors of each step, and its level, replayed.
+    for series in (0, 1):
+        rows = fc[(fc["model"] == "last") & (fc["series"] == series)]
+        calibrator = ConformalIntervals().update(
+            rows["y_true"],
+            rows["adaptive_lower"],
+            rows["adaptive_upper"],
+            y_pred=rows["y_pred"],
+            step=rows["step"].to_numpy(),
+        )
+        assert calibrator.n_updates_ == rows["adaptive_lower"].notna().sum()
+        mine = future[(future["model"] == "last") & (future["series"] == series)]
+        lower, upper = calibrator.interval(mine["y_pred"], step=np.array([1, 2, 3]))
+        np.testing.assert_allclose(mine["adaptive_lower"], lower)
+        np.testing.assert_allclose(mine["adaptive_upper"], upper)
+        assert np.diff(mine["adaptive_upper"] - mine["adaptive_lower"]).min() >= 0
+    # Steps beyond the backtest's horizon have no past errors: no interval there.
+    longer = forecast(panel, models, adaptive_from=fc, lookback=24, horizon=4)
+    last = longer[longer["model"] == "last"]
+    assert last["adaptive_lower"].isna().tolist() == [False, False, False, True] * 2
 
 
 @pytest.mark.parametrize(
@@ -1046,6 +1132,8 @@ def test_forecast_adaptive_intervals_carry_on_from_the_backtest():
         (lambda fc: fc.assign(series=3), ValueError, r"holds series \[3\], which the 1 series"),
         (lambda fc: fc[fc["model"] != "hw"], ValueError, "no adaptive intervals of the model 'hw'"),
         (lambda fc: fc.assign(adaptive_lower=np.nan), ValueError, "no adaptive intervals of"),
+        (lambda fc: fc[fc["model"] != "last"], ValueError, "intervals of the model 'last'"),
+        (lambda fc: fc.drop(columns="y_pred"), ValueError, r"\(s\) \['y_pred'\]"),
     ],
 )  # fmt: skip
 def test_forecast_adaptive_from_bad_input(change, error, match):

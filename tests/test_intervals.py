@@ -3,7 +3,7 @@ import pytest
 from scipy.stats import norm
 from sklearn.base import clone
 
-from sklearn_rnn import AdaptiveIntervals
+from sklearn_rnn import AdaptiveIntervals, ConformalIntervals
 from sklearn_rnn.intervals import MAX_Z
 
 
@@ -124,3 +124,145 @@ def test_adaptive_intervals_bad_parameters(params, match):
 def test_adaptive_intervals_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call(AdaptiveIntervals())
+
+
+def _run_conformal(calibrator, y, pred):
+    """Conformal intervals issued and fed back one by one: the share inside, over those drawn."""
+    inside = []
+    for t in range(len(y)):
+        lower, upper = calibrator.interval(pred[t])
+        if not np.isnan(lower):
+            inside.append(lower <= y[t] <= upper)
+        calibrator.update(y[t], lower, upper, y_pred=pred[t])
+    return np.mean(inside), len(inside)
+
+
+def test_conformal_intervals_wait_for_past_errors_then_take_their_quantile():
+    calibrator = ConformalIntervals(min_errors=3)
+    lower, upper = calibrator.interval([1.0, 2.0])
+    assert np.isnan(lower).all() and np.isnan(upper).all()
+    # Errors 1 and 2 (no interval given: they do not move the level), then a third.
+    calibrator.update([1.0, 4.0], [np.nan] * 2, [np.nan] * 2, y_pred=[0.0, 2.0])
+    assert np.isnan(calibrator.interval(0.0)[0])
+    calibrator.update(13.0, np.nan, np.nan, y_pred=10.0)
+    assert calibrator.n_updates_ == 0 and calibrator.alpha_ == pytest.approx(0.2)
+    assert calibrator.errors_ == {0: [1.0, 2.0, 3.0]}
+    # The 80% quantile of (1, 2, 3), the higher of the two around it: 3.
+    lower, upper = calibrator.interval(10.0)
+    assert (lower, upper) == (7.0, 13.0)
+    # A miss widens: the level falls to 0.2 - 0.02 * 0.8; a run of hits narrows.
+    calibrator.update(20.0, lower, upper, y_pred=10.0)
+    assert calibrator.alpha_ == pytest.approx(0.2 - 0.016) and calibrator.n_misses_ == 1
+    assert calibrator.errors_[0][-1] == 10.0
+
+
+def test_conformal_intervals_keep_one_history_per_step():
+    calibrator = ConformalIntervals(min_errors=2)
+    nan = np.full(6, np.nan)
+    pred = np.zeros(6)
+    y_true = np.array([1.0, 10.0, 2.0, 20.0, 3.0, 30.0])
+    step = np.array([1, 2, 1, 2, 1, 2])
+    calibrator.update(y_true, nan, nan, y_pred=pred, step=step)
+    assert calibrator.errors_ == {1: [1.0, 2.0, 3.0], 2: [10.0, 20.0, 30.0]}
+    lower, upper = calibrator.interval(np.zeros((2, 3)), step=np.array([1, 2, 3]))
+    np.testing.assert_array_equal(upper, [[3.0, 30.0, np.nan]] * 2)
+    np.testing.assert_array_equal(lower, -upper)
+    # A scalar step for every forecast; None is its own history (no errors there yet).
+    assert calibrator.interval([0.0, 1.0], step=2)[1].tolist() == [30.0, 31.0]
+    assert np.isnan(calibrator.interval(0.0)[1])
+
+
+def test_conformal_intervals_update_of_an_array_equals_one_by_one():
+    rng = np.random.default_rng(1)
+    y, pred = rng.normal(size=50), rng.normal(size=50) * 0.1
+    lower = np.where(np.arange(50) < 5, np.nan, pred - 1.0)
+    upper = np.where(np.arange(50) < 5, np.nan, pred + 1.0)
+    together = ConformalIntervals().update(y, lower, upper, y_pred=pred)
+    alone = ConformalIntervals()
+    for t in range(50):
+        alone.update(y[t], lower[t], upper[t], y_pred=pred[t])
+    assert together.alpha_ == pytest.approx(alone.alpha_)
+    assert together.errors_ == alone.errors_
+    assert (together.n_updates_, together.n_misses_) == (alone.n_updates_, alone.n_misses_)
+    assert together.n_updates_ == 45
+
+
+@pytest.mark.parametrize("step_size", [0.02, 0.05])
+def test_conformal_intervals_follow_errors_that_grow(step_size):
+    """Errors whose scale triples halfway: the plain quantile of the past errors falls far
+    short in the second half, the adapted one comes near the nominal coverage."""
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=3000) * np.repeat([1.0, 3.0], 1500)
+    pred = np.zeros(3000)
+    plain, _ = _run_conformal(ConformalIntervals(step_size=1e-6), y[:3000], pred)
+    adapted, drawn = _run_conformal(ConformalIntervals(step_size=step_size), y, pred)
+    assert drawn == 3000 - 5
+    assert plain < 0.7
+    assert abs(adapted - 0.8) < 0.02
+
+
+def test_conformal_intervals_widest_and_narrowest():
+    calibrator = ConformalIntervals(min_errors=1)
+    calibrator.update([1.0, 5.0, 2.0], [np.nan] * 3, [np.nan] * 3, y_pred=[0.0] * 3)
+    calibrator.alpha_ = -0.5
+    assert calibrator.interval(0.0)[1] == 5.0
+    calibrator.alpha_ = 1.5
+    assert calibrator.interval(0.0)[1] == 1.0
+
+
+def test_conformal_intervals_clone_keeps_parameters_not_state():
+    calibrator = ConformalIntervals(coverage=0.9, step_size=0.01, min_errors=2)
+    calibrator.update([1.0, 2.0], [np.nan] * 2, [np.nan] * 2, y_pred=[0.0, 0.0])
+    fresh = clone(calibrator)
+    assert fresh.get_params() == {"coverage": 0.9, "step_size": 0.01, "min_errors": 2}
+    assert not hasattr(fresh, "errors_") and np.isnan(fresh.interval(0.0)[0])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"coverage": 0.0}, "'coverage' parameter of ConformalIntervals must be a float"),
+        ({"step_size": -1.0}, "'step_size' parameter of ConformalIntervals must be a float"),
+        ({"min_errors": 0}, "'min_errors' parameter of ConformalIntervals must be an int"),
+        ({"min_errors": 2.5}, "'min_errors' parameter of ConformalIntervals must be an int"),
+    ],
+)
+def test_conformal_intervals_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        ConformalIntervals(**params).interval(0.0)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda c: c.interval(np.nan), ValueError, "y_pred holds NaN"),
+        (lambda c: c.interval([0.0, 1.0], step=[1, 2, 3]), ValueError, r"step of shape \(3,\)"),
+        (lambda c: c.interval(0.0, step=1.5), TypeError, "step must be integers"),
+        (lambda c: c.update(1.0, 0.0, 2.0), TypeError, "y_pred"),
+        (lambda c: c.update(np.nan, 0.0, 2.0, y_pred=1.0), ValueError, "y_true holds NaN"),
+        (lambda c: c.update(1.0, 0.0, 2.0, y_pred=np.nan), ValueError, "y_pred holds NaN"),
+        (
+            lambda c: c.update([1.0, 1.0], [0.0, np.nan], [2.0, 3.0], y_pred=[1.0, 1.0]),
+            ValueError,
+            r"NaN together \(no interval given\); outcome 1 has the interval \[nan, 3\]",
+        ),
+        (
+            lambda c: c.update([1.0], [3.0], [2.0], y_pred=[1.0]),
+            ValueError,
+            r"outcome 0 has the interval \[3, 2\]",
+        ),
+        (
+            lambda c: c.update([1.0, 2.0], [0.0], [2.0], y_pred=[1.0, 2.0]),
+            ValueError,
+            "y_true, y_lower, y_upper must have one shape",
+        ),
+        (
+            lambda c: c.update([1.0, 2.0], [0.0, 0.0], [2.0, 2.0], y_pred=[1.0]),
+            ValueError,
+            "y_true, y_pred must have one shape",
+        ),
+    ],
+)
+def test_conformal_intervals_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call(ConformalIntervals())
