@@ -351,8 +351,9 @@ def _parser():
         help="score forecasters on a series by rolling origin against naive forecasts",
         description="Cut the series into windows, fit every model on the same time-ordered "
         "folds and score its forecasts of each fold (MAE, RMSE, MASE, interval coverage); "
-        "print a table and write results.csv, forecasts.csv, results.json, forecasts.png "
-        "and error_by_step.png.",
+        "print a table and write results.csv, forecasts.csv, results.json, forecasts.png, "
+        "forecasts_adaptive.png (the intervals adapted to the misses) and error_by_step.png; "
+        "with --forecast also future.csv and future.png.",
     )
     bt.add_argument(
         "--data",
@@ -404,6 +405,13 @@ def _parser():
         help="also give every model the position in the season (one-hot, --season columns, "
         "counted back from each series' last row) as a known-future covariate, after any "
         "--covariates; it can hurt series whose season grows with the level",
+    )
+    bt.add_argument(
+        "--forecast",
+        action="store_true",
+        help="then fit every model on the whole series and forecast the --horizon steps after "
+        "its end, with the adaptive intervals the backtest left (future.csv, future.png); "
+        "not with --covariates, whose future values the CSV does not hold",
     )
     bt.add_argument("--seed", type=int, default=0, help="seed of the networks")
     bt.add_argument(
@@ -499,6 +507,77 @@ def _with_season_dummies(values, covariates, season):
     return dummies if covariates is None else np.column_stack([covariates, dummies])
 
 
+def _future_season_dummies(values, season, horizon):
+    """``--season-dummies`` for each series and the ``horizon`` steps after its end.
+
+    The series' own rows are :func:`_season_dummies` (its last step in the
+    last column); the future ones go on from there.
+    """
+    import numpy as np
+
+    if isinstance(values, list):
+        return [_future_season_dummies(v, season, horizon) for v in values]
+    n = len(values)
+    return np.eye(season)[(np.arange(n + horizon) - n) % season]
+
+
+def _forecast_past_the_end(args, values, models, forecasts, summary, adaptive_step_size):
+    """``--forecast``: every model fitted on the whole series; the table, CSV and plot."""
+    from .backtest import forecast
+
+    covariates = None
+    if args.season_dummies:
+        covariates = _future_season_dummies(values, args.season, args.horizon)
+    future = forecast(
+        values,
+        models,
+        lookback=args.lookback,
+        horizon=args.horizon,
+        season=args.season,
+        future_covariates=covariates,
+        adaptive_from=forecasts if adaptive_step_size is not None else None,
+        adaptive_step_size=adaptive_step_size or 0.02,
+    )
+    future.to_csv(os.path.join(args.output_dir, "future.csv"), index=False)
+    first = future[future["series"] == 0]
+    table = first.pivot(index="model", columns="step", values="y_pred").loc[list(models)]
+    print(
+        f"\nForecasts of the {args.horizon} steps after the end"
+        + (" (the first series)" if isinstance(values, list) else "")
+        + ", every model fitted on the whole series; intervals in future.csv:"
+    )
+    print(table.round(4).to_string())
+    return future
+
+
+def _plot_future(future, series, summary, path):
+    """The series' last steps, each model's forecast after them, the best one's interval."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    first = future[future["series"] == 0]
+    best = summary["mase"].idxmin()
+    horizon = int(first["step"].max())
+    shown = np.asarray(series, dtype=float)
+    start = max(0, len(shown) - 4 * horizon)
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    ax.plot(range(start, len(shown)), shown[start:], color="black", label="observed")
+    for name, rows in first.groupby("model", sort=False):
+        steps = len(shown) - 1 + rows["step"].to_numpy()
+        line = ax.plot(steps, rows["y_pred"], label=name, alpha=0.8, lw=2 if name == best else 1)
+        if name == best and "adaptive_lower" in rows and rows["adaptive_lower"].notna().any():
+            ax.fill_between(
+                steps, rows["adaptive_lower"], rows["adaptive_upper"],
+                color=line[0].get_color(), alpha=0.2, label=f"{name} interval, adapted",
+            )  # fmt: skip
+    ax.set_xlabel("step of the series")
+    ax.set_title(f"Forecasts after the end (best in the backtest by MASE: {best})")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _adaptive_step_size(value):
     """--adaptive-step-size as backtest takes it: 0 is None (not scored)."""
     if value == 0:
@@ -519,6 +598,13 @@ def _run_backtest(args):
         summarize_backtest,
     )
 
+    if args.forecast and args.covariates:
+        raise UserError(
+            "--forecast cannot forecast with --covariates: it needs their values for the "
+            f"{args.horizon} steps after the series' end, which the CSV does not hold; from "
+            "Python, sklearn_rnn.backtest.forecast(..., future_covariates=...) takes them."
+        )
+    adaptive_step_size = _adaptive_step_size(args.adaptive_step_size)
     values, covariates, title = load_series(
         args.data, args.column, args.series_column, args.covariates, args.sep
     )
@@ -538,7 +624,7 @@ def _run_backtest(args):
         n_splits=args.folds,
         test_size=args.test_size,
         max_train_size=args.max_train_size,
-        adaptive_step_size=_adaptive_step_size(args.adaptive_step_size),
+        adaptive_step_size=adaptive_step_size,
         return_forecasts=True,
     )
     summary = summarize_backtest(result)
@@ -551,6 +637,11 @@ def _run_backtest(args):
     os.makedirs(args.output_dir, exist_ok=True)
     result.to_csv(os.path.join(args.output_dir, "results.csv"), index=False)
     forecasts.to_csv(os.path.join(args.output_dir, "forecasts.csv"), index=False)
+    future = None
+    if args.forecast:
+        future = _forecast_past_the_end(
+            args, values, models, forecasts, summary, adaptive_step_size
+        )
     settings = {k: v for k, v in vars(args).items() if k != "command"}
     lstm = models["lstm"][-1]
     with open(os.path.join(args.output_dir, "results.json"), "w") as f:
@@ -569,12 +660,21 @@ def _run_backtest(args):
         import matplotlib
 
         matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     except ImportError:
         print("matplotlib is not installed: no plots (pip install matplotlib).")
         return 0
     shown = values[0] if isinstance(values, list) else values  # the first series
-    for name, fig in plot_backtest(forecasts, shown).items():
+    figures = plot_backtest(forecasts, shown)
+    if adaptive_step_size is not None:
+        adapted = plot_backtest(forecasts, shown, intervals="adaptive")
+        figures["forecasts_adaptive"] = adapted["forecasts"]
+        plt.close(adapted["error_by_step"])
+    for name, fig in figures.items():
         fig.savefig(os.path.join(args.output_dir, f"{name}.png"), dpi=110)
+        plt.close(fig)
+    if future is not None:
+        _plot_future(future, shown, summary, os.path.join(args.output_dir, "future.png"))
     print(f"written to {args.output_dir}")
     return 0
 

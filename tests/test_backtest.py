@@ -169,23 +169,67 @@ def test_naive_forecasters_are_sklearn_estimators(forecaster):
 
 
 def test_command_line_backtest_writes_the_report(tmp_path, capsys):
+    from sklearn_rnn.backtest import forecast
+
     pd.DataFrame({"month": np.arange(len(SEASONAL)), "sales": SEASONAL}).to_csv(
         tmp_path / "sales.csv", index=False
     )
     out = tmp_path / "report"
     argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
     argv += ["--lookback", "24", "--horizon", "3", "--season", "12", "--folds", "2"]
-    assert main(argv + ["--output-dir", str(out)]) == 0
+    assert main(argv + ["--output-dir", str(out), "--forecast"]) == 0
     printed = capsys.readouterr().out
     assert "sales.csv: sales: 240 steps" in printed and "seasonal naive" in printed
     rows = pd.read_csv(out / "results.csv")
     assert set(rows["model"]) == set(default_forecasters())
-    assert len(pd.read_csv(out / "forecasts.csv")) == 9 * 2 * rows["n_test"].iloc[0] * 3
+    forecasts = pd.read_csv(out / "forecasts.csv")
+    assert len(forecasts) == 9 * 2 * rows["n_test"].iloc[0] * 3
     # Holt-Winters predicts its spread, so the report scores its intervals.
     assert rows.loc[rows["model"] == "holt-winters", "coverage"].between(0, 1).all()
-    assert (out / "forecasts.png").exists() and (out / "error_by_step.png").exists()
+    # Every model's adaptive intervals: around the spread, or from past errors.
+    assert rows["adaptive_coverage"].between(0, 1).all()
+    for name in ("forecasts", "forecasts_adaptive", "error_by_step", "future"):
+        assert (out / f"{name}.png").exists()
     with open(out / "results.json") as f:
         assert json.load(f)["summary"]["seasonal naive"]["mae_vs_seasonal_naive"] == 1.0
+    # --forecast: the 3 steps after the end, by every model fitted on the whole series,
+    # with the intervals that forecast(adaptive_from=) draws from the backtest's forecasts.
+    assert "Forecasts of the 3 steps after the end" in printed
+    future = pd.read_csv(out / "future.csv")
+    assert len(future) == 9 * 3 and future["adaptive_lower"].notna().all()
+    last = future[future["model"] == "last value"]
+    np.testing.assert_allclose(last["y_pred"], SEASONAL[-1], rtol=1e-6)
+    models = {
+        "last value": LastValueForecaster(),
+        "seasonal naive": SeasonalNaiveForecaster(season=12),
+    }
+    expected = forecast(SEASONAL, models, lookback=24, horizon=3, adaptive_from=forecasts)
+    for name in models:
+        mine = future[future["model"] == name].reset_index(drop=True)
+        theirs = expected[expected["model"] == name].reset_index(drop=True)
+        np.testing.assert_allclose(mine["adaptive_upper"], theirs["adaptive_upper"], rtol=1e-6)
+        np.testing.assert_allclose(mine["y_pred"], theirs["y_pred"], rtol=1e-6)
+
+
+def test_command_line_forecast_continues_the_season_dummies():
+    from sklearn_rnn.__main__ import _future_season_dummies, _season_dummies
+
+    future = _future_season_dummies(np.arange(10.0), season=4, horizon=3)
+    np.testing.assert_array_equal(future[:10], _season_dummies(10, 4))
+    # The last observed step is in the last column; the next ones start the season over.
+    assert future[9].argmax() == 3 and future[10:].argmax(axis=1).tolist() == [0, 1, 2]
+    several = _future_season_dummies([np.arange(10.0), np.arange(6.0)], season=4, horizon=3)
+    np.testing.assert_array_equal(several[1][-3:], future[-3:])
+
+
+def test_command_line_forecast_refuses_covariates(tmp_path, capsys):
+    pd.DataFrame({"sales": SEASONAL, "promo": 0.0}).to_csv(tmp_path / "s.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "s.csv"), "--column", "sales"]
+    argv += ["--lookback", "24", "--covariates", "promo", "--forecast"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--forecast cannot forecast with --covariates: it needs their values" in err
 
 
 def test_command_line_backtest_adds_the_rebased_models(tmp_path, capsys):
