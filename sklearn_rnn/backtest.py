@@ -1230,7 +1230,9 @@ def forecast(
         calibrator per series (:class:`~sklearn_rnn.AdaptiveIntervals` for
         a model with a spread, :class:`~sklearn_rnn.ConformalIntervals`,
         which also keeps the errors of each step ahead, for one without),
-        and its forecasts here get intervals at the level reached.
+        and its forecasts here get intervals at the level reached. A model
+        without a spread gets them from its errors there even where the
+        backtest drew none (a short test period, or none scored).
     coverage : float, default=0.8
         Nominal coverage of the adaptive intervals (with ``adaptive_from``).
     adaptive_step_size : float, default=0.02
@@ -1380,10 +1382,11 @@ def _adapted(forecasts, name, pred, std, calibrator):
     """``name``'s intervals around ``pred`` (series x steps), each series' calibrator replayed."""
     lower, upper = np.full(pred.shape, np.nan), np.full(pred.shape, np.nan)
     mine = forecasts[forecasts["model"] == name]
+    # A model with a spread has an interval for every value of a backtest that
+    # scored them. One without has none for its first values (too few past
+    # errors), or for all on a short series: its errors still count.
     ends = mine[["adaptive_lower", "adaptive_upper"]]
-    # A model with a spread has an interval for every value; one without, for
-    # all but the first few of each step (too few past errors).
-    if mine.empty or (ends.isna().any().any() if std is not None else ends.isna().all().all()):
+    if mine.empty or (std is not None and ends.isna().any().any()):
         raise ValueError(
             f"adaptive_from has no adaptive intervals of the model {name!r}: pass the "
             "forecasts of a backtest of the same models (with adaptive_step_size set)."

@@ -1168,6 +1168,23 @@ def test_forecast_adaptive_intervals_carry_on_from_the_backtest():
     assert last["adaptive_lower"].isna().tolist() == [False, False, False, True] * 2
 
 
+def test_forecast_intervals_from_errors_that_drew_none_in_the_backtest():
+    from sklearn_rnn.backtest import forecast
+
+    # A backtest that drew no interval (scored off here; on a short series the
+    # first windows wait for 5 past errors): the errors still set the intervals.
+    models = {"last": LastValueForecaster()}
+    settings = {"lookback": 24, "horizon": 2}
+    _, fc = backtest(SEASONAL, models, adaptive_step_size=None, return_forecasts=True, **settings)
+    assert fc["adaptive_lower"].isna().all()
+    future = forecast(SEASONAL, models, adaptive_from=fc, **settings)
+    # At the nominal level: the 80% quantile ("higher") of each step's errors.
+    errors = (fc["y_true"] - fc["y_pred"]).abs().groupby(fc["step"])
+    half = [np.quantile(errors.get_group(h), 0.8, method="higher") for h in (1, 2)]
+    np.testing.assert_allclose(future["adaptive_upper"] - future["y_pred"], half)
+    np.testing.assert_allclose(future["y_pred"] - future["adaptive_lower"], half)
+
+
 @pytest.mark.parametrize(
     "change, error, match",
     [
