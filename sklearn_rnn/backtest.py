@@ -1085,10 +1085,8 @@ def backtest(
     origins = index["origin"].to_numpy()
     tracks = {}  # (model, series) -> _AdaptiveTrack, carried from fold to fold
     if adaptive_step_size is not None:
-        calibrators = {
-            True: AdaptiveIntervals(coverage, step_size=adaptive_step_size),
-            False: ConformalIntervals(coverage, step_size=adaptive_step_size),
-        }
+        around_spread = AdaptiveIntervals(coverage, step_size=adaptive_step_size)
+        from_errors = ConformalIntervals(coverage, step_size=adaptive_step_size)
     for fold, (train, test) in enumerate(cv.split(X, groups=times)):
         # Each series up to the fold's last training target: what the fold may
         # read, and the in-sample scale of its MASE.
@@ -1127,7 +1125,7 @@ def backtest(
                     y[test],
                     pred,
                     std,
-                    calibrators[std is not None],
+                    from_errors if std is None else around_spread,
                 )
                 given = ~np.isnan(lower)
                 drawn = float(given.mean())
