@@ -1,4 +1,5 @@
 import json
+import math
 import re
 
 import numpy as np
@@ -823,8 +824,9 @@ def _replay_adaptive(fc, model, coverage=0.8, step_size=0.02):
 
 def _replay_conformal(fc, model, coverage=0.8, step_size=0.02, min_errors=5):
     """Online conformal intervals by hand, without ConformalIntervals: for each series,
-    window by window in time order, the 1 - alpha quantile of the absolute errors at each
-    step observed before the window's origin; alpha moved by each outcome that had one."""
+    window by window in time order, the ceil((n + 1) (1 - alpha))-th smallest of the n
+    absolute errors at each step observed before the window's origin; alpha moved by each
+    outcome that had one."""
     rows = fc[fc["model"] == model]
     lower = pd.Series(np.nan, index=rows.index)
     upper = lower.copy()
@@ -845,9 +847,9 @@ def _replay_conformal(fc, model, coverage=0.8, step_size=0.02, min_errors=5):
             alpha += step_size * ((1 - coverage) * given - misses)
             for j, r in window.iterrows():
                 past = sorted(errors.get(r["step"], []))
-                if len(past) >= min_errors:
-                    level = min(max(1 - alpha, 0), 1)
-                    q = past[int(np.ceil(level * (len(past) - 1)))]
+                n = len(past)
+                if n >= min_errors:
+                    q = past[min(max(math.ceil((n + 1) * (1.0 - alpha)), 1), n) - 1]
                     lower[j], upper[j] = r["y_pred"] - q, r["y_pred"] + q
     return lower, upper
 
@@ -1178,9 +1180,12 @@ def test_forecast_intervals_from_errors_that_drew_none_in_the_backtest():
     _, fc = backtest(SEASONAL, models, adaptive_step_size=None, return_forecasts=True, **settings)
     assert fc["adaptive_lower"].isna().all()
     future = forecast(SEASONAL, models, adaptive_from=fc, **settings)
-    # At the nominal level: the 80% quantile ("higher") of each step's errors.
+    # At the nominal level: the ceil((n + 1) 0.8)-th smallest of each step's n errors.
     errors = (fc["y_true"] - fc["y_pred"]).abs().groupby(fc["step"])
-    half = [np.quantile(errors.get_group(h), 0.8, method="higher") for h in (1, 2)]
+    half = []
+    for h in (1, 2):
+        past = np.sort(errors.get_group(h))
+        half.append(past[math.ceil((len(past) + 1) * 0.8) - 1])
     np.testing.assert_allclose(future["adaptive_upper"] - future["y_pred"], half)
     np.testing.assert_allclose(future["y_pred"] - future["adaptive_lower"], half)
 

@@ -147,7 +147,7 @@ def test_conformal_intervals_wait_for_past_errors_then_take_their_quantile():
     calibrator.update(13.0, np.nan, np.nan, y_pred=10.0)
     assert calibrator.n_updates_ == 0 and calibrator.alpha_ == pytest.approx(0.2)
     assert calibrator.errors_ == {0: [1.0, 2.0, 3.0]}
-    # The 80% quantile of (1, 2, 3), the higher of the two around it: 3.
+    # Of 3 errors, the ceil(4 * 0.8) = 4th smallest, kept to the largest: 3.
     lower, upper = calibrator.interval(10.0)
     assert (lower, upper) == (7.0, 13.0)
     # A miss widens: the level falls to 0.2 - 0.02 * 0.8; a run of hits narrows.

@@ -7,6 +7,9 @@ aside keeps the latest ``window`` errors of each step instead (25, 50, 100)
 and re-scores the models without a spread on the saved forecasts of study 41
 as ``42_conformal_intervals.py`` does (same replay, same summary: the
 interval score is relative to all past errors at the same step size).
+Measured with the first quantile rule of ``ConformalIntervals`` (numpy's
+"higher" ``1 - alpha`` quantile; see ``42_finite_sample.py``); rerun now, it
+uses the textbook's.
 
     python 42_recent_errors.py FORECASTS.csv.gz [FORECASTS2.csv.gz ...]
 """
