@@ -521,8 +521,13 @@ def _future_season_dummies(values, season, horizon):
     return np.eye(season)[(np.arange(n + horizon) - n) % season]
 
 
-def _forecast_past_the_end(args, values, models, forecasts, summary, adaptive_step_size):
-    """``--forecast``: every model fitted on the whole series; the table, CSV and plot."""
+def _windows(args):
+    """The settings that ``backtest`` and ``forecast`` share."""
+    return {"lookback": args.lookback, "horizon": args.horizon, "season": args.season}
+
+
+def _forecast_past_the_end(args, values, models, forecasts, adaptive_step_size):
+    """``--forecast``: every model fitted on the whole series; the table and ``future.csv``."""
     from .backtest import forecast
 
     covariates = None
@@ -531,9 +536,7 @@ def _forecast_past_the_end(args, values, models, forecasts, summary, adaptive_st
     future = forecast(
         values,
         models,
-        lookback=args.lookback,
-        horizon=args.horizon,
-        season=args.season,
+        **_windows(args),
         future_covariates=covariates,
         adaptive_from=forecasts if adaptive_step_size is not None else None,
         adaptive_step_size=adaptive_step_size or 0.02,
@@ -617,9 +620,7 @@ def _run_backtest(args):
     result, forecasts = backtest(
         values,
         models,
-        lookback=args.lookback,
-        horizon=args.horizon,
-        season=args.season,
+        **_windows(args),
         future_covariates=covariates,
         n_splits=args.folds,
         test_size=args.test_size,
@@ -639,9 +640,7 @@ def _run_backtest(args):
     forecasts.to_csv(os.path.join(args.output_dir, "forecasts.csv"), index=False)
     future = None
     if args.forecast:
-        future = _forecast_past_the_end(
-            args, values, models, forecasts, summary, adaptive_step_size
-        )
+        future = _forecast_past_the_end(args, values, models, forecasts, adaptive_step_size)
     settings = {k: v for k, v in vars(args).items() if k != "command"}
     lstm = models["lstm"][-1]
     with open(os.path.join(args.output_dir, "results.json"), "w") as f:
