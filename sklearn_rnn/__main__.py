@@ -394,6 +394,13 @@ def _parser():
         "ConformalIntervals from past errors without one); 0: not scored",
     )
     bt.add_argument(
+        "--adaptive-intervals",
+        choices=("spread", "errors"),
+        default="spread",
+        help="where a model predicts its spread, draw its adaptive intervals around it, or "
+        "from its past errors like the other models'",
+    )
+    bt.add_argument(
         "--rebased",
         action="store_true",
         help="also Ridge and the LSTM fitted to the change since each window's last value "
@@ -540,6 +547,7 @@ def _forecast_past_the_end(args, values, models, forecasts, adaptive_step_size):
         future_covariates=covariates,
         adaptive_from=forecasts if adaptive_step_size is not None else None,
         adaptive_step_size=adaptive_step_size or 0.02,
+        adaptive_intervals=args.adaptive_intervals,
     )
     future.to_csv(os.path.join(args.output_dir, "future.csv"), index=False)
     first = future[future["series"] == 0]
@@ -626,6 +634,7 @@ def _run_backtest(args):
         test_size=args.test_size,
         max_train_size=args.max_train_size,
         adaptive_step_size=adaptive_step_size,
+        adaptive_intervals=args.adaptive_intervals,
         return_forecasts=True,
     )
     summary = summarize_backtest(result)

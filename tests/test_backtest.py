@@ -276,6 +276,19 @@ def test_command_line_intervals_calibrate_on_the_latest_windows(tmp_path, monkey
         assert (lstm.loss, lstm.validation_split) == ("gaussian_nll", "last")
 
 
+@pytest.mark.parametrize("given, expected", [([], "spread"), (["errors"], "errors")])
+def test_command_line_adaptive_intervals(tmp_path, monkeypatch, capsys, given, expected):
+    pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
+    argv = ["backtest", "--data", str(tmp_path / "sales.csv"), "--column", "sales"]
+    argv += ["--lookback", "24"] + (["--adaptive-intervals"] + given if given else [])
+    _, _, settings = _backtest_call(monkeypatch, argv)
+    assert settings["adaptive_intervals"] == expected
+    with pytest.raises(SystemExit) as exit_:
+        main(argv[:-1] + ["gaussian"] if given else argv + ["--adaptive-intervals", "gaussian"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'gaussian'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("given, expected", [([], 0.02), (["0.1"], 0.1), (["0"], None)])
 def test_command_line_adaptive_step_size(tmp_path, monkeypatch, given, expected):
     pd.DataFrame({"sales": SEASONAL}).to_csv(tmp_path / "sales.csv", index=False)
@@ -1168,6 +1181,48 @@ def test_forecast_adaptive_intervals_carry_on_from_the_backtest():
     longer = forecast(panel, models, adaptive_from=fc, lookback=24, horizon=4)
     last = longer[longer["model"] == "last"]
     assert last["adaptive_lower"].isna().tolist() == [False, False, False, True] * 2
+
+
+def test_backtest_intervals_from_errors_for_models_with_a_spread_too():
+    from sklearn_rnn.backtest import forecast
+
+    panel, models = _two_series_with_spreads(scale=0.4)
+    settings = {"lookback": 24, "horizon": 3}
+    result, fc = backtest(
+        panel, models, season=12, adaptive_intervals="errors", return_forecasts=True, **settings
+    )
+    spread = backtest(panel, models, season=12, **settings)
+    for model in ("narrow", "hw", "last"):
+        lower, upper = _replay_conformal(fc, model)
+        rows = fc[fc["model"] == model]
+        np.testing.assert_allclose(rows["adaptive_lower"], lower)
+        np.testing.assert_allclose(rows["adaptive_upper"], upper)
+    by_model = result.set_index("model")
+    # The spread no longer shapes the intervals: the first windows have none.
+    assert (by_model.loc["narrow", "adaptive_drawn"].iloc[0] < 1) and (
+        spread.set_index("model").loc["narrow", "adaptive_drawn"] == 1
+    ).all()
+    # The forecasts and their own coverage do not change.
+    pd.testing.assert_series_equal(result["mae"], spread["mae"])
+    pd.testing.assert_series_equal(result["coverage"], spread["coverage"])
+    # forecast replays the same kind; the other kind refuses these forecasts.
+    future = forecast(panel, models, adaptive_from=fc, adaptive_intervals="errors", **settings)
+    rows = fc[(fc["model"] == "narrow") & (fc["series"] == 0)]
+    calibrator = ConformalIntervals().update(
+        rows["y_true"], rows["adaptive_lower"], rows["adaptive_upper"],
+        y_pred=rows["y_pred"], step=rows["step"].to_numpy(),
+    )  # fmt: skip
+    mine = future[(future["model"] == "narrow") & (future["series"] == 0)]
+    upper = calibrator.interval(mine["y_pred"], step=np.array([1, 2, 3]))[1]
+    np.testing.assert_allclose(mine["adaptive_upper"], upper)
+    with pytest.raises(ValueError, match="model 'narrow' around its spread: pass the forecasts"):
+        forecast(panel, models, adaptive_from=fc, **settings)
+    for call in (
+        lambda: backtest(panel, models, adaptive_intervals="gaussian", **settings),
+        lambda: forecast(panel, models, adaptive_from=fc, adaptive_intervals=None, **settings),
+    ):
+        with pytest.raises(ValueError, match="adaptive_intervals must be 'spread' or 'errors'"):
+            call()
 
 
 def test_forecast_intervals_from_errors_that_drew_none_in_the_backtest():
