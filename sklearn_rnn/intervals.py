@@ -210,9 +210,9 @@ class ConformalIntervals(_AdaptiveLevel):
     Attributes
     ----------
     alpha_ : float
-        The working miss rate (may leave [0, 1]: at ``1 / (n + 1)`` or
-        below the half-width is the largest of the step's ``n`` past errors,
-        at ``1`` or above the smallest).
+        The working miss rate (may leave [0, 1]: below ``2 / (n + 1)`` the
+        half-width is the largest of the step's ``n`` past errors, at
+        ``n / (n + 1)`` or above the smallest).
     errors_ : dict of int to list of float
         The absolute errors observed at each step, in the order fed.
     n_updates_ : int
