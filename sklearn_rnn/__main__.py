@@ -561,13 +561,14 @@ def _forecast_past_the_end(args, values, models, forecasts, adaptive_step_size):
     return future
 
 
-def _plot_future(future, series, summary, path):
+def _plot_future(future, series, summary):
     """The series' last steps, each model's forecast after them, the best one's interval."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     first = future[future["series"] == 0]
-    best = summary["mase"].idxmin()
+    # No MASE (a constant history has no scale): no model is called best.
+    best = summary["mase"].idxmin() if summary["mase"].notna().any() else None
     horizon = int(first["step"].max())
     shown = np.asarray(series, dtype=float)
     start = max(0, len(shown) - 4 * horizon)
@@ -582,11 +583,13 @@ def _plot_future(future, series, summary, path):
                 color=line[0].get_color(), alpha=0.2, label=f"{name} interval, adapted",
             )  # fmt: skip
     ax.set_xlabel("step of the series")
-    ax.set_title(f"Forecasts after the end (best in the backtest by MASE: {best})")
+    ax.set_title(
+        "Forecasts after the end"
+        + (f" (best in the backtest by MASE: {best})" if best is not None else "")
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def _adaptive_step_size(value):
@@ -682,7 +685,9 @@ def _run_backtest(args):
         fig.savefig(os.path.join(args.output_dir, f"{name}.png"), dpi=110)
         plt.close(fig)
     if future is not None:
-        _plot_future(future, shown, summary, os.path.join(args.output_dir, "future.png"))
+        fig = _plot_future(future, shown, summary)
+        fig.savefig(os.path.join(args.output_dir, "future.png"), dpi=110)
+        plt.close(fig)
     print(f"written to {args.output_dir}")
     return 0
 

@@ -223,6 +223,40 @@ def test_command_line_forecast_continues_the_season_dummies():
     np.testing.assert_array_equal(several[1][-3:], future[-3:])
 
 
+def test_command_line_future_plot_draws_the_best_models_interval():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn_rnn.__main__ import _plot_future
+
+    future = pd.DataFrame(
+        {
+            "model": ["a"] * 2 + ["b"] * 2,
+            "series": 0,
+            "step": [1, 2] * 2,
+            "y_pred": [1.0, 2.0, 3.0, 4.0],
+            "adaptive_lower": [0.5, 1.5, 2.5, 3.5],
+            "adaptive_upper": [1.5, 2.5, 3.5, 4.5],
+        }
+    )
+    import matplotlib.pyplot as plt
+
+    fig = _plot_future(
+        future, np.arange(10.0), pd.DataFrame({"mase": [2.0, 1.0]}, index=["a", "b"])
+    )
+    ax = fig.axes[0]
+    (band,) = ax.collections
+    assert band.get_label() == "b interval, adapted" and ax.get_title().endswith("MASE: b)")
+    # The forecasts follow the series' last step (9): steps 10 and 11.
+    assert ax.lines[1].get_xdata().tolist() == [10, 11]
+    # Without a MASE (a constant history) no model is best and no band is drawn.
+    none = _plot_future(
+        future, np.zeros(10), pd.DataFrame({"mase": [np.nan] * 2}, index=["a", "b"])
+    )
+    assert not none.axes[0].collections and none.axes[0].get_title() == "Forecasts after the end"
+    plt.close("all")
+
+
 def test_command_line_forecast_refuses_covariates(tmp_path, capsys):
     pd.DataFrame({"sales": SEASONAL, "promo": 0.0}).to_csv(tmp_path / "s.csv", index=False)
     argv = ["backtest", "--data", str(tmp_path / "s.csv"), "--column", "sales"]
